@@ -1,0 +1,59 @@
+//! One error type for every back end, mirroring Cinder's exception names so an operator
+//! sees the same words from snapport as from Cinder's logs and API.
+
+use thiserror::Error;
+
+/// What a back-end call can fail with. The message is Cinder's own where there is one.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Error {
+    /// The volume, snapshot or host does not exist (Cinder's 404 `itemNotFound`).
+    #[error("NotFound: {0}")]
+    NotFound(String),
+    /// The back-end reference does not name a usable object.
+    #[error("ManageExistingInvalidReference: {0}")]
+    InvalidReference(String),
+    /// The back-end object is already managed; importing it again would orphan a record.
+    #[error("ManageExistingAlreadyManaged: {0}")]
+    AlreadyManaged(String),
+    /// The resource's state forbids the operation (Cinder's "Invalid volume/snapshot").
+    #[error("InvalidState: {0}")]
+    InvalidState(String),
+    /// Cinder's 409 `conflictingRequest`.
+    #[error("Conflict: {0}")]
+    Conflict(String),
+    /// A mutation was refused because the session is read-only; nothing was sent.
+    #[error("ReadOnly: {0}")]
+    ReadOnly(String),
+    /// Cinder's 400 `badRequest` that is not about a state.
+    #[error("BadRequest: {0}")]
+    BadRequest(String),
+    /// Authentication failed or the token was rejected.
+    #[error("Unauthorized: {0}")]
+    Unauthorized(String),
+    /// The policy denies the call (Cinder's 403 `forbidden`).
+    #[error("Forbidden: {0}")]
+    Forbidden(String),
+    /// Quota exceeded (Cinder's 413 `overLimit`).
+    #[error("OverLimit: {0}")]
+    OverLimit(String),
+    /// Anything else from the back end, with the underlying message (lvm's stderr,
+    /// an HTTP status, a database error).
+    #[error("BackendError: {0}")]
+    Backend(String),
+}
+
+impl Error {
+    /// True for refusals that changed nothing because the session is read-only.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, Error::ReadOnly(_))
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        Error::Backend(format!("catalog: {err}"))
+    }
+}
+
+/// Result of a back-end call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

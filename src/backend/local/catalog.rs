@@ -1,0 +1,378 @@
+//! The embedded catalog: what this host's "Cinder" knows, in SQLite (WAL). Every manage
+//! first commits an intent row (`creating`, with the LV's old and new names), so that a
+//! crash between the catalog and `lvrename` can be repaired at the next start.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::backend::{Error, Metadata, Result, Snapshot, Volume};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE volumes (
+         id TEXT PRIMARY KEY, name TEXT, description TEXT, status TEXT NOT NULL,
+         size INTEGER NOT NULL, host TEXT NOT NULL, lv_name TEXT NOT NULL UNIQUE,
+         source_lv TEXT NOT NULL, created_at TEXT NOT NULL, metadata TEXT NOT NULL);
+     CREATE TABLE snapshots (
+         id TEXT PRIMARY KEY, volume_id TEXT NOT NULL REFERENCES volumes(id),
+         name TEXT, description TEXT, status TEXT NOT NULL, size INTEGER NOT NULL,
+         lv_name TEXT NOT NULL UNIQUE, source_lv TEXT NOT NULL, created_at TEXT NOT NULL,
+         metadata TEXT NOT NULL);
+     CREATE INDEX snapshots_by_volume ON snapshots(volume_id);",
+];
+
+/// Which table a record lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Volume,
+    Snapshot,
+}
+
+impl Kind {
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Volume => "volumes",
+            Kind::Snapshot => "snapshots",
+        }
+    }
+}
+
+/// A manage that committed its intent but may not have renamed the LV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingManage {
+    pub kind: Kind,
+    pub id: String,
+    /// The LV's name before the rename.
+    pub source_lv: String,
+    /// The LV's name after the rename.
+    pub lv_name: String,
+}
+
+/// A new record, written as an intent before the LV is renamed.
+#[derive(Debug, Clone)]
+pub struct NewRecord<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub size: u64,
+    pub lv_name: &'a str,
+    pub source_lv: &'a str,
+    pub metadata: &'a Metadata,
+}
+
+/// The SQLite catalog of one volume group.
+pub struct Catalog {
+    conn: Connection,
+}
+
+fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string()
+}
+
+fn metadata_from(text: String) -> rusqlite::Result<Metadata> {
+    serde_json::from_str(&text).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+    })
+}
+
+fn metadata_text(metadata: &Metadata) -> String {
+    serde_json::to_string(metadata).expect("string maps always serialize")
+}
+
+const VOLUME_COLUMNS: &str = "id, name, description, status, size, host, created_at, metadata";
+const SNAPSHOT_COLUMNS: &str =
+    "id, name, description, status, size, volume_id, created_at, metadata";
+
+fn volume_from(row: &Row<'_>) -> rusqlite::Result<Volume> {
+    Ok(Volume {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        status: row.get(3)?,
+        size: row.get(4)?,
+        host: row.get(5)?,
+        created_at: row.get(6)?,
+        metadata: metadata_from(row.get(7)?)?,
+        attached: false,
+    })
+}
+
+fn snapshot_from(row: &Row<'_>) -> rusqlite::Result<Snapshot> {
+    Ok(Snapshot {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        status: row.get(3)?,
+        size: row.get(4)?,
+        volume_id: row.get(5)?,
+        created_at: row.get(6)?,
+        metadata: metadata_from(row.get(7)?)?,
+    })
+}
+
+impl Catalog {
+    /// Opens (creating and migrating as needed) the catalog for volume group `vg`.
+    /// A catalog belongs to one VG: opening it for another is refused.
+    pub fn open(path: &Path, vg: &str) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|err| {
+                Error::Backend(format!("cannot create catalog directory {}: {err}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mut catalog = Self { conn };
+        catalog.migrate()?;
+        catalog.claim_vg(vg)?;
+        Ok(catalog)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: usize = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version > MIGRATIONS.len() {
+            return Err(Error::Backend(format!(
+                "catalog schema version {version} is newer than this snapport knows ({})",
+                MIGRATIONS.len()
+            )));
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn claim_vg(&self, vg: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('vg', ?1)",
+            params![vg],
+        )?;
+        let owner: String =
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| row.get(0))?;
+        if owner != vg {
+            return Err(Error::Backend(format!(
+                "this catalog belongs to volume group {owner}, not {vg}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The schema version, for diagnostics.
+    pub fn schema_version(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    /// Volumes, optionally only those on `host` (compared at back-end level).
+    pub fn volumes(&self) -> Result<Vec<Volume>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {VOLUME_COLUMNS} FROM volumes ORDER BY created_at, id"
+        ))?;
+        let rows = stmt.query_map([], volume_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Snapshots, optionally of one volume.
+    pub fn snapshots(&self, volume_id: Option<&str>) -> Result<Vec<Snapshot>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots
+             WHERE ?1 IS NULL OR volume_id = ?1 ORDER BY created_at, id"
+        ))?;
+        let rows = stmt.query_map(params![volume_id], snapshot_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One volume by id.
+    pub fn volume(&self, id: &str) -> Result<Option<Volume>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {VOLUME_COLUMNS} FROM volumes WHERE id = ?1"))?;
+        Ok(stmt.query_row(params![id], volume_from).optional()?)
+    }
+
+    /// One snapshot by id.
+    pub fn snapshot(&self, id: &str) -> Result<Option<Snapshot>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?1"
+        ))?;
+        Ok(stmt.query_row(params![id], snapshot_from).optional()?)
+    }
+
+    /// LV name → (kind, id) of every record, for matching a whole `lvs` listing in one
+    /// query.
+    pub fn lv_owners(&self) -> Result<std::collections::HashMap<String, (Kind, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lv_name, 'v', id FROM volumes UNION ALL SELECT lv_name, 's', id FROM snapshots",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            let kind = if row.get::<_, String>(1)? == "v" {
+                Kind::Volume
+            } else {
+                Kind::Snapshot
+            };
+            Ok((row.get::<_, String>(0)?, (kind, row.get::<_, String>(2)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The LV name recorded for a managed volume.
+    pub fn volume_lv(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT lv_name FROM volumes WHERE id = ?1", params![id], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Commits the intent to manage a volume (status `creating`).
+    pub fn insert_volume_intent(&self, record: &NewRecord<'_>, host: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO volumes (id, name, description, status, size, host, lv_name, source_lv,
+                                  created_at, metadata)
+             VALUES (?1, ?2, ?3, 'creating', ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                record.id,
+                record.name,
+                record.description,
+                record.size,
+                host,
+                record.lv_name,
+                record.source_lv,
+                now(),
+                metadata_text(record.metadata)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Commits the intent to manage a snapshot of `volume_id` (status `creating`).
+    pub fn insert_snapshot_intent(&self, record: &NewRecord<'_>, volume_id: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO snapshots (id, volume_id, name, description, status, size, lv_name,
+                                    source_lv, created_at, metadata)
+             VALUES (?1, ?2, ?3, ?4, 'creating', ?5, ?6, ?7, ?8, ?9)",
+            params![
+                record.id,
+                volume_id,
+                record.name,
+                record.description,
+                record.size,
+                record.lv_name,
+                record.source_lv,
+                now(),
+                metadata_text(record.metadata)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a record's status (e.g. `available` once the LV carries its new name).
+    pub fn set_status(&self, kind: Kind, id: &str, status: &str) -> Result<()> {
+        self.conn.execute(
+            &format!("UPDATE {} SET status = ?2 WHERE id = ?1", kind.table()),
+            params![id, status],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a record. Returns false when there was none.
+    pub fn delete(&self, kind: Kind, id: &str) -> Result<bool> {
+        let changed = self.conn.execute(
+            &format!("DELETE FROM {} WHERE id = ?1", kind.table()),
+            params![id],
+        )?;
+        Ok(changed > 0)
+    }
+
+    /// Manages whose outcome is unknown (a crash between intent and rename).
+    pub fn pending(&self) -> Result<Vec<PendingManage>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT 'v', id, source_lv, lv_name FROM volumes WHERE status = 'creating'
+             UNION ALL
+             SELECT 's', id, source_lv, lv_name FROM snapshots WHERE status = 'creating'",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(PendingManage {
+                kind: if row.get::<_, String>(0)? == "v" {
+                    Kind::Volume
+                } else {
+                    Kind::Snapshot
+                },
+                id: row.get(1)?,
+                source_lv: row.get(2)?,
+                lv_name: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record<'a>(id: &'a str, lv: &'a str, metadata: &'a Metadata) -> NewRecord<'a> {
+        NewRecord {
+            id,
+            name: Some("n"),
+            description: None,
+            size: 2,
+            lv_name: lv,
+            source_lv: "old",
+            metadata,
+        }
+    }
+
+    #[test]
+    fn intents_are_pending_until_marked_available() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::open(&dir.path().join("c.db"), "vg").unwrap();
+        let metadata = Metadata::from([("k".to_string(), "v".to_string())]);
+        catalog
+            .insert_volume_intent(&record("v1", "volume-v1", &metadata), "h@lvm#vg")
+            .unwrap();
+        assert_eq!(catalog.pending().unwrap().len(), 1);
+        catalog.set_status(Kind::Volume, "v1", "available").unwrap();
+        assert!(catalog.pending().unwrap().is_empty());
+        let volume = catalog.volume("v1").unwrap().unwrap();
+        assert_eq!(volume.metadata, metadata);
+        assert_eq!(volume.status, "available");
+    }
+
+    #[test]
+    fn snapshots_need_an_existing_volume() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::open(&dir.path().join("c.db"), "vg").unwrap();
+        let metadata = Metadata::new();
+        let err = catalog
+            .insert_snapshot_intent(&record("s1", "_snapshot-s1", &metadata), "missing")
+            .unwrap_err();
+        assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+    }
+
+    #[test]
+    fn a_catalog_belongs_to_one_volume_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        Catalog::open(&path, "vg-a").unwrap();
+        let err = Catalog::open(&path, "vg-b").err().unwrap();
+        assert!(err.to_string().contains("belongs to volume group vg-a"), "{err}");
+        assert_eq!(
+            Catalog::open(&path, "vg-a").unwrap().schema_version().unwrap(),
+            MIGRATIONS.len()
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! The local back end: drives LVM directly on the storage host, the way Cinder's LVM
+//! driver does, with an embedded catalog standing in for Cinder's database.
+
+pub mod catalog;
+pub mod lvm;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use self::catalog::{Catalog, Kind, NewRecord};
+use self::lvm::{LogicalVolume, Lvm};
+use super::{
+    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume, backend_of,
+    bytes_to_gib_ceil, snapshot_lv_name, volume_lv_name,
+};
+
+/// How to open a local back end.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    pub vg: String,
+    pub catalog: PathBuf,
+    /// The `host@backend` part of the host name; default `<hostname>@lvm`.
+    pub backend_name: Option<String>,
+    /// `LVM_SYSTEM_DIR` for the lvm commands; `None` inherits the environment.
+    pub lvm_system_dir: Option<PathBuf>,
+}
+
+/// Cinder's LVM driver plus its database, on this machine.
+pub struct LocalBackend {
+    lvm: Lvm,
+    catalog: Mutex<Catalog>,
+    host: String,
+}
+
+/// Statuses from which Cinder lets a snapshot be unmanaged.
+const SNAPSHOT_UNMANAGEABLE: &[&str] = &["available", "error", "error_deleting"];
+/// Statuses from which Cinder lets a volume be unmanaged.
+const VOLUME_UNMANAGEABLE: &[&str] = &[
+    "available",
+    "error",
+    "error_restoring",
+    "error_extending",
+    "error_managing",
+];
+
+fn machine_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+fn missing_lv(reference: &str) -> Error {
+    Error::InvalidReference(format!(
+        "Manage existing volume failed due to invalid backend reference {reference}: \
+         Specified logical volume does not exist."
+    ))
+}
+
+fn find<'a>(lvs: &'a [LogicalVolume], name: &str) -> Option<&'a LogicalVolume> {
+    lvs.iter().find(|lv| lv.name == name)
+}
+
+fn reference_name(reference: &super::Reference) -> Result<&str> {
+    reference.source_name.as_deref().ok_or_else(|| {
+        Error::InvalidReference(
+            "Manage existing volume failed due to invalid backend reference: \
+             Reference must contain source-name element."
+                .into(),
+        )
+    })
+}
+
+impl LocalBackend {
+    /// Opens the catalog and, unless `recover` is false (read-only sessions), repairs
+    /// manages that a crash interrupted.
+    pub async fn open(config: LocalConfig, recover: bool) -> Result<Self> {
+        let catalog = Catalog::open(&config.catalog, &config.vg)?;
+        let backend_name = config
+            .backend_name
+            .unwrap_or_else(|| format!("{}@lvm", machine_hostname()));
+        let backend = Self {
+            host: format!("{}#{}", backend_of(&backend_name), config.vg),
+            lvm: Lvm::new(config.vg, config.lvm_system_dir),
+            catalog: Mutex::new(catalog),
+        };
+        if recover {
+            backend.recover().await?;
+        }
+        Ok(backend)
+    }
+
+    /// This back end's single host, `host@backend#vg`.
+    pub fn host_name(&self) -> &str {
+        &self.host
+    }
+
+    fn catalog(&self) -> MutexGuard<'_, Catalog> {
+        self.catalog.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Completes or rolls back each manage whose intent was committed but whose outcome
+    /// is unknown, by looking at the LV names: the new name means the rename happened,
+    /// the old name means it did not.
+    pub async fn recover(&self) -> Result<()> {
+        let pending = self.catalog().pending()?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let lvs = self.lvm.logical_volumes().await?;
+        let catalog = self.catalog();
+        for intent in pending {
+            if let Some(lv) = find(&lvs, &intent.lv_name) {
+                tracing::warn!(id = %intent.id, lv = %lv.name, "completing interrupted manage");
+                catalog.set_status(intent.kind, &intent.id, "available")?;
+            } else if find(&lvs, &intent.source_lv).is_some() {
+                tracing::warn!(id = %intent.id, lv = %intent.source_lv, "rolling back interrupted manage");
+                catalog.delete(intent.kind, &intent.id)?;
+            } else {
+                tracing::error!(id = %intent.id, "interrupted manage: neither LV name exists");
+                catalog.set_status(intent.kind, &intent.id, "error")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_host(&self, host: &str) -> Result<()> {
+        let asked = backend_of(host);
+        if asked == backend_of(&self.host) || asked == self.host.split('@').next().unwrap_or("") {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!(
+                "Service cinder-volume could not be found on host {host}."
+            )))
+        }
+    }
+
+    /// Records the intent, renames the LV, then marks the record available. A failed
+    /// rename removes the intent so the catalog stays as it was.
+    async fn adopt(&self, kind: Kind, id: &str, source_lv: &str, lv_name: &str) -> Result<()> {
+        if let Err(err) = self.lvm.rename(source_lv, lv_name).await {
+            self.catalog().delete(kind, id)?;
+            return Err(err);
+        }
+        self.catalog().set_status(kind, id, "available")
+    }
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            label: format!("local lvm vg={}", self.lvm.vg()),
+            read_only: false,
+        }
+    }
+
+    async fn hosts(&self) -> Result<Vec<Host>> {
+        let capacity = self.lvm.capacity().await?;
+        let gib = |bytes: u64| bytes as f64 / super::GIB as f64;
+        Ok(vec![Host {
+            host: self.host.clone(),
+            zone: Some("nova".into()),
+            status: "enabled".into(),
+            state: "up".into(),
+            updated_at: None,
+            total_capacity_gb: Some(gib(capacity.size_bytes)),
+            free_capacity_gb: Some(gib(capacity.free_bytes)),
+        }])
+    }
+
+    async fn volumes_paged(&self, filter: &ListFilter, sink: PageSink<'_, Volume>) -> Result<()> {
+        if let Some(host) = &filter.host {
+            if self.check_host(host).is_err() {
+                sink(Vec::new());
+                return Ok(());
+            }
+        }
+        let volumes = self.catalog().volumes()?;
+        sink(volumes);
+        Ok(())
+    }
+
+    async fn snapshots_paged(
+        &self,
+        filter: &ListFilter,
+        sink: PageSink<'_, Snapshot>,
+    ) -> Result<()> {
+        if let Some(host) = &filter.host {
+            if self.check_host(host).is_err() {
+                sink(Vec::new());
+                return Ok(());
+            }
+        }
+        let snapshots = self.catalog().snapshots(filter.volume_id.as_deref())?;
+        sink(snapshots);
+        Ok(())
+    }
+
+    async fn volume(&self, id: &str) -> Result<Volume> {
+        self.catalog()
+            .volume(id)?
+            .ok_or_else(|| Error::NotFound(format!("Volume {id} could not be found.")))
+    }
+
+    async fn snapshot(&self, id: &str) -> Result<Snapshot> {
+        self.catalog()
+            .snapshot(id)?
+            .ok_or_else(|| Error::NotFound(format!("Snapshot {id} could not be found.")))
+    }
+
+    async fn manageable_snapshots(&self, host: &str) -> Result<Vec<ManageableSnapshot>> {
+        self.check_host(host)?;
+        let lvs = self.lvm.logical_volumes().await?;
+        let owners = self.catalog().lv_owners()?;
+        Ok(lvs
+            .iter()
+            .filter(|lv| lv.is_snapshot())
+            .map(|lv| snapshot_entry(lv, &owners))
+            .collect())
+    }
+
+    async fn manageable_volumes(&self, host: &str) -> Result<Vec<ManageableVolume>> {
+        self.check_host(host)?;
+        let lvs = self.lvm.logical_volumes().await?;
+        let owners = self.catalog().lv_owners()?;
+        Ok(lvs
+            .iter()
+            .filter(|lv| !lv.is_snapshot() && !lv.is_pool())
+            .map(|lv| {
+                let (safe, reason, cinder_id) = verdict(lv, &owners, "volume");
+                ManageableVolume {
+                    reference: super::Reference::name(&lv.name),
+                    size: bytes_to_gib_ceil(lv.size_bytes),
+                    safe_to_manage: safe,
+                    reason_not_safe: reason,
+                    cinder_id,
+                    extra_info: None,
+                }
+            })
+            .collect())
+    }
+
+    async fn manage_snapshot(&self, request: &ManageSnapshotRequest) -> Result<Snapshot> {
+        let volume = self.volume(&request.volume_id).await?;
+        if !["available", "in-use"].contains(&volume.status.as_str()) {
+            return Err(Error::InvalidState(format!(
+                "Invalid volume: Volume {} status must be available, in-use, but current status is: {}.",
+                volume.id, volume.status
+            )));
+        }
+        let reference = reference_name(&request.reference)?;
+        let lvs = self.lvm.logical_volumes().await?;
+        let lv = find(&lvs, reference).ok_or_else(|| missing_lv(reference))?;
+        if !lv.is_snapshot() {
+            return Err(Error::InvalidReference(format!(
+                "{reference} is not a snapshot LV: import it as a volume instead"
+            )));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        {
+            let catalog = self.catalog();
+            if let Some((_, owner)) = catalog.lv_owners()?.get(reference) {
+                return Err(Error::AlreadyManaged(format!(
+                    "{reference} is already managed as snapshot {owner}"
+                )));
+            }
+            let parent_lv = catalog
+                .volume_lv(&volume.id)?
+                .unwrap_or_else(|| volume_lv_name(&volume.id));
+            if lv.origin.as_deref() != Some(parent_lv.as_str()) {
+                return Err(Error::InvalidReference(format!(
+                    "{reference} is a snapshot of {}, not of volume {} ({parent_lv})",
+                    lv.origin.as_deref().unwrap_or("nothing"),
+                    volume.id
+                )));
+            }
+            catalog.insert_snapshot_intent(
+                &NewRecord {
+                    id: &id,
+                    name: request.name.as_deref(),
+                    description: request.description.as_deref(),
+                    size: bytes_to_gib_ceil(lv.size_bytes),
+                    lv_name: &snapshot_lv_name(&id),
+                    source_lv: reference,
+                    metadata: &request.metadata,
+                },
+                &volume.id,
+            )?;
+        }
+        self.adopt(Kind::Snapshot, &id, reference, &snapshot_lv_name(&id))
+            .await?;
+        self.snapshot(&id).await
+    }
+
+    async fn unmanage_snapshot(&self, id: &str) -> Result<()> {
+        let snapshot = self.snapshot(id).await?;
+        if !SNAPSHOT_UNMANAGEABLE.contains(&snapshot.status.as_str()) {
+            return Err(Error::InvalidState(format!(
+                "Invalid snapshot: Snapshot status must be available or error and must not be \
+                 part of a group (snapshot {id} is {}).",
+                snapshot.status
+            )));
+        }
+        self.catalog().delete(Kind::Snapshot, id)?;
+        Ok(())
+    }
+
+    async fn manage_volume(&self, request: &ManageVolumeRequest) -> Result<Volume> {
+        self.check_host(&request.host)
+            .map_err(|_| Error::BadRequest(format!("Host '{}' not found", request.host)))?;
+        let reference = reference_name(&request.reference)?;
+        let lvs = self.lvm.logical_volumes().await?;
+        let lv = find(&lvs, reference).ok_or_else(|| missing_lv(reference))?;
+        if lv.is_snapshot() {
+            return Err(Error::InvalidReference(format!(
+                "{reference} is a snapshot LV: manage it as a snapshot of its origin volume"
+            )));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        {
+            let catalog = self.catalog();
+            if let Some((_, owner)) = catalog.lv_owners()?.get(reference) {
+                return Err(Error::AlreadyManaged(format!(
+                    "Unable to manage existing volume. The volume is already managed (as {owner})."
+                )));
+            }
+            catalog.insert_volume_intent(
+                &NewRecord {
+                    id: &id,
+                    name: request.name.as_deref(),
+                    description: request.description.as_deref(),
+                    size: bytes_to_gib_ceil(lv.size_bytes),
+                    lv_name: &volume_lv_name(&id),
+                    source_lv: reference,
+                    metadata: &request.metadata,
+                },
+                &self.host,
+            )?;
+        }
+        self.adopt(Kind::Volume, &id, reference, &volume_lv_name(&id))
+            .await?;
+        self.volume(&id).await
+    }
+
+    async fn unmanage_volume(&self, id: &str) -> Result<()> {
+        let volume = self.volume(id).await?;
+        if !VOLUME_UNMANAGEABLE.contains(&volume.status.as_str()) {
+            return Err(Error::InvalidState(format!(
+                "Invalid volume: Volume {id} status must be available or error, but is {}.",
+                volume.status
+            )));
+        }
+        let catalog = self.catalog();
+        let snapshots = catalog.snapshots(Some(id))?;
+        if !snapshots.is_empty() {
+            let ids: Vec<&str> = snapshots.iter().map(|s| s.id.as_str()).collect();
+            return Err(Error::InvalidState(format!(
+                "Invalid volume: Volume {id} has managed snapshots ({}): unmanage them first.",
+                ids.join(", ")
+            )));
+        }
+        catalog.delete(Kind::Volume, id)?;
+        Ok(())
+    }
+}
+
+/// Cinder's LVM verdict: managed → "already managed", open → "<kind> in use", else safe.
+fn verdict(
+    lv: &LogicalVolume,
+    owners: &HashMap<String, (Kind, String)>,
+    kind: &str,
+) -> (bool, Option<String>, Option<String>) {
+    if let Some((_, id)) = owners.get(&lv.name) {
+        (false, Some("already managed".into()), Some(id.clone()))
+    } else if lv.is_open() {
+        (false, Some(format!("{kind} in use")), None)
+    } else {
+        (true, None, None)
+    }
+}
+
+fn snapshot_entry(
+    lv: &LogicalVolume,
+    owners: &HashMap<String, (Kind, String)>,
+) -> ManageableSnapshot {
+    let (safe, reason, cinder_id) = verdict(lv, owners, "snapshot");
+    let origin = lv.origin.clone().unwrap_or_default();
+    let origin_managed = matches!(owners.get(&origin), Some((Kind::Volume, _)));
+    let extra_info = (!origin_managed).then(|| {
+        serde_json::Value::String(format!(
+            "origin {origin} is not a managed volume: a manage would fail with NotFound, \
+             import the volume first"
+        ))
+    });
+    ManageableSnapshot {
+        reference: super::Reference::name(&lv.name),
+        size: bytes_to_gib_ceil(lv.size_bytes),
+        safe_to_manage: safe,
+        reason_not_safe: reason,
+        cinder_id,
+        extra_info,
+        source_reference: Some(super::Reference::name(origin)),
+    }
+}

@@ -1,0 +1,3 @@
+//! snapport: import ("manage") and export ("unmanage") Cinder snapshots from a terminal.
+
+pub mod backend;
