@@ -181,6 +181,10 @@ pub struct ManageSnapshotRequest {
     pub description: Option<String>,
     #[serde(default)]
     pub metadata: Metadata,
+    /// Skip the check that the back-end snapshot's origin is this volume (never the
+    /// double-import check). Cinder's LVM driver never checks the origin; snapport does.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Import an existing back-end volume on a given host.

@@ -273,7 +273,7 @@ impl Backend for LocalBackend {
             let parent_lv = catalog
                 .volume_lv(&volume.id)?
                 .unwrap_or_else(|| volume_lv_name(&volume.id));
-            if lv.origin.as_deref() != Some(parent_lv.as_str()) {
+            if !request.force && lv.origin.as_deref() != Some(parent_lv.as_str()) {
                 return Err(Error::InvalidReference(format!(
                     "{reference} is a snapshot of {}, not of volume {} ({parent_lv})",
                     lv.origin.as_deref().unwrap_or("nothing"),
