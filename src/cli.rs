@@ -1,0 +1,462 @@
+//! Command-line interface: global back-end options and noun-verb commands like
+//! `openstack`'s. Commands print resources (`-f json|table`) and map failures to exit
+//! codes: 0 ok, 1 operation failed, 2 usage, 3 refused (read-only or not confirmed).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::backend::{
+    Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
+    parse_property,
+};
+use crate::config::{BackendSpec, ConfigFile, Paths};
+use crate::output::{self, Format};
+
+/// Exit codes.
+pub mod exit {
+    pub const FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const REFUSED: i32 = 3;
+}
+
+/// snapport: import (manage) and export (unmanage) Cinder snapshots.
+#[derive(Debug, Parser)]
+#[command(name = "snapport", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options that choose and configure the back end; they go before the command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Drive LVM on this host directly, with an embedded catalog.
+    #[arg(long, requires = "vg", conflicts_with_all = ["os_cloud", "backend"])]
+    pub local: bool,
+    /// The LVM volume group (with --local).
+    #[arg(long, requires = "local", value_name = "VG")]
+    pub vg: Option<String>,
+    /// The catalog file (with --local); default: one per VG in the XDG data dir.
+    #[arg(long, requires = "local", value_name = "PATH")]
+    pub catalog: Option<PathBuf>,
+    /// The `host@backend` this back end calls itself (with --local); default `<hostname>@lvm`.
+    #[arg(long, requires = "local", value_name = "HOST")]
+    pub backend_host: Option<String>,
+    /// A cloud of clouds.yaml (default: $OS_CLOUD).
+    #[arg(long, value_name = "NAME", conflicts_with = "backend")]
+    pub os_cloud: Option<String>,
+    /// A back end named in the config file ([backends.NAME]) or a cloud of clouds.yaml.
+    #[arg(long, value_name = "NAME")]
+    pub backend: Option<String>,
+    /// Refuse every change; enforced in the back-end layer.
+    #[arg(long)]
+    pub read_only: bool,
+    /// The config file (default: config.toml in the XDG config dir).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The console's theme (default, light, high-contrast, or a file).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Resource(ResourceCommand),
+    /// Open the console on a throw-away, loop-backed LVM volume group (needs root, lvm2).
+    Demo(DemoArgs),
+}
+
+/// Commands that read or change resources of one back end.
+#[derive(Debug, Subcommand)]
+pub enum ResourceCommand {
+    /// Volume services (back ends).
+    Host {
+        #[command(subcommand)]
+        action: HostAction,
+    },
+    /// Volumes, and back-end volumes to import.
+    Volume {
+        #[command(subcommand)]
+        action: VolumeAction,
+    },
+    /// Snapshots, and back-end snapshots to import.
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArg {
+    /// Output format.
+    #[arg(short = 'f', long = "format", value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostAction {
+    /// List volume services with capacity.
+    List(FormatArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportFields {
+    /// Name of the new resource.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Description of the new resource.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Metadata, repeatable.
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnmanageArgs {
+    /// Ids to unmanage.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolumeAction {
+    /// List managed volumes.
+    List {
+        /// Only volumes on this back end.
+        #[arg(long)]
+        host: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List volumes on a back end, managed or not.
+    Manageable {
+        #[arg(long)]
+        host: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Import a back-end volume.
+    Manage {
+        #[arg(long)]
+        host: String,
+        /// The back-end name (LV name).
+        #[arg(long = "ref", value_name = "NAME")]
+        reference: String,
+        #[command(flatten)]
+        fields: ImportFields,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Forget volumes, leaving their data on the back end.
+    Unmanage(UnmanageArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotAction {
+    /// List managed snapshots.
+    List {
+        /// Only snapshots of this volume.
+        #[arg(long)]
+        volume: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List snapshots on a back end, managed or not.
+    Manageable {
+        #[arg(long)]
+        host: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Import a back-end snapshot under an existing volume.
+    Manage {
+        /// The parent volume's id.
+        #[arg(long)]
+        volume: String,
+        /// The back-end name (LV name).
+        #[arg(long = "ref", value_name = "NAME")]
+        reference: String,
+        /// Import even when the snapshot's origin is not this volume.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        fields: ImportFields,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Forget snapshots, leaving their data on the back end.
+    Unmanage(UnmanageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the volume group and catalog after exit.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// A failure with the exit code it deserves.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Self {
+            code: if err.is_read_only() {
+                exit::REFUSED
+            } else {
+                exit::FAILED
+            },
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Self {
+        match err.downcast::<Error>() {
+            Ok(backend) => backend.into(),
+            Err(other) => Self {
+                code: exit::FAILED,
+                message: format!("{other:#}"),
+            },
+        }
+    }
+}
+
+impl Global {
+    /// The config file, explicit or default.
+    pub fn config_file(&self, paths: &Paths) -> Result<ConfigFile, Failure> {
+        let (path, required) = match &self.config {
+            Some(path) => (path.clone(), true),
+            None => (paths.config_file.clone(), false),
+        };
+        ConfigFile::load(&path, required).map_err(|err| Failure::usage(err.to_string()))
+    }
+
+    /// Which back end the options name.
+    pub fn backend_spec(&self, config: &ConfigFile) -> Result<BackendSpec, Failure> {
+        if self.local {
+            let vg = self.vg.clone().ok_or_else(|| Failure::usage("--local needs --vg VG"))?;
+            return Ok(BackendSpec::Local {
+                vg,
+                catalog: self.catalog.clone(),
+                host: self.backend_host.clone(),
+                lvm_system_dir: None,
+            });
+        }
+        if let Some(name) = &self.backend {
+            return Ok(config.backend(name));
+        }
+        let cloud = self
+            .os_cloud
+            .clone()
+            .or_else(|| std::env::var("OS_CLOUD").ok().filter(|c| !c.is_empty()));
+        match cloud {
+            Some(cloud) => Ok(BackendSpec::Cloud { cloud }),
+            None => Err(Failure::usage(
+                "choose a back end: --local --vg VG, --os-cloud NAME or --backend NAME",
+            )),
+        }
+    }
+}
+
+fn metadata(properties: Vec<(String, String)>) -> Metadata {
+    properties.into_iter().collect()
+}
+
+/// Asks on the terminal; without one, the answer is no (the caller refuses).
+fn confirm(question: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok()
+        && matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// The operator must see this before every snapshot export.
+pub fn export_warning(volume_id: &str) -> String {
+    format!(
+        "after export the snapshot's data stays on the back end; with drivers such as LVM and \
+         RBD, volume {volume_id} can then not be deleted (the delete fails with VolumeIsBusy and \
+         the volume returns to 'available') until that snapshot is removed from the back end"
+    )
+}
+
+#[derive(Clone, Copy)]
+enum Resource {
+    Volume,
+    Snapshot,
+}
+
+impl Resource {
+    fn noun(self) -> &'static str {
+        match self {
+            Resource::Volume => "volume",
+            Resource::Snapshot => "snapshot",
+        }
+    }
+}
+
+async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs) -> Result<(), Failure> {
+    let read_only = backend.info().read_only;
+    if !read_only {
+        if let Resource::Snapshot = resource {
+            for id in &args.ids {
+                if let Ok(snapshot) = backend.snapshot(id).await {
+                    eprintln!("warning: {id}: {}", export_warning(&snapshot.volume_id));
+                }
+            }
+        }
+        let question = format!(
+            "Export (unmanage) {} {}(s)? The data stays on the back end.",
+            args.ids.len(),
+            resource.noun()
+        );
+        if !args.yes && !confirm(&question) {
+            return Err(Failure {
+                code: exit::REFUSED,
+                message: "not confirmed: pass --yes to unmanage without a terminal".into(),
+            });
+        }
+    }
+    let mut worst: Option<Failure> = None;
+    for id in &args.ids {
+        let result = match resource {
+            Resource::Volume => backend.unmanage_volume(id).await,
+            Resource::Snapshot => backend.unmanage_snapshot(id).await,
+        };
+        match result {
+            Ok(()) => println!("{} {id} unmanaged; its data stays on the back end", resource.noun()),
+            Err(err) => {
+                eprintln!("error: {id}: {err}");
+                let failure = Failure::from(err);
+                if worst.as_ref().is_none_or(|w| failure.code == exit::FAILED && w.code != exit::FAILED) {
+                    worst = Some(failure);
+                }
+            }
+        }
+    }
+    match worst {
+        None => Ok(()),
+        Some(failure) => Err(Failure {
+            message: String::new(),
+            ..failure
+        }),
+    }
+}
+
+/// Runs one non-interactive command against `backend`, printing to stdout.
+pub async fn run_command(backend: Arc<dyn Backend>, command: ResourceCommand) -> Result<(), Failure> {
+    let backend = backend.as_ref();
+    let printed = match command {
+        ResourceCommand::Host {
+            action: HostAction::List(f),
+        } => output::list(&backend.hosts().await?, f.format),
+        ResourceCommand::Volume { action } => match action {
+            VolumeAction::List { host, format } => {
+                let filter = ListFilter {
+                    host,
+                    ..ListFilter::default()
+                };
+                output::list(&backend.volumes(&filter).await?, format.format)
+            }
+            VolumeAction::Manageable { host, format } => {
+                output::list(&backend.manageable_volumes(&host).await?, format.format)
+            }
+            VolumeAction::Manage {
+                host,
+                reference,
+                fields,
+                format,
+            } => {
+                let request = ManageVolumeRequest {
+                    host,
+                    reference: Reference::name(reference),
+                    name: fields.name,
+                    description: fields.description,
+                    metadata: metadata(fields.properties),
+                };
+                output::one(&backend.manage_volume(&request).await?, format.format)
+            }
+            VolumeAction::Unmanage(args) => {
+                return unmanage(backend, Resource::Volume, args).await;
+            }
+        },
+        ResourceCommand::Snapshot { action } => match action {
+            SnapshotAction::List { volume, format } => {
+                let filter = ListFilter {
+                    volume_id: volume,
+                    ..ListFilter::default()
+                };
+                output::list(&backend.snapshots(&filter).await?, format.format)
+            }
+            SnapshotAction::Manageable { host, format } => {
+                output::list(&backend.manageable_snapshots(&host).await?, format.format)
+            }
+            SnapshotAction::Manage {
+                volume,
+                reference,
+                force,
+                fields,
+                format,
+            } => {
+                let request = ManageSnapshotRequest {
+                    volume_id: volume,
+                    reference: Reference::name(reference),
+                    name: fields.name,
+                    description: fields.description,
+                    metadata: metadata(fields.properties),
+                    force,
+                };
+                output::one(&backend.manage_snapshot(&request).await?, format.format)
+            }
+            SnapshotAction::Unmanage(args) => {
+                return unmanage(backend, Resource::Snapshot, args).await;
+            }
+        },
+    };
+    print!("{printed}");
+    Ok(())
+}
+
+/// Runs what the command line asks for.
+pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
+    match cli.command {
+        Some(Command::Demo(args)) => crate::demo::run(args).await,
+        Some(Command::Resource(command)) => {
+            let config = cli.global.config_file(paths)?;
+            let spec = cli.global.backend_spec(&config)?;
+            let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
+            run_command(backend, command).await
+        }
+        None => Err(Failure::usage(
+            "the console is not part of this build yet: give a command (see --help)",
+        )),
+    }
+}

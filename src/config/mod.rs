@@ -1,0 +1,165 @@
+//! Where snapport keeps its files (XDG), and its config file: named back ends for
+//! `--backend`, migration and the console's switcher, the theme and key overrides.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// Why the config file could not be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("no back end named '{0}' in the config file (tables [backends.NAME])")]
+    UnknownBackend(String),
+    #[error("cannot determine a home directory for snapport's files")]
+    NoHome,
+}
+
+/// snapport's directories, following the XDG base directory spec.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+impl Paths {
+    /// The XDG locations (`~/.config/snapport`, `~/.local/share/snapport`,
+    /// `~/.local/state/snapport`).
+    pub fn discover() -> Result<Self, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "snapport").ok_or(ConfigError::NoHome)?;
+        Ok(Self {
+            config_file: dirs.config_dir().join("config.toml"),
+            data_dir: dirs.data_dir().to_path_buf(),
+            state_dir: dirs
+                .state_dir()
+                .unwrap_or_else(|| dirs.data_local_dir())
+                .to_path_buf(),
+        })
+    }
+
+    /// The default catalog of a volume group: one catalog per VG.
+    pub fn default_catalog(&self, vg: &str) -> PathBuf {
+        self.data_dir.join(format!("catalog-{vg}.sqlite"))
+    }
+
+    /// The log file: logs never go to the terminal.
+    pub fn log_file(&self) -> PathBuf {
+        self.state_dir.join("snapport.log")
+    }
+}
+
+/// A back end named in the config file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum BackendSpec {
+    /// LVM on this machine with an embedded catalog.
+    Local {
+        vg: String,
+        catalog: Option<PathBuf>,
+        /// `host@backend` override; default `<hostname>@lvm`.
+        host: Option<String>,
+        /// `LVM_SYSTEM_DIR` for this VG's lvm commands.
+        lvm_system_dir: Option<PathBuf>,
+    },
+    /// A cloud of clouds.yaml.
+    Cloud { cloud: String },
+}
+
+/// The config file, `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Theme name (a file in `themes/`) or path.
+    pub theme: Option<String>,
+    /// Key overrides: action name → key, e.g. `refresh = "ctrl-r"`.
+    pub keys: BTreeMap<String, String>,
+    /// Named back ends: `[backends.NAME]`.
+    pub backends: BTreeMap<String, BackendSpec>,
+}
+
+impl ConfigFile {
+    /// Reads `path`; a missing file is an empty config unless `required`.
+    pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|err| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: err.message().to_string(),
+            }),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Self::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// A named back end, or a cloud of that name when the file does not define it
+    /// (names of clouds.yaml work everywhere a back-end name does).
+    pub fn backend(&self, name: &str) -> BackendSpec {
+        self.backends
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| BackendSpec::Cloud {
+                cloud: name.to_string(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_named_backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "theme = \"light\"\n[keys]\nrefresh = \"ctrl-r\"\n\
+             [backends.old]\nkind = \"local\"\nvg = \"vg0\"\ncatalog = \"/var/lib/a.sqlite\"\n\
+             [backends.new]\nkind = \"cloud\"\ncloud = \"prod\"\n",
+        )
+        .unwrap();
+        let config = ConfigFile::load(&path, true).unwrap();
+        assert_eq!(config.theme.as_deref(), Some("light"));
+        assert_eq!(config.keys["refresh"], "ctrl-r");
+        assert_eq!(
+            config.backend("old"),
+            BackendSpec::Local {
+                vg: "vg0".into(),
+                catalog: Some("/var/lib/a.sqlite".into()),
+                host: None,
+                lvm_system_dir: None
+            }
+        );
+        assert_eq!(config.backend("new"), BackendSpec::Cloud { cloud: "prod".into() });
+        assert_eq!(config.backend("other"), BackendSpec::Cloud { cloud: "other".into() });
+    }
+
+    #[test]
+    fn rejects_unknown_keys_with_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[backends.x]\nkind = \"local\"\nvgg = \"typo\"\n").unwrap();
+        let err = ConfigFile::load(&path, true).unwrap_err().to_string();
+        assert!(err.contains("config.toml") && err.contains("vgg"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_optional_file_is_empty() {
+        let config = ConfigFile::load(Path::new("/nonexistent/snapport.toml"), false).unwrap();
+        assert_eq!(config, ConfigFile::default());
+        assert!(ConfigFile::load(Path::new("/nonexistent/snapport.toml"), true).is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! `snapport demo`: a throw-away, loop-backed volume group laid out like a storage host
+//! that two clouds have used, a catalog in a temp dir, and the console on top.
+
+use std::path::Path;
+
+use crate::backend::local::{LocalBackend, LocalConfig};
+use crate::backend::{Backend, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
+use crate::cli::{DemoArgs, Failure};
+use crate::config::BackendSpec;
+use crate::sandbox::{LvSpec, Sandbox};
+
+/// A live demo environment; dropping it tears it down (unless kept).
+pub struct Demo {
+    pub sandbox: Sandbox,
+    pub spec: BackendSpec,
+    dir: tempfile::TempDir,
+}
+
+/// A volume the demo imports, with its snapshots on the back end.
+struct DemoVolume {
+    name: &'static str,
+    mib: u64,
+    /// Snapshots the catalog manages.
+    managed: usize,
+    /// `_snapshot-<uuid>` LVs left behind by another cloud: unmanaged.
+    cinder_named: usize,
+    /// Snapshots made outside any cloud.
+    foreign: &'static [&'static str],
+}
+
+const LAYOUT: &[DemoVolume] = &[
+    DemoVolume { name: "db-primary", mib: 2048, managed: 2, cinder_named: 1, foreign: &["backup-2024-06-01"] },
+    DemoVolume { name: "web-assets", mib: 1024, managed: 1, cinder_named: 1, foreign: &["nightly-2024-06-02", "pre-upgrade-2024-05-30"] },
+    DemoVolume { name: "build-cache", mib: 512, managed: 0, cinder_named: 2, foreign: &[] },
+];
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn failure(err: impl Into<anyhow::Error>) -> Failure {
+    Failure::from(err.into())
+}
+
+impl Demo {
+    /// Builds the volume group and the catalog: managed volumes with managed and
+    /// unmanaged snapshots, foreign snapshots, a snapshot of an unmanaged volume and a
+    /// plain LV.
+    pub async fn create(keep: bool) -> Result<Self, Failure> {
+        let dir = tempfile::Builder::new()
+            .prefix("snapport-demo-")
+            .tempdir()
+            .map_err(failure)?;
+        let vg = format!("snapport-demo-{}", &uuid()[..8]);
+        let mut lvs = Vec::new();
+        let mut imports = Vec::new();
+        for volume in LAYOUT {
+            let volume_lv = format!("volume-{}", uuid());
+            lvs.push(LvSpec::volume(&volume_lv, volume.mib));
+            let mut snapshots = Vec::new();
+            for index in 0..volume.managed + volume.cinder_named {
+                let lv = format!("_snapshot-{}", uuid());
+                lvs.push(LvSpec::snapshot(&lv, volume.mib / 4, &volume_lv));
+                if index < volume.managed {
+                    snapshots.push((lv, format!("{}-daily-{index}", volume.name)));
+                }
+            }
+            for name in volume.foreign {
+                lvs.push(LvSpec::snapshot(*name, 64, &volume_lv));
+            }
+            imports.push((volume, volume_lv, snapshots));
+        }
+        let stray = format!("volume-{}", uuid());
+        lvs.push(LvSpec::volume(&stray, 512));
+        lvs.push(LvSpec::snapshot("pre-migration", 64, &stray));
+        lvs.push(LvSpec::volume("scratch", 256));
+        let mut sandbox =
+            Sandbox::create(&vg, &dir.path().join("vg"), 16 * 1024, &lvs).map_err(failure)?;
+        if keep {
+            sandbox.keep();
+        }
+        let config = LocalConfig {
+            vg,
+            catalog: dir.path().join("catalog.sqlite"),
+            backend_name: Some("demo@lvm".into()),
+            lvm_system_dir: Some(sandbox.lvm_system_dir()),
+        };
+        let backend = LocalBackend::open(config.clone(), true).await?;
+        for (volume, volume_lv, snapshots) in imports {
+            let managed = backend
+                .manage_volume(&ManageVolumeRequest {
+                    host: backend.host_name().to_string(),
+                    reference: Reference::name(volume_lv),
+                    name: Some(volume.name.to_string()),
+                    description: Some("imported by the demo".into()),
+                    metadata: Metadata::from([("tier".to_string(), "demo".to_string())]),
+                })
+                .await?;
+            for (lv, name) in snapshots {
+                backend
+                    .manage_snapshot(&ManageSnapshotRequest {
+                        volume_id: managed.id.clone(),
+                        reference: Reference::name(lv),
+                        name: Some(name),
+                        description: None,
+                        metadata: Metadata::new(),
+                        force: false,
+                    })
+                    .await?;
+            }
+        }
+        let spec = BackendSpec::Local {
+            vg: config.vg,
+            catalog: Some(config.catalog),
+            host: config.backend_name,
+            lvm_system_dir: config.lvm_system_dir,
+        };
+        Ok(Self { sandbox, spec, dir })
+    }
+
+    /// Where the demo's catalog and VG files live.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// How to reach the demo from another shell with the CLI.
+    pub fn describe(&self) -> String {
+        let BackendSpec::Local { vg, catalog, .. } = &self.spec else {
+            unreachable!("the demo is always local")
+        };
+        format!(
+            "demo volume group {vg} on {} (files in {})\n\
+             try, from another shell:\n  \
+             export LVM_SYSTEM_DIR={}\n  \
+             snapport --local --vg {vg} --catalog {} --backend-host demo@lvm snapshot manageable --host demo@lvm\n",
+            self.sandbox.loop_device(),
+            self.dir().display(),
+            self.sandbox.lvm_system_dir().display(),
+            catalog.as_deref().unwrap_or(Path::new("")).display(),
+        )
+    }
+}
+
+/// Creates the demo, shows how to reach it, runs the console, tears down.
+pub async fn run(args: DemoArgs) -> Result<(), Failure> {
+    let mut demo = Demo::create(args.keep).await?;
+    print!("{}", demo.describe());
+    println!("press Ctrl-C to tear the demo down");
+    wait_for_termination().await;
+    if args.keep {
+        let _ = demo.dir.keep();
+        demo.sandbox.keep();
+    }
+    Ok(())
+}
+
+/// Waits for Ctrl-C, SIGTERM or SIGHUP (a closed SSH session), so the demo always tears
+/// down its loop device.
+pub async fn wait_for_termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+    let mut hangup = signal(SignalKind::hangup()).expect("SIGHUP handler installs");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hangup.recv() => {}
+    }
+}
