@@ -259,7 +259,10 @@ impl Global {
     /// Which back end the options name.
     pub fn backend_spec(&self, config: &ConfigFile) -> Result<BackendSpec, Failure> {
         if self.local {
-            let vg = self.vg.clone().ok_or_else(|| Failure::usage("--local needs --vg VG"))?;
+            let vg = self
+                .vg
+                .clone()
+                .ok_or_else(|| Failure::usage("--local needs --vg VG"))?;
             return Ok(BackendSpec::Local {
                 vg,
                 catalog: self.catalog.clone(),
@@ -323,7 +326,11 @@ impl Resource {
     }
 }
 
-async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs) -> Result<(), Failure> {
+async fn unmanage(
+    backend: &dyn Backend,
+    resource: Resource,
+    args: UnmanageArgs,
+) -> Result<(), Failure> {
     let read_only = backend.info().read_only;
     if !read_only {
         if let Resource::Snapshot = resource {
@@ -352,11 +359,17 @@ async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs)
             Resource::Snapshot => backend.unmanage_snapshot(id).await,
         };
         match result {
-            Ok(()) => println!("{} {id} unmanaged; its data stays on the back end", resource.noun()),
+            Ok(()) => println!(
+                "{} {id} unmanaged; its data stays on the back end",
+                resource.noun()
+            ),
             Err(err) => {
                 eprintln!("error: {id}: {err}");
                 let failure = Failure::from(err);
-                if worst.as_ref().is_none_or(|w| failure.code == exit::FAILED && w.code != exit::FAILED) {
+                if worst
+                    .as_ref()
+                    .is_none_or(|w| failure.code == exit::FAILED && w.code != exit::FAILED)
+                {
                     worst = Some(failure);
                 }
             }
@@ -372,7 +385,10 @@ async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs)
 }
 
 /// Runs one non-interactive command against `backend`, printing to stdout.
-pub async fn run_command(backend: Arc<dyn Backend>, command: ResourceCommand) -> Result<(), Failure> {
+pub async fn run_command(
+    backend: Arc<dyn Backend>,
+    command: ResourceCommand,
+) -> Result<(), Failure> {
     let backend = backend.as_ref();
     let printed = match command {
         ResourceCommand::Host {

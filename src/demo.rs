@@ -29,9 +29,27 @@ struct DemoVolume {
 }
 
 const LAYOUT: &[DemoVolume] = &[
-    DemoVolume { name: "db-primary", mib: 2048, managed: 2, cinder_named: 1, foreign: &["backup-2024-06-01"] },
-    DemoVolume { name: "web-assets", mib: 1024, managed: 1, cinder_named: 1, foreign: &["nightly-2024-06-02", "pre-upgrade-2024-05-30"] },
-    DemoVolume { name: "build-cache", mib: 512, managed: 0, cinder_named: 2, foreign: &[] },
+    DemoVolume {
+        name: "db-primary",
+        mib: 2048,
+        managed: 2,
+        cinder_named: 1,
+        foreign: &["backup-2024-06-01"],
+    },
+    DemoVolume {
+        name: "web-assets",
+        mib: 1024,
+        managed: 1,
+        cinder_named: 1,
+        foreign: &["nightly-2024-06-02", "pre-upgrade-2024-05-30"],
+    },
+    DemoVolume {
+        name: "build-cache",
+        mib: 512,
+        managed: 0,
+        cinder_named: 2,
+        foreign: &[],
+    },
 ];
 
 fn uuid() -> String {

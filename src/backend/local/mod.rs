@@ -101,7 +101,9 @@ impl LocalBackend {
     }
 
     fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.catalog.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.catalog
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Completes or rolls back each manage whose intent was committed but whose outcome
@@ -140,6 +142,14 @@ impl LocalBackend {
         }
     }
 
+    /// A listing filtered to another host has nothing from this single-host back end.
+    fn serves(&self, filter: &ListFilter) -> bool {
+        filter
+            .host
+            .as_deref()
+            .is_none_or(|host| self.check_host(host).is_ok())
+    }
+
     /// Records the intent, renames the LV, then marks the record available. A failed
     /// rename removes the intent so the catalog stays as it was.
     async fn adopt(&self, kind: Kind, id: &str, source_lv: &str, lv_name: &str) -> Result<()> {
@@ -175,14 +185,10 @@ impl Backend for LocalBackend {
     }
 
     async fn volumes_paged(&self, filter: &ListFilter, sink: PageSink<'_, Volume>) -> Result<()> {
-        if let Some(host) = &filter.host {
-            if self.check_host(host).is_err() {
-                sink(Vec::new());
-                return Ok(());
-            }
+        if self.serves(filter) {
+            let volumes = self.catalog().volumes()?;
+            sink(volumes);
         }
-        let volumes = self.catalog().volumes()?;
-        sink(volumes);
         Ok(())
     }
 
@@ -191,14 +197,10 @@ impl Backend for LocalBackend {
         filter: &ListFilter,
         sink: PageSink<'_, Snapshot>,
     ) -> Result<()> {
-        if let Some(host) = &filter.host {
-            if self.check_host(host).is_err() {
-                sink(Vec::new());
-                return Ok(());
-            }
+        if self.serves(filter) {
+            let snapshots = self.catalog().snapshots(filter.volume_id.as_deref())?;
+            sink(snapshots);
         }
-        let snapshots = self.catalog().snapshots(filter.volume_id.as_deref())?;
-        sink(snapshots);
         Ok(())
     }
 

@@ -1,0 +1,331 @@
+//! The snapport binary with `--local` against a real LVM volume group: JSON shapes,
+//! one-line errors and exit codes.
+
+mod common;
+
+use common::{HOST, LvmEnv, path_with, real_program, standard_layout};
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn json(output: &[u8]) -> Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(output)))
+}
+
+/// Manages `lv` as a volume through the CLI and returns its id.
+fn manage_volume(env: &LvmEnv, lv: &str) -> String {
+    let out = env
+        .snapport()
+        .args([
+            "volume", "manage", "--host", HOST, "--ref", lv, "--name", lv, "-f", "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    json(&out)["id"].as_str().unwrap().to_string()
+}
+
+/// Asserts a failure with `code` whose stderr is one line containing `text`.
+fn fails_with(command: &mut assert_cmd::Command, code: i32, text: &str) {
+    let assert = command.assert().code(code);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(text), "stderr lacks {text:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn import_list_and_export_a_snapshot() {
+    let env = LvmEnv::new("cli-flow", &standard_layout());
+    let volume = manage_volume(&env, "vol-a");
+
+    let listed = json(
+        &env.snapport()
+            .args(["snapshot", "manageable", "--host", HOST, "-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let entries = listed.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    let a1 = entries
+        .iter()
+        .find(|e| e["reference"]["source-name"] == "snap-a1")
+        .unwrap();
+    assert_eq!(a1["safe_to_manage"], true);
+    assert_eq!(a1["size"], 1);
+    assert_eq!(a1["reason_not_safe"], Value::Null);
+    assert_eq!(a1["cinder_id"], Value::Null);
+    assert_eq!(
+        a1["source_reference"]["source-name"],
+        format!("volume-{volume}")
+    );
+
+    let managed = json(
+        &env.snapport()
+            .args([
+                "snapshot", "manage", "--volume", &volume, "--ref", "snap-a1",
+            ])
+            .args(["--name", "nightly", "--description", "adopted"])
+            .args([
+                "--property",
+                "origin-cloud=old",
+                "--property",
+                "ticket=OPS-1",
+                "-f",
+                "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let id = managed["id"].as_str().unwrap().to_string();
+    assert_eq!(managed["status"], "available");
+    assert_eq!(managed["volume_id"], volume.as_str());
+    assert_eq!(managed["name"], "nightly");
+    assert_eq!(managed["description"], "adopted");
+    assert_eq!(managed["metadata"]["origin-cloud"], "old");
+    assert_eq!(managed["metadata"]["ticket"], "OPS-1");
+    assert!(env.lv_names().contains(&format!("_snapshot-{id}")));
+
+    let again = json(
+        &env.snapport()
+            .args(["snapshot", "manageable", "--host", HOST, "-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let entry = again
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reference"]["source-name"] == format!("_snapshot-{id}"))
+        .unwrap();
+    assert_eq!(entry["safe_to_manage"], false);
+    assert_eq!(entry["reason_not_safe"], "already managed");
+    assert_eq!(entry["cinder_id"], id.as_str());
+
+    let table = env.snapport().args(["snapshot", "list"]).assert().success();
+    let table = String::from_utf8_lossy(&table.get_output().stdout).to_string();
+    assert!(
+        table.contains(&id) && table.contains("nightly") && table.contains("origin-cloud='old'"),
+        "{table}"
+    );
+
+    env.snapport()
+        .args(["snapshot", "unmanage", &id, "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("snapshot {id} unmanaged")))
+        .stderr(predicate::str::contains("VolumeIsBusy"));
+    let after = json(
+        &env.snapport()
+            .args(["snapshot", "list", "-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(after, Value::Array(vec![]));
+    assert!(
+        env.lv_names().contains(&format!("_snapshot-{id}")),
+        "the LV stays"
+    );
+}
+
+#[test]
+fn every_refusal_is_one_line_with_the_right_exit_code() {
+    let env = LvmEnv::new("cli-errors", &standard_layout());
+    let vol_a = manage_volume(&env, "vol-a");
+    let vol_b = manage_volume(&env, "vol-b");
+    let manage = |volume: &str, lv: &str| {
+        let mut command = env.snapport();
+        command.args(["snapshot", "manage", "--volume", volume, "--ref", lv]);
+        command
+    };
+
+    fails_with(
+        &mut manage("11111111-2222-3333-4444-555555555555", "snap-a1"),
+        1,
+        "NotFound: Volume 11111111-2222-3333-4444-555555555555 could not be found.",
+    );
+    fails_with(
+        &mut manage(&vol_a, "ghost"),
+        1,
+        "ManageExistingInvalidReference: Manage existing volume failed due to invalid backend reference ghost",
+    );
+    fails_with(
+        &mut manage(&vol_a, "plain"),
+        1,
+        "ManageExistingInvalidReference: plain is not a snapshot LV",
+    );
+    fails_with(
+        &mut manage(&vol_b, "snap-a1"),
+        1,
+        &format!(
+            "ManageExistingInvalidReference: snap-a1 is a snapshot of volume-{vol_a}, not of volume {vol_b}"
+        ),
+    );
+    let out = manage(&vol_a, "snap-a1")
+        .args(["-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let id = json(&out)["id"].as_str().unwrap().to_string();
+    fails_with(
+        &mut manage(&vol_a, &format!("_snapshot-{id}")),
+        1,
+        &format!(
+            "ManageExistingAlreadyManaged: _snapshot-{id} is already managed as snapshot {id}"
+        ),
+    );
+    fails_with(
+        env.snapport().args(["volume", "unmanage", &vol_a, "--yes"]),
+        1,
+        &format!("InvalidState: Invalid volume: Volume {vol_a} has managed snapshots ({id})"),
+    );
+    manage(&vol_a, "snap-a2")
+        .args(["--property", "no-equals-sign"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "invalid property 'no-equals-sign': expected key=value",
+        ));
+    env.snapport()
+        .args(["snapshot", "unmanage", &id])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "volume {vol_a} can then not be deleted"
+        )))
+        .stderr(predicate::str::contains("error: not confirmed: pass --yes"));
+    fails_with(
+        env.snapport().args([
+            "snapshot",
+            "unmanage",
+            "00000000-0000-0000-0000-000000000000",
+            "--yes",
+        ]),
+        1,
+        "NotFound: Snapshot 00000000-0000-0000-0000-000000000000 could not be found.",
+    );
+    let listed = json(
+        &env.snapport()
+            .args(["snapshot", "list", "-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "the unconfirmed export changed nothing"
+    );
+}
+
+#[test]
+fn read_only_refuses_before_any_lvm_command_runs() {
+    let env = LvmEnv::new("cli-ro", &standard_layout());
+    let vol_a = manage_volume(&env, "vol-a");
+    let log = env.dir.path().join("lvm-calls.log");
+    let wrap = |program: &str| {
+        format!(
+            "echo {program} \"$@\" >> {}\nexec {} \"$@\"",
+            log.display(),
+            real_program(program)
+        )
+    };
+    let (lvs, lvrename) = (wrap("lvs"), wrap("lvrename"));
+    let bin = env.wrappers(&[("lvs", &lvs), ("lvrename", &lvrename)]);
+
+    for args in [
+        vec!["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"],
+        vec!["volume", "manage", "--host", HOST, "--ref", "vol-b"],
+        vec!["volume", "unmanage", &vol_a, "--yes"],
+    ] {
+        fails_with(
+            env.snapport()
+                .env("PATH", path_with(&bin))
+                .arg("--read-only")
+                .args(&args),
+            3,
+            "ReadOnly:",
+        );
+    }
+    assert!(
+        !log.exists(),
+        "no lvm command ran: {:?}",
+        std::fs::read_to_string(&log)
+    );
+
+    env.snapport()
+        .env("PATH", path_with(&bin))
+        .args(["--read-only", "snapshot", "manageable", "--host", HOST])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("snap-a1"));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        calls.lines().count(),
+        1,
+        "one lvs call per listing: {calls}"
+    );
+    assert!(calls.starts_with("lvs "), "{calls}");
+    assert!(env.lv_names().contains(&"snap-a1".to_string()));
+}
+
+#[test]
+fn a_failed_rename_leaves_the_catalog_as_it_was() {
+    let env = LvmEnv::new("cli-rename", &standard_layout());
+    let vol_a = manage_volume(&env, "vol-a");
+    let bin = env.wrappers(&[("lvrename", "echo '  Simulated: device busy' >&2\nexit 5")]);
+    let assert = env
+        .snapport()
+        .env("PATH", path_with(&bin))
+        .args(["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("lvrename") && stderr.contains("Simulated: device busy"),
+        "{stderr}"
+    );
+    let listed = json(
+        &env.snapport()
+            .args(["snapshot", "list", "-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(listed, Value::Array(vec![]));
+    assert!(env.lv_names().contains(&"snap-a1".to_string()));
+    env.snapport()
+        .args(["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let env = LvmEnv::new("cli-usage", &[]);
+    env.snapport()
+        .args(["snapshot", "manage", "--ref", "x"])
+        .assert()
+        .code(2);
+    assert_cmd::Command::cargo_bin("snapport")
+        .unwrap()
+        .env_remove("OS_CLOUD")
+        .args(["host", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("choose a back end"));
+}
