@@ -3,7 +3,9 @@
 use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::backend::{Host, ManageableSnapshot, ManageableVolume, Metadata, Snapshot, Volume};
+use crate::backend::{
+    Host, ManageableSnapshot, ManageableVolume, Metadata, Reference, Snapshot, Volume,
+};
 
 /// How commands print resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -39,6 +41,23 @@ fn extra(value: &Option<serde_json::Value>) -> String {
         Some(other) => other.to_string(),
         None => String::new(),
     }
+}
+
+/// The cells manageable volumes and snapshots share: what, how big, and Cinder's verdict.
+fn verdict(
+    reference: &Reference,
+    size: u64,
+    safe: bool,
+    reason: &Option<String>,
+    cinder_id: &Option<String>,
+) -> Vec<String> {
+    vec![
+        reference.label().to_string(),
+        size.to_string(),
+        safe.to_string(),
+        text(reason),
+        text(cinder_id),
+    ]
 }
 
 impl Tabular for Host {
@@ -98,18 +117,21 @@ impl Tabular for ManageableSnapshot {
         "Extra Info",
     ];
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.reference.label().to_string(),
-            self.size.to_string(),
-            self.safe_to_manage.to_string(),
-            text(&self.reason_not_safe),
-            text(&self.cinder_id),
+        let mut cells = verdict(
+            &self.reference,
+            self.size,
+            self.safe_to_manage,
+            &self.reason_not_safe,
+            &self.cinder_id,
+        );
+        cells.push(
             self.source_reference
                 .as_ref()
                 .map(|r| r.label().to_string())
                 .unwrap_or_default(),
-            extra(&self.extra_info),
-        ]
+        );
+        cells.push(extra(&self.extra_info));
+        cells
     }
 }
 
@@ -123,14 +145,15 @@ impl Tabular for ManageableVolume {
         "Extra Info",
     ];
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.reference.label().to_string(),
-            self.size.to_string(),
-            self.safe_to_manage.to_string(),
-            text(&self.reason_not_safe),
-            text(&self.cinder_id),
-            extra(&self.extra_info),
-        ]
+        let mut cells = verdict(
+            &self.reference,
+            self.size,
+            self.safe_to_manage,
+            &self.reason_not_safe,
+            &self.cinder_id,
+        );
+        cells.push(extra(&self.extra_info));
+        cells
     }
 }
 

@@ -12,6 +12,19 @@ fn json(output: &[u8]) -> Value {
         .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(output)))
 }
 
+/// Runs snapport with `args` (which end in `-f json`), expecting success, and parses
+/// its output.
+fn run_json(env: &LvmEnv, args: &[&str]) -> Value {
+    json(
+        &env.snapport()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+}
+
 /// Manages `lv` as a volume through the CLI and returns its id.
 fn manage_volume(env: &LvmEnv, lv: &str) -> String {
     let out = env
@@ -41,13 +54,9 @@ fn import_list_and_export_a_snapshot() {
     let env = LvmEnv::new("cli-flow", &standard_layout());
     let volume = manage_volume(&env, "vol-a");
 
-    let listed = json(
-        &env.snapport()
-            .args(["snapshot", "manageable", "--host", HOST, "-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
+    let listed = run_json(
+        &env,
+        &["snapshot", "manageable", "--host", HOST, "-f", "json"],
     );
     let entries = listed.as_array().unwrap();
     assert_eq!(entries.len(), 3);
@@ -92,13 +101,9 @@ fn import_list_and_export_a_snapshot() {
     assert_eq!(managed["metadata"]["ticket"], "OPS-1");
     assert!(env.lv_names().contains(&format!("_snapshot-{id}")));
 
-    let again = json(
-        &env.snapport()
-            .args(["snapshot", "manageable", "--host", HOST, "-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
+    let again = run_json(
+        &env,
+        &["snapshot", "manageable", "--host", HOST, "-f", "json"],
     );
     let entry = again
         .as_array()
@@ -123,14 +128,7 @@ fn import_list_and_export_a_snapshot() {
         .success()
         .stdout(predicate::str::contains(format!("snapshot {id} unmanaged")))
         .stderr(predicate::str::contains("VolumeIsBusy"));
-    let after = json(
-        &env.snapport()
-            .args(["snapshot", "list", "-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
-    );
+    let after = run_json(&env, &["snapshot", "list", "-f", "json"]);
     assert_eq!(after, Value::Array(vec![]));
     assert!(
         env.lv_names().contains(&format!("_snapshot-{id}")),
@@ -216,14 +214,7 @@ fn every_refusal_is_one_line_with_the_right_exit_code() {
         1,
         "NotFound: Snapshot 00000000-0000-0000-0000-000000000000 could not be found.",
     );
-    let listed = json(
-        &env.snapport()
-            .args(["snapshot", "list", "-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
-    );
+    let listed = run_json(&env, &["snapshot", "list", "-f", "json"]);
     assert_eq!(
         listed.as_array().unwrap().len(),
         1,
@@ -298,14 +289,7 @@ fn a_failed_rename_leaves_the_catalog_as_it_was() {
         stderr.contains("lvrename") && stderr.contains("Simulated: device busy"),
         "{stderr}"
     );
-    let listed = json(
-        &env.snapport()
-            .args(["snapshot", "list", "-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
-    );
+    let listed = run_json(&env, &["snapshot", "list", "-f", "json"]);
     assert_eq!(listed, Value::Array(vec![]));
     assert!(env.lv_names().contains(&"snap-a1".to_string()));
     env.snapport()

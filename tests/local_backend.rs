@@ -28,6 +28,14 @@ fn snapshot_request(volume_id: &str, lv: &str) -> ManageSnapshotRequest {
     }
 }
 
+/// A snapshot manage that must fail.
+async fn refused(backend: &impl Backend, volume_id: &str, lv: &str) -> Error {
+    backend
+        .manage_snapshot(&snapshot_request(volume_id, lv))
+        .await
+        .expect_err("the manage is refused")
+}
+
 #[tokio::test]
 async fn manageable_snapshots_carry_cinder_verdicts() {
     let env = LvmEnv::new("verdicts", &standard_layout());
@@ -137,40 +145,25 @@ async fn manage_refuses_what_cinder_would_get_wrong() {
         .await
         .unwrap();
 
-    let unknown = backend
-        .manage_snapshot(&snapshot_request(
-            "00000000-0000-0000-0000-000000000000",
-            "snap-a1",
-        ))
-        .await
-        .unwrap_err();
+    let unknown = refused(&backend, "00000000-0000-0000-0000-000000000000", "snap-a1").await;
     assert!(
         matches!(unknown, Error::NotFound(ref m) if m.contains("00000000-0000-0000-0000-000000000000 could not be found")),
         "{unknown}"
     );
 
-    let missing = backend
-        .manage_snapshot(&snapshot_request(&vol_a.id, "no-such-lv"))
-        .await
-        .unwrap_err();
+    let missing = refused(&backend, &vol_a.id, "no-such-lv").await;
     assert!(
         matches!(missing, Error::InvalidReference(ref m) if m.contains("no-such-lv: Specified logical volume does not exist")),
         "{missing}"
     );
 
-    let plain = backend
-        .manage_snapshot(&snapshot_request(&vol_a.id, "plain"))
-        .await
-        .unwrap_err();
+    let plain = refused(&backend, &vol_a.id, "plain").await;
     assert!(
         matches!(plain, Error::InvalidReference(ref m) if m.contains("not a snapshot")),
         "{plain}"
     );
 
-    let wrong_parent = backend
-        .manage_snapshot(&snapshot_request(&vol_b.id, "snap-a1"))
-        .await
-        .unwrap_err();
+    let wrong_parent = refused(&backend, &vol_b.id, "snap-a1").await;
     assert!(
         matches!(wrong_parent, Error::InvalidReference(ref m) if m.contains(&vol_b.id)),
         "{wrong_parent}"
@@ -180,13 +173,7 @@ async fn manage_refuses_what_cinder_would_get_wrong() {
         .manage_snapshot(&snapshot_request(&vol_a.id, "snap-a1"))
         .await
         .unwrap();
-    let twice = backend
-        .manage_snapshot(&snapshot_request(
-            &vol_a.id,
-            &format!("_snapshot-{}", first.id),
-        ))
-        .await
-        .unwrap_err();
+    let twice = refused(&backend, &vol_a.id, &format!("_snapshot-{}", first.id)).await;
     assert!(
         matches!(twice, Error::AlreadyManaged(ref m) if m.contains(&first.id)),
         "{twice}"
