@@ -990,78 +990,69 @@ fn list_snapshots(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
     }
 }
 
-/// Counts a GET against a pending change and applies it once enough polls were seen.
-fn settle_volume(shared: &Shared, db: &mut Db, id: &str) {
-    let Some(volume) = db.volumes.get_mut(id) else {
-        return;
-    };
-    match volume.pending.clone() {
-        Some(Pending::Manage {
-            polls_left,
-            source_lv,
-        }) if polls_left > 1 => {
-            volume.pending = Some(Pending::Manage {
-                polls_left: polls_left - 1,
-                source_lv,
-            });
-        }
-        Some(Pending::Manage { source_lv, .. }) => {
-            volume.pending = None;
-            match shared.storage.rename(&source_lv, &format!("volume-{id}")) {
-                Some(lv) => {
-                    volume.size = lv.size_gib;
-                    volume.status = "available".into();
-                }
-                None => volume.status = "error_managing".into(),
-            }
-        }
-        Some(Pending::Unmanage { polls_left }) if polls_left > 1 => {
-            volume.pending = Some(Pending::Unmanage {
-                polls_left: polls_left - 1,
-            });
-        }
-        Some(Pending::Unmanage { .. }) => {
-            db.volumes.remove(id);
-        }
-        None => {}
+/// What settling a pending change needs from a volume or snapshot record.
+trait Settles {
+    /// The LV name the driver gives the record once imported.
+    fn lv_name(id: &str) -> String;
+    /// The status a failed import leaves (the DB value; the view may translate it).
+    const FAILED: &'static str;
+    /// The pending change, the status and the size.
+    fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64);
+}
+
+impl Settles for VolumeRecord {
+    fn lv_name(id: &str) -> String {
+        format!("volume-{id}")
+    }
+    const FAILED: &'static str = "error_managing";
+    fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64) {
+        (&mut self.pending, &mut self.status, &mut self.size)
     }
 }
 
-fn settle_snapshot(shared: &Shared, db: &mut Db, id: &str) {
-    let Some(snapshot) = db.snapshots.get_mut(id) else {
+impl Settles for SnapshotRecord {
+    fn lv_name(id: &str) -> String {
+        format!("_snapshot-{id}")
+    }
+    const FAILED: &'static str = "error";
+    fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64) {
+        (&mut self.pending, &mut self.status, &mut self.size)
+    }
+}
+
+/// Counts a GET against a pending change and applies it once enough polls were seen.
+/// Like Cinder's LVM driver, an import renames whatever LV has the name, origin unchecked.
+fn settle<R: Settles>(storage: &Storage, records: &mut BTreeMap<String, R>, id: &str) {
+    let Some(record) = records.get_mut(id) else {
         return;
     };
-    match snapshot.pending.clone() {
+    let (pending, status, size) = record.parts();
+    match pending.take() {
         Some(Pending::Manage {
             polls_left,
             source_lv,
         }) if polls_left > 1 => {
-            snapshot.pending = Some(Pending::Manage {
+            *pending = Some(Pending::Manage {
                 polls_left: polls_left - 1,
                 source_lv,
             });
         }
         Some(Pending::Manage { source_lv, .. }) => {
-            snapshot.pending = None;
-            // Like Cinder's LVM driver: any LV of that name is renamed, origin unchecked.
-            match shared
-                .storage
-                .rename(&source_lv, &format!("_snapshot-{id}"))
-            {
+            match storage.rename(&source_lv, &R::lv_name(id)) {
                 Some(lv) => {
-                    snapshot.size = lv.size_gib;
-                    snapshot.status = "available".into();
+                    *size = lv.size_gib;
+                    *status = "available".into();
                 }
-                None => snapshot.status = "error".into(),
+                None => *status = R::FAILED.into(),
             }
         }
         Some(Pending::Unmanage { polls_left }) if polls_left > 1 => {
-            snapshot.pending = Some(Pending::Unmanage {
+            *pending = Some(Pending::Unmanage {
                 polls_left: polls_left - 1,
             });
         }
         Some(Pending::Unmanage { .. }) => {
-            db.snapshots.remove(id);
+            records.remove(id);
         }
         None => {}
     }
@@ -1069,7 +1060,7 @@ fn settle_snapshot(shared: &Shared, db: &mut Db, id: &str) {
 
 fn show_volume(shared: &Shared, id: &str) -> Reply {
     let mut db = shared.db.lock().unwrap();
-    settle_volume(shared, &mut db, id);
+    settle(&shared.storage, &mut db.volumes, id);
     match db.volumes.get(id) {
         Some(volume) => Reply::json(200, json!({"volume": volume_json(volume, &shared.base)})),
         None => Reply::fault(404, &format!("Volume {id} could not be found.")),
@@ -1078,7 +1069,7 @@ fn show_volume(shared: &Shared, id: &str) -> Reply {
 
 fn show_snapshot(shared: &Shared, id: &str) -> Reply {
     let mut db = shared.db.lock().unwrap();
-    settle_snapshot(shared, &mut db, id);
+    settle(&shared.storage, &mut db.snapshots, id);
     match db.snapshots.get(id) {
         Some(snapshot) => Reply::json(200, json!({"snapshot": snapshot_json(snapshot)})),
         None => Reply::fault(404, &format!("Snapshot {id} could not be found.")),

@@ -21,7 +21,7 @@ use tokio::sync::broadcast;
 
 use self::clouds::ConfigSources;
 use self::http::{Call, HttpSettings, Microversion, Retry, Session};
-use self::wire::{One, Page, PoolList, ServiceList, SnapshotWire, StatusOnly, VolumeWire};
+use self::wire::{Brief, One, Page, PoolList, ServiceList, SnapshotWire, VolumeWire};
 use super::{
     Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
     ManageableSnapshot, ManageableVolume, PageSink, Reference, Result, Snapshot, Volume,
@@ -106,6 +106,13 @@ impl Resource {
         match self {
             Resource::Volume => "volumes",
             Resource::Snapshot => "snapshots",
+        }
+    }
+
+    fn manageable_collection(self) -> &'static str {
+        match self {
+            Resource::Volume => "manageable_volumes",
+            Resource::Snapshot => "manageable_snapshots",
         }
     }
 
@@ -292,7 +299,7 @@ impl RemoteBackend {
     async fn status(&self, resource: Resource, id: &str) -> Result<Option<String>> {
         let path = format!("{}/{id}", resource.collection());
         match self
-            .get::<One<StatusOnly>>(Call::get(&path, self.options.read_timeout))
+            .get::<One<Brief>>(Call::get(&path, self.options.read_timeout))
             .await
         {
             Ok(one) => Ok(Some(one.item.status)),
@@ -360,6 +367,26 @@ impl RemoteBackend {
             ))),
         })
         .await
+    }
+
+    /// Posts an import and waits until Cinder reports the new resource available.
+    async fn import(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        body: serde_json::Value,
+        what: &str,
+    ) -> Result<String> {
+        let path = resource.manageable_collection();
+        let reply = self
+            .session
+            .send(Call::post(path, body, self.options.read_timeout))
+            .await?;
+        let created: One<Brief> = reply.json(&format!("POST {path}"))?;
+        let id = created.item.id;
+        tracing::info!(id, what, "import accepted");
+        self.wait_available(operation, resource, &id, what).await?;
+        Ok(id)
     }
 
     /// Waits for the 404 that ends an unmanage.
@@ -547,28 +574,13 @@ impl Backend for RemoteBackend {
             "description": request.description,
             "metadata": request.metadata,
         }});
-        let reply = self
-            .session
-            .send(Call::post(
-                "manageable_snapshots",
-                body,
-                self.options.read_timeout,
-            ))
-            .await?;
-        let created: One<SnapshotWire> = reply.json("POST manageable_snapshots")?;
-        let id = Snapshot::from(created.item).id;
-        tracing::info!(
-            id,
-            reference = request.reference.label(),
-            volume = request.volume_id,
-            "snapshot import accepted"
-        );
         let what = format!(
             "{} as a snapshot of volume {}",
             request.reference.label(),
             request.volume_id
         );
-        self.wait_available(Operation::ManageSnapshot, Resource::Snapshot, &id, &what)
+        let id = self
+            .import(Operation::ManageSnapshot, Resource::Snapshot, body, &what)
             .await?;
         self.snapshot(&id).await
     }
@@ -601,24 +613,9 @@ impl Backend for RemoteBackend {
             "description": request.description,
             "metadata": request.metadata,
         }});
-        let reply = self
-            .session
-            .send(Call::post(
-                "manageable_volumes",
-                body,
-                self.options.read_timeout,
-            ))
-            .await?;
-        let created: One<VolumeWire> = reply.json("POST manageable_volumes")?;
-        let id = Volume::from(created.item).id;
-        tracing::info!(
-            id,
-            reference = wanted,
-            host = request.host,
-            "volume import accepted"
-        );
         let what = format!("{wanted} on host {}", request.host);
-        self.wait_available(Operation::ManageVolume, Resource::Volume, &id, &what)
+        let id = self
+            .import(Operation::ManageVolume, Resource::Volume, body, &what)
             .await?;
         self.volume(&id).await
     }

@@ -128,9 +128,10 @@ impl From<SnapshotWire> for Snapshot {
     }
 }
 
-/// Just the status of a volume or snapshot, for polling.
+/// The id and status of a volume or snapshot: what an import answer and a poll need.
 #[derive(Deserialize)]
-pub struct StatusOnly {
+pub struct Brief {
+    pub id: String,
     pub status: String,
 }
 
