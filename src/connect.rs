@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::backend::local::{LocalBackend, LocalConfig};
+use crate::backend::remote::{RemoteBackend, RemoteOptions};
 use crate::backend::{Backend, ReadOnly};
 use crate::config::{BackendSpec, Paths};
 
@@ -32,7 +33,15 @@ pub async fn open(
             Box::new(LocalBackend::open(config, !read_only).await?)
         }
         BackendSpec::Cloud { cloud } => {
-            anyhow::bail!("cloud '{cloud}': the remote back end is not available in this build")
+            let options = RemoteOptions {
+                cloud: Some(cloud.clone()),
+                ..RemoteOptions::default()
+            };
+            let remote = RemoteBackend::connect(options).await?;
+            if remote.tls_verification_disabled() {
+                eprintln!("warning: cloud '{cloud}': TLS certificate verification is off");
+            }
+            Box::new(remote)
         }
     };
     Ok(if read_only {

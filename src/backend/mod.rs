@@ -6,6 +6,7 @@ pub mod error;
 pub mod local;
 pub mod model;
 pub mod read_only;
+pub mod remote;
 
 use async_trait::async_trait;
 

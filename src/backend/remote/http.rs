@@ -1,0 +1,525 @@
+//! The HTTP session with Cinder: TLS, timeouts, the token and endpoint in use, the
+//! negotiated microversion, retries of idempotent reads and one re-authentication on 401.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth;
+use super::clouds::{AuthConfig, CloudConfig, TlsConfig};
+use super::fault;
+use crate::backend::{Error, Result};
+
+/// The newest microversion snapport speaks (Cinder 2024.1 and later).
+pub const MAX_MICROVERSION: Microversion = Microversion(71);
+/// The oldest it accepts: the `manageable_*` resources appeared in 3.8 (Newton).
+pub const MIN_MICROVERSION: Microversion = Microversion(8);
+/// keystoneauth renews a token when less than this much of its life is left.
+const RENEW_BEFORE: chrono::TimeDelta = chrono::TimeDelta::seconds(120);
+
+/// A Cinder v3 microversion `3.N`, kept as its minor number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Microversion(pub u16);
+
+impl Microversion {
+    /// Parses `3.N`; a bare `3` (or an empty string, pre-microversion servers) is 3.0.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().split_once('.') {
+            Some(("3", minor)) => minor.parse().ok().map(Self),
+            None if matches!(text.trim(), "3" | "") => Some(Self(0)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Microversion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "3.{}", self.0)
+    }
+}
+
+/// Timeouts and retry policy of the session.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    /// Time allowed for an ordinary call, from sending to the last byte of the answer.
+    pub read_timeout: Duration,
+    /// Extra tries for idempotent GETs after a 5xx or a connection failure.
+    pub get_retries: u32,
+    /// First pause between tries; doubled each time.
+    pub retry_backoff: Duration,
+}
+
+/// Which failures a call may be repeated after.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Retry {
+    /// Idempotent read: 5xx answers and connection failures.
+    Transient,
+    /// Expensive idempotent read: connection failures only, because a 5xx after a long
+    /// server-side scan would just repeat the scan.
+    ConnectOnly,
+    /// Mutations are sent once.
+    Never,
+}
+
+/// One request to Cinder, relative to the endpoint.
+pub struct Call<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+    pub timeout: Duration,
+    pub retry: Retry,
+}
+
+impl<'a> Call<'a> {
+    /// An ordinary GET.
+    pub fn get(path: &'a str, timeout: Duration) -> Self {
+        Self {
+            method: Method::GET,
+            path,
+            query: Vec::new(),
+            body: None,
+            timeout,
+            retry: Retry::Transient,
+        }
+    }
+
+    /// A POST with a JSON body, never repeated.
+    pub fn post(path: &'a str, body: Value, timeout: Duration) -> Self {
+        Self {
+            method: Method::POST,
+            path,
+            query: Vec::new(),
+            body: Some(body),
+            timeout,
+            retry: Retry::Never,
+        }
+    }
+
+    /// Adds query parameters.
+    pub fn query(mut self, pairs: Vec<(&'static str, String)>) -> Self {
+        self.query.extend(pairs);
+        self
+    }
+}
+
+/// A successful answer.
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Decodes the body as JSON of type `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T> {
+        serde_json::from_slice(&self.body)
+            .map_err(|err| Error::Backend(format!("{what}: unexpected answer from Cinder: {err}")))
+    }
+}
+
+/// Token and endpoint in use; replaced as a whole on re-authentication.
+struct Credentials {
+    token: SecretString,
+    endpoint: String,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    generation: u64,
+}
+
+/// An authenticated connection to one cloud's Cinder.
+pub struct Session {
+    client: reqwest::Client,
+    cloud: CloudConfig,
+    settings: HttpSettings,
+    credentials: Mutex<Arc<Credentials>>,
+    /// Serializes re-authentication; held only while Keystone answers, never across a
+    /// Cinder call.
+    reauth: tokio::sync::Mutex<()>,
+    microversion: Microversion,
+}
+
+/// Builds the HTTP client: TLS verification on unless configured off, optional CA bundle
+/// (used instead of the system roots, as the openstack client does) and client certificate.
+pub fn build_client(tls: &TlsConfig, connect_timeout: Duration) -> Result<reqwest::Client> {
+    // Another part of the program may have installed it already; either way ring is used.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("snapport/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(connect_timeout);
+    let read = |path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|err| Error::Backend(format!("cannot read {}: {err}", path.display())))
+    };
+    if tls.insecure {
+        if let Some(cacert) = &tls.cacert {
+            tracing::warn!(cacert = %cacert.display(), "cacert ignored: TLS verification is off");
+        }
+        tracing::warn!(
+            "TLS certificate verification is OFF (verify: false / insecure): the server is not authenticated"
+        );
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    } else if let Some(cacert) = &tls.cacert {
+        let certs = reqwest::Certificate::from_pem_bundle(&read(cacert)?)
+            .map_err(|err| Error::Backend(format!("cacert {}: {err}", cacert.display())))?;
+        builder = builder.tls_certs_only(certs);
+    }
+    if let Some(cert) = &tls.client_cert {
+        let mut pem = read(cert)?;
+        if let Some(key) = &tls.client_key {
+            pem.extend(read(key)?);
+        }
+        let identity = reqwest::Identity::from_pem(&pem).map_err(|err| {
+            Error::Backend(format!("client certificate {}: {err}", cert.display()))
+        })?;
+        builder = builder.identity(identity);
+    }
+    builder
+        .build()
+        .map_err(|err| Error::Backend(format!("cannot set up HTTP: {err}")))
+}
+
+#[derive(Deserialize)]
+struct VersionDocument {
+    versions: Vec<VersionEntry>,
+}
+
+#[derive(Deserialize)]
+struct VersionEntry {
+    id: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    min_version: String,
+}
+
+/// The unversioned root of an endpoint: everything from the `/vN` segment on is cut,
+/// as cinderclient does (`http://h/volume/v3/p` → `http://h/volume/`).
+pub fn version_root(endpoint: &str) -> Result<url::Url> {
+    let mut url = url::Url::parse(endpoint)
+        .map_err(|err| Error::Backend(format!("invalid endpoint {endpoint}: {err}")))?;
+    let segments: Vec<String> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).map(String::from).collect())
+        .unwrap_or_default();
+    let is_version = |s: &str| {
+        s.strip_prefix('v').is_some_and(|rest| {
+            rest.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        })
+    };
+    let keep = segments
+        .iter()
+        .position(|s| is_version(s))
+        .unwrap_or(segments.len());
+    let mut path = segments[..keep].join("/");
+    path.insert(0, '/');
+    if keep > 0 {
+        path.push('/');
+    }
+    url.set_path(&path);
+    url.set_query(None);
+    Ok(url)
+}
+
+impl Session {
+    /// Authenticates, finds the endpoint and negotiates the microversion.
+    pub async fn open(cloud: CloudConfig, settings: HttpSettings) -> Result<Self> {
+        let client = build_client(&cloud.tls, settings.connect_timeout)?;
+        let credentials = authenticate(&client, &cloud, settings.read_timeout, 0).await?;
+        let microversion = negotiate(&client, &cloud, &credentials.endpoint, &settings).await?;
+        tracing::info!(cloud = %cloud.name, endpoint = %credentials.endpoint, %microversion, "connected to Cinder");
+        Ok(Self {
+            client,
+            cloud,
+            settings,
+            credentials: Mutex::new(Arc::new(credentials)),
+            reauth: tokio::sync::Mutex::new(()),
+            microversion,
+        })
+    }
+
+    /// The microversion sent with every call.
+    pub fn microversion(&self) -> Microversion {
+        self.microversion
+    }
+
+    /// The block-storage endpoint in use.
+    pub fn endpoint(&self) -> String {
+        self.current().endpoint.clone()
+    }
+
+    /// The cloud's settings.
+    pub fn cloud(&self) -> &CloudConfig {
+        &self.cloud
+    }
+
+    fn current(&self) -> Arc<Credentials> {
+        self.credentials
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Replaces the token unless another task already did since `seen` was issued.
+    async fn reauthenticate(&self, seen: u64) -> Result<()> {
+        let _guard = self.reauth.lock().await;
+        if self.current().generation != seen {
+            return Ok(());
+        }
+        tracing::info!(cloud = %self.cloud.name, "token rejected or about to expire: authenticating again");
+        let fresh = authenticate(
+            &self.client,
+            &self.cloud,
+            self.settings.read_timeout,
+            seen + 1,
+        )
+        .await?;
+        *self.credentials.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        Ok(())
+    }
+
+    /// Sends a call; answers other than 2xx become errors carrying Cinder's message.
+    pub async fn send(&self, call: Call<'_>) -> Result<Reply> {
+        let what = format!("{} {}", call.method, call.path);
+        let can_reauth = self.cloud.auth.can_reauthenticate();
+        let mut reauthenticated = false;
+        let mut attempt = 0u32;
+        loop {
+            let mut credentials = self.current();
+            if can_reauth && expiring(&credentials) {
+                self.reauthenticate(credentials.generation).await?;
+                credentials = self.current();
+            }
+            let started = Instant::now();
+            let outcome = self.attempt(&credentials, &call).await;
+            let retry_left = attempt < self.settings.get_retries;
+            match outcome {
+                Ok((status, body)) => {
+                    tracing::debug!(method = %call.method, path = call.path, status = status.as_u16(),
+                        elapsed_ms = started.elapsed().as_millis() as u64, "cinder call");
+                    if status == StatusCode::UNAUTHORIZED && can_reauth && !reauthenticated {
+                        reauthenticated = true;
+                        self.reauthenticate(credentials.generation).await?;
+                        continue;
+                    }
+                    if status.is_server_error() && call.retry == Retry::Transient && retry_left {
+                        tracing::warn!(%what, status = status.as_u16(), attempt, "server error, retrying");
+                    } else if status.is_success() {
+                        return Ok(Reply { status, body });
+                    } else {
+                        return Err(fault::from_response(status, &body, &what));
+                    }
+                }
+                Err(err) => {
+                    let transient = err.is_connect() && call.retry != Retry::Never;
+                    if !(transient && retry_left) {
+                        return Err(transport_error(&what, &credentials.endpoint, &err));
+                    }
+                    tracing::warn!(%what, error = %err, attempt, "connection failed, retrying");
+                }
+            }
+            tokio::time::sleep(self.settings.retry_backoff * 2u32.pow(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        credentials: &Credentials,
+        call: &Call<'_>,
+    ) -> reqwest::Result<(StatusCode, Vec<u8>)> {
+        let url = format!(
+            "{}/{}",
+            credentials.endpoint,
+            call.path.trim_start_matches('/')
+        );
+        let mut request = self
+            .client
+            .request(call.method.clone(), url)
+            .query(&call.query)
+            .timeout(call.timeout)
+            .header("X-Auth-Token", credentials.token.expose_secret())
+            .header(
+                "OpenStack-API-Version",
+                format!("volume {}", self.microversion),
+            )
+            .header("Accept", "application/json");
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let body = response.bytes().await?.to_vec();
+        Ok((status, body))
+    }
+}
+
+fn expiring(credentials: &Credentials) -> bool {
+    credentials
+        .expires_at
+        .is_some_and(|at| at - chrono::Utc::now() < RENEW_BEFORE)
+}
+
+fn transport_error(what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    let mut message = format!("{what} at {endpoint} {kind}: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    Error::Backend(message)
+}
+
+/// Gets a token (when the method needs Keystone) and the endpoint to use.
+async fn authenticate(
+    client: &reqwest::Client,
+    cloud: &CloudConfig,
+    timeout: Duration,
+    generation: u64,
+) -> Result<Credentials> {
+    let issued = auth::issue(client, &cloud.auth, timeout).await?;
+    let (token, expires_at, endpoint) = match (issued, &cloud.auth) {
+        (Some(issued), _) => {
+            let endpoint = match &cloud.endpoint_override {
+                Some(endpoint) => endpoint.clone(),
+                None => auth::block_storage_endpoint(
+                    &issued.catalog,
+                    cloud.region_name.as_deref(),
+                    &cloud.interface,
+                )?,
+            };
+            (issued.value, issued.expires_at, endpoint)
+        }
+        (None, AuthConfig::AdminToken { token }) => (token.clone(), None, fixed_endpoint(cloud)?),
+        (None, AuthConfig::NoAuth { user, project }) => (
+            SecretString::from(format!("{user}:{project}")),
+            None,
+            fixed_endpoint(cloud)?,
+        ),
+        (None, _) => return Err(Error::Backend("Keystone issued no token".into())),
+    };
+    Ok(Credentials {
+        token,
+        endpoint: endpoint.trim_end_matches('/').to_string(),
+        expires_at,
+        generation,
+    })
+}
+
+fn fixed_endpoint(cloud: &CloudConfig) -> Result<String> {
+    cloud.endpoint_override.clone().ok_or_else(|| {
+        Error::Backend(format!(
+            "cloud '{}': no block-storage endpoint configured",
+            cloud.name
+        ))
+    })
+}
+
+/// Reads the version document at the unversioned root (no token needed) and picks
+/// min(server maximum, ours, configured), refusing servers below 3.8.
+async fn negotiate(
+    client: &reqwest::Client,
+    cloud: &CloudConfig,
+    endpoint: &str,
+    settings: &HttpSettings,
+) -> Result<Microversion> {
+    let root = version_root(endpoint)?;
+    let mut attempt = 0;
+    let response = loop {
+        match client
+            .get(root.clone())
+            .timeout(settings.read_timeout)
+            .send()
+            .await
+        {
+            Ok(response)
+                if response.status().is_server_error() && attempt < settings.get_retries => {}
+            Ok(response) => break response,
+            Err(err) if err.is_connect() && attempt < settings.get_retries => {}
+            Err(err) => {
+                return Err(transport_error(
+                    "GET (version document)",
+                    root.as_str(),
+                    &err,
+                ));
+            }
+        }
+        tokio::time::sleep(settings.retry_backoff * 2u32.pow(attempt)).await;
+        attempt += 1;
+    };
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| transport_error("GET (version document)", root.as_str(), &err))?;
+    let what = format!("GET {root}");
+    if !(status.is_success() || status == StatusCode::MULTIPLE_CHOICES) {
+        return Err(fault::from_response(status, &body, &what));
+    }
+    let document: VersionDocument = serde_json::from_slice(&body)
+        .map_err(|err| Error::Backend(format!("{what}: not a Cinder version document: {err}")))?;
+    let v3 = document
+        .versions
+        .iter()
+        .find(|entry| entry.id.starts_with("v3"))
+        .ok_or_else(|| Error::Backend(format!("{what}: the server offers no v3 API")))?;
+    let server_max = Microversion::parse(&v3.version)
+        .ok_or_else(|| Error::Backend(format!("{what}: unreadable version '{}'", v3.version)))?;
+    let server_min = Microversion::parse(&v3.min_version).unwrap_or(Microversion(0));
+    let configured = cloud
+        .api_version
+        .as_deref()
+        .and_then(Microversion::parse)
+        .filter(|v| v.0 > 0);
+    let chosen = [Some(server_max), Some(MAX_MICROVERSION), configured]
+        .into_iter()
+        .flatten()
+        .min()
+        .expect("non-empty");
+    if chosen < MIN_MICROVERSION || chosen < server_min {
+        return Err(Error::Backend(format!(
+            "Cinder at {root} supports block-storage API microversions {server_min} to {server_max}{}; \
+             snapport needs at least {MIN_MICROVERSION} (the manageable_* resources, Cinder 9.0 Newton or later)",
+            configured
+                .map(|v| format!(" (configured limit {v})"))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_drops_version_and_project() {
+        let root = |e: &str| version_root(e).unwrap().to_string();
+        assert_eq!(root("http://h/volume/v3/0123"), "http://h/volume/");
+        assert_eq!(root("http://h:8776/v3/0123"), "http://h:8776/");
+        assert_eq!(root("https://h:8776/v3"), "https://h:8776/");
+        assert_eq!(root("http://h/volume"), "http://h/volume/");
+    }
+
+    #[test]
+    fn microversions_parse_and_order() {
+        assert_eq!(Microversion::parse("3.71"), Some(Microversion(71)));
+        assert_eq!(Microversion::parse("3"), Some(Microversion(0)));
+        assert_eq!(Microversion::parse(""), Some(Microversion(0)));
+        assert_eq!(Microversion::parse("2.1"), None);
+        assert!(Microversion(8) < Microversion(71));
+        assert_eq!(Microversion(8).to_string(), "3.8");
+    }
+}

@@ -1,0 +1,339 @@
+//! The snapport binary with `--os-cloud` against the fake Cinder and Keystone: the same
+//! `-f json` shapes as the local back end, exit codes, and nothing sent when read-only.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+use support::fake_cinder::{FakeCloud, FakeConfig, Storage};
+use support::password_yaml;
+use tempfile::TempDir;
+
+/// The JSON keys of each resource, as the local back end prints them.
+const HOST_KEYS: &[&str] = &[
+    "host",
+    "zone",
+    "status",
+    "state",
+    "updated_at",
+    "total_capacity_gb",
+    "free_capacity_gb",
+];
+const VOLUME_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "status",
+    "size",
+    "host",
+    "created_at",
+    "metadata",
+    "attached",
+];
+const SNAPSHOT_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "status",
+    "size",
+    "volume_id",
+    "created_at",
+    "metadata",
+];
+const MANAGEABLE_VOLUME_KEYS: &[&str] = &[
+    "reference",
+    "size",
+    "safe_to_manage",
+    "reason_not_safe",
+    "cinder_id",
+    "extra_info",
+];
+const MANAGEABLE_SNAPSHOT_KEYS: &[&str] = &[
+    "reference",
+    "size",
+    "safe_to_manage",
+    "reason_not_safe",
+    "cinder_id",
+    "extra_info",
+    "source_reference",
+];
+
+struct Env {
+    cloud: FakeCloud,
+    dir: TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let config = FakeConfig {
+            polls_to_settle: 1,
+            ..FakeConfig::default()
+        };
+        let cloud = FakeCloud::start(Storage::new("node@lvm", "lvm"), config);
+        let dir = TempDir::new().unwrap();
+        std::fs::write(dir.path().join("my-clouds.yaml"), password_yaml(&cloud)).unwrap();
+        Self { cloud, dir }
+    }
+
+    /// The binary with `--os-cloud fake`.
+    fn snapport(&self) -> assert_cmd::Command {
+        let mut command = self.binary();
+        command.args(["--os-cloud", "fake"]);
+        command
+    }
+
+    /// The binary; clouds.yaml found through OS_CLIENT_CONFIG_FILE, every XDG directory
+    /// inside the test's own.
+    fn binary(&self) -> assert_cmd::Command {
+        let root = self.dir.path();
+        let mut command = assert_cmd::Command::cargo_bin("snapport").unwrap();
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OS_")) {
+            command.env_remove(key);
+        }
+        command
+            .current_dir(root)
+            .env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join("config"))
+            .env("XDG_STATE_HOME", root.join("state"))
+            .env("XDG_DATA_HOME", root.join("data"))
+            .env("OS_CLIENT_CONFIG_FILE", root.join("my-clouds.yaml"));
+        command
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let output = self
+            .snapport()
+            .args(args)
+            .args(["-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&output)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&output)))
+    }
+
+    fn posts(&self) -> usize {
+        self.cloud.requests_to("POST", "/volume/").len()
+    }
+}
+
+fn keys(value: &Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+fn assert_keys(value: &Value, expected: &[&str]) {
+    assert_eq!(keys(value), expected.iter().copied().collect(), "{value}");
+}
+
+/// Reads every log file under the state directory: there must be one, without `secret`.
+fn logs_have_no(state: &Path, secret: &str) {
+    let logs = walk(state);
+    assert!(!logs.is_empty(), "no log written under {}", state.display());
+    for entry in logs {
+        let text = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&text).contains(secret),
+            "{} contains a secret",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn lists_have_the_local_back_ends_shapes() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 2);
+    let snapshot = env.cloud.seed_snapshot(&volume, "snap-a");
+    env.cloud
+        .storage()
+        .add_snapshot_lv("snap-b", &format!("volume-{volume}"), 2);
+    env.cloud.storage().add_volume_lv("lv-free", 1);
+
+    let hosts = env.json(&["host", "list"]);
+    assert_eq!(hosts.as_array().unwrap().len(), 1);
+    assert_keys(&hosts[0], HOST_KEYS);
+    assert_eq!(hosts[0]["host"], "node@lvm#lvm");
+
+    let volumes = env.json(&["volume", "list"]);
+    assert_keys(&volumes[0], VOLUME_KEYS);
+    assert_eq!(
+        (volumes[0]["id"].as_str(), volumes[0]["attached"].as_bool()),
+        (Some(volume.as_str()), Some(false))
+    );
+
+    let snapshots = env.json(&["snapshot", "list", "--volume", &volume]);
+    assert_keys(&snapshots[0], SNAPSHOT_KEYS);
+    assert_eq!(snapshots[0]["id"], snapshot.as_str());
+
+    let manageable = env.json(&["snapshot", "manageable", "--host", "node@lvm#lvm"]);
+    let entries = manageable.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    for entry in entries {
+        assert_keys(entry, MANAGEABLE_SNAPSHOT_KEYS);
+    }
+    let b = entries
+        .iter()
+        .find(|e| e["reference"]["source-name"] == "snap-b")
+        .unwrap();
+    assert_eq!(b["safe_to_manage"], true);
+    assert_eq!(
+        b["source_reference"]["source-name"],
+        format!("volume-{volume}")
+    );
+
+    let volumes = env.json(&["volume", "manageable", "--host", "node@lvm"]);
+    for entry in volumes.as_array().unwrap() {
+        assert_keys(entry, MANAGEABLE_VOLUME_KEYS);
+    }
+    let state = env.dir.path().join("state");
+    logs_have_no(&state, support::fake_cinder::PASSWORD);
+    for token in env.cloud.issued_tokens() {
+        logs_have_no(&state, &token);
+    }
+}
+
+#[test]
+fn snapshots_are_imported_and_exported() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 2);
+    env.cloud
+        .storage()
+        .add_snapshot_lv("snap-b", &format!("volume-{volume}"), 2);
+
+    let managed = env.json(&[
+        "snapshot",
+        "manage",
+        "--volume",
+        &volume,
+        "--ref",
+        "snap-b",
+        "--name",
+        "nightly",
+        "--property",
+        "ticket=OPS-1",
+    ]);
+    assert_keys(&managed, SNAPSHOT_KEYS);
+    assert_eq!(managed["status"], "available");
+    assert_eq!(managed["name"], "nightly");
+    assert_eq!(managed["metadata"]["ticket"], "OPS-1");
+    let id = managed["id"].as_str().unwrap().to_string();
+
+    let output = env
+        .snapport()
+        .args(["snapshot", "unmanage", "--yes", &id])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("snapshot {id} unmanaged")),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("VolumeIsBusy"),
+        "the export warning is shown: {stderr}"
+    );
+    assert!(env.cloud.snapshot_status(&id).is_none(), "Cinder forgot it");
+    assert!(
+        env.cloud.storage().lv(&format!("_snapshot-{id}")).is_some(),
+        "its data stays"
+    );
+}
+
+#[test]
+fn volumes_are_imported_and_exported() {
+    let env = Env::new();
+    env.cloud.storage().add_volume_lv("lv-free", 3);
+    let managed = env.json(&[
+        "volume",
+        "manage",
+        "--host",
+        "node@lvm#lvm",
+        "--ref",
+        "lv-free",
+        "--name",
+        "adopted",
+    ]);
+    assert_keys(&managed, VOLUME_KEYS);
+    assert_eq!(
+        (managed["status"].as_str(), managed["size"].as_u64()),
+        (Some("available"), Some(3))
+    );
+    let id = managed["id"].as_str().unwrap().to_string();
+    env.snapport()
+        .args(["volume", "unmanage", "--yes", &id])
+        .assert()
+        .success();
+    assert!(env.cloud.volume_status(&id).is_none());
+}
+
+#[test]
+fn refusals_exit_with_one_line_and_send_nothing() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let snapshot = env.cloud.seed_snapshot(&volume, "s");
+    let lv = format!("_snapshot-{snapshot}");
+
+    let output = env
+        .snapport()
+        .args([
+            "snapshot", "manage", "--volume", &volume, "--ref", &lv, "--force",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: ManageExistingAlreadyManaged:"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+
+    env.snapport()
+        .args(["--read-only", "snapshot", "unmanage", "--yes", &snapshot])
+        .assert()
+        .code(3);
+    assert_eq!(env.posts(), 0);
+    assert_eq!(
+        env.cloud.snapshot_status(&snapshot).as_deref(),
+        Some("available")
+    );
+
+    let output = env
+        .binary()
+        .args(["--os-cloud", "nope", "host", "list"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cloud 'nope' is not defined") && stderr.contains("clouds: fake"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,82 @@
+//! Shared test helpers.
+
+#![allow(dead_code)]
+
+pub mod fake_cinder;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use snapport::backend::remote::clouds::ConfigSources;
+use snapport::backend::remote::{RemoteBackend, RemoteOptions};
+
+use fake_cinder::{FakeCloud, PASSWORD, PROJECT};
+
+/// clouds.yaml for a password login to `cloud`, named `fake`.
+pub fn password_yaml(cloud: &FakeCloud) -> String {
+    format!(
+        "clouds:
+  fake:
+    auth:
+      auth_url: {auth_url}
+      username: admin
+      password: {PASSWORD}
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+",
+        auth_url = cloud.auth_url()
+    )
+}
+
+/// clouds.yaml for Cinder's noauth at the fake's endpoint, named `fake`.
+pub fn noauth_yaml(cloud: &FakeCloud) -> String {
+    format!(
+        "clouds:
+  fake:
+    auth_type: noauth
+    auth:
+      user_id: admin
+      project_id: {PROJECT}
+    block_storage_endpoint_override: {endpoint}
+",
+        endpoint = cloud.endpoint()
+    )
+}
+
+/// Writes `clouds.yaml` into `dir` and searches only there, with an empty environment.
+pub fn sources_with(dir: &Path, yaml: &str) -> ConfigSources {
+    std::fs::write(dir.join("clouds.yaml"), yaml).unwrap();
+    ConfigSources {
+        env: BTreeMap::new(),
+        dirs: vec![dir.to_path_buf()],
+    }
+}
+
+/// Options for tests: fast polls, small pages, no waiting between retries.
+pub fn options(sources: ConfigSources) -> RemoteOptions {
+    RemoteOptions {
+        cloud: Some("fake".into()),
+        sources: Some(sources),
+        read_timeout: Duration::from_secs(10),
+        retry_backoff: Duration::from_millis(1),
+        poll_interval: Duration::from_millis(5),
+        poll_timeout: Duration::from_secs(10),
+        ..RemoteOptions::default()
+    }
+}
+
+/// Connects to `cloud` with a password, tuned by `tune`.
+pub async fn connect_with(
+    cloud: &FakeCloud,
+    dir: &Path,
+    tune: impl FnOnce(&mut RemoteOptions),
+) -> RemoteBackend {
+    let mut options = options(sources_with(dir, &password_yaml(cloud)));
+    tune(&mut options);
+    RemoteBackend::connect(options)
+        .await
+        .expect("connect to the fake cloud")
+}
