@@ -273,16 +273,17 @@ impl Global {
         if let Some(name) = &self.backend {
             return Ok(config.backend(name));
         }
-        let cloud = self
-            .os_cloud
-            .clone()
-            .or_else(|| std::env::var("OS_CLOUD").ok().filter(|c| !c.is_empty()));
-        match cloud {
-            Some(cloud) => Ok(BackendSpec::Cloud { cloud }),
-            None => Err(Failure::usage(
-                "choose a back end: --local --vg VG, --os-cloud NAME or --backend NAME",
-            )),
+        if self.os_cloud.is_none() {
+            let sources = crate::backend::remote::clouds::ConfigSources::from_process();
+            if let Err(err) = crate::backend::remote::clouds::load(None, &sources) {
+                return Err(Failure::usage(format!(
+                    "choose a back end: --local --vg VG, --os-cloud NAME or --backend NAME ({err})"
+                )));
+            }
         }
+        Ok(BackendSpec::Cloud {
+            cloud: self.os_cloud.clone(),
+        })
     }
 }
 

@@ -34,12 +34,15 @@ pub async fn open(
         }
         BackendSpec::Cloud { cloud } => {
             let options = RemoteOptions {
-                cloud: Some(cloud.clone()),
+                cloud: cloud.clone(),
                 ..RemoteOptions::default()
             };
             let remote = RemoteBackend::connect(options).await?;
             if remote.tls_verification_disabled() {
-                eprintln!("warning: cloud '{cloud}': TLS certificate verification is off");
+                eprintln!(
+                    "warning: {}: TLS certificate verification is off",
+                    remote.info().label
+                );
             }
             Box::new(remote)
         }

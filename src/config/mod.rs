@@ -70,8 +70,9 @@ pub enum BackendSpec {
         /// `LVM_SYSTEM_DIR` for this VG's lvm commands.
         lvm_system_dir: Option<PathBuf>,
     },
-    /// A cloud of clouds.yaml.
-    Cloud { cloud: String },
+    /// A cloud of clouds.yaml; none picks the default the way `openstack` does
+    /// (`OS_CLOUD`, the `OS_*` variables, or the only cloud in the file).
+    Cloud { cloud: Option<String> },
 }
 
 /// The config file, `config.toml`.
@@ -111,7 +112,7 @@ impl ConfigFile {
             .get(name)
             .cloned()
             .unwrap_or_else(|| BackendSpec::Cloud {
-                cloud: name.to_string(),
+                cloud: Some(name.to_string()),
             })
     }
 }
@@ -146,13 +147,13 @@ mod tests {
         assert_eq!(
             config.backend("new"),
             BackendSpec::Cloud {
-                cloud: "prod".into()
+                cloud: Some("prod".into())
             }
         );
         assert_eq!(
             config.backend("other"),
             BackendSpec::Cloud {
-                cloud: "other".into()
+                cloud: Some("other".into())
             }
         );
     }
