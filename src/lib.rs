@@ -6,5 +6,6 @@ pub mod config;
 pub mod connect;
 pub mod demo;
 pub mod logging;
+pub mod migrate;
 pub mod output;
 pub mod sandbox;

@@ -1,0 +1,790 @@
+//! Runs a plan's steps (apply), finishes an interrupted run (resume) or undoes what was
+//! moved (rollback). Every step is journaled before and after it runs; steps of one
+//! volume run strictly in order, volumes run a few at a time.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use super::journal::{Journal, Phase, RollbackVolume, State};
+use super::plan::{Action, Item, Plan, Side, Step, VolumeRef};
+use super::preflight::{self, Problem, Sides};
+use super::{MigrateError, Result};
+use crate::backend::{
+    self, Backend, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Reference,
+};
+
+/// Where in a step a test hook may freeze the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The intent is on disk; the back end was not called.
+    Intent,
+    /// The back end finished the call; its result is not on disk.
+    Call,
+    /// The result is on disk.
+    Result,
+}
+
+/// A fault-injection point: freeze at `stage` of step `step` of `phase`, so that a test
+/// can kill the process there. Written `forward:result:3` or `rollback:intent:1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PausePoint {
+    pub phase: Phase,
+    pub stage: Stage,
+    pub step: usize,
+    /// A file created once the process is frozen.
+    pub marker: PathBuf,
+}
+
+impl PausePoint {
+    /// Parses `PHASE:STAGE:STEP`.
+    pub fn parse(text: &str, marker: PathBuf) -> Option<Self> {
+        let mut parts = text.split(':');
+        let phase = match parts.next()? {
+            "forward" => Phase::Forward,
+            "rollback" => Phase::Rollback,
+            _ => return None,
+        };
+        let stage = match parts.next()? {
+            "intent" => Stage::Intent,
+            "call" => Stage::Call,
+            "result" => Stage::Result,
+            _ => return None,
+        };
+        let step = parts.next()?.parse().ok()?;
+        parts.next().is_none().then_some(Self {
+            phase,
+            stage,
+            step,
+            marker,
+        })
+    }
+}
+
+/// How to run the steps.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Volumes moved at the same time (each volume's steps stay in order).
+    pub concurrency: usize,
+    /// Test hook, see [`PausePoint`].
+    pub pause: Option<PausePoint>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            pause: None,
+        }
+    }
+}
+
+/// Progress, for the CLI's stderr or a console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An interrupted step's outcome was read from both sides.
+    Reconciled {
+        phase: Phase,
+        step: usize,
+        description: String,
+        done: bool,
+    },
+    Started {
+        phase: Phase,
+        step: usize,
+        on: Side,
+        description: String,
+    },
+    Finished {
+        phase: Phase,
+        step: usize,
+        new_id: Option<String>,
+    },
+    Failed {
+        phase: Phase,
+        step: usize,
+        error: String,
+    },
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Steps that ran and finished.
+    pub finished: usize,
+    /// Steps that failed, with the error.
+    pub failed: Vec<(usize, String)>,
+    /// Steps not finished at the end (failed, after a failure, or after a stop).
+    pub remaining: usize,
+    /// A stop was asked for (SIGINT/SIGTERM) and honoured after the step in flight.
+    pub stopped: bool,
+}
+
+impl Outcome {
+    /// True when every step is done.
+    pub fn complete(&self) -> bool {
+        self.remaining == 0
+    }
+}
+
+/// The journal a run writes: created on the first step of an apply, or continued.
+enum JournalSlot {
+    Create(PathBuf, Plan),
+    Open(Journal),
+}
+
+/// Steps checked and ready to run once the operator agrees.
+pub struct Prepared {
+    source: Arc<dyn Backend>,
+    target: Arc<dyn Backend>,
+    journal: JournalSlot,
+    phase: Phase,
+    /// The steps still to run, one chain per volume.
+    chains: Vec<Vec<Step>>,
+    /// Undo steps to record before the first runs (a rollback's first run).
+    new_rollback: Option<Vec<RollbackVolume>>,
+}
+
+fn sides<'a>(source: &'a Arc<dyn Backend>, target: &'a Arc<dyn Backend>) -> Sides<'a> {
+    Sides {
+        source: source.as_ref(),
+        target: target.as_ref(),
+    }
+}
+
+/// Checks a plan against both sides before an apply that writes `journal_path`.
+pub async fn prepare_apply(
+    plan: Plan,
+    journal_path: &Path,
+    source: Arc<dyn Backend>,
+    target: Arc<dyn Backend>,
+) -> Result<Prepared> {
+    if journal_path.exists() {
+        return Err(MigrateError::JournalExists(journal_path.to_path_buf()));
+    }
+    let chains: Vec<Vec<Step>> = plan.volumes.iter().map(|v| v.steps.clone()).collect();
+    preflight::check(sides(&source, &target), &chains).await?;
+    Ok(Prepared {
+        source,
+        target,
+        journal: JournalSlot::Create(journal_path.to_path_buf(), plan),
+        phase: Phase::Forward,
+        chains,
+        new_rollback: None,
+    })
+}
+
+/// Reconciles the interrupted steps of a journal, then checks what is left.
+pub async fn prepare_resume(
+    journal_path: &Path,
+    source: Arc<dyn Backend>,
+    target: Arc<dyn Backend>,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<Prepared> {
+    let mut journal = Journal::open(journal_path)?;
+    if journal.state().rollback.is_some() {
+        return Err(MigrateError::RolledBack);
+    }
+    let all = forward_chains(&journal.state().plan);
+    reconcile(
+        &mut journal,
+        Phase::Forward,
+        &all,
+        sides(&source, &target),
+        events,
+    )
+    .await?;
+    let chains = pending(journal.state(), Phase::Forward, &all);
+    preflight::check(sides(&source, &target), &chains).await?;
+    Ok(Prepared {
+        source,
+        target,
+        journal: JournalSlot::Open(journal),
+        phase: Phase::Forward,
+        chains,
+        new_rollback: None,
+    })
+}
+
+/// Works out (once) the undo steps of a journal's migration, reconciling interrupted
+/// steps first, and checks them.
+pub async fn prepare_rollback(
+    journal_path: &Path,
+    source: Arc<dyn Backend>,
+    target: Arc<dyn Backend>,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<Prepared> {
+    let mut journal = Journal::open(journal_path)?;
+    let both = sides(&source, &target);
+    let (volumes, new_rollback) = match journal.state().rollback.clone() {
+        Some(volumes) => (volumes, None),
+        None => {
+            let forward = forward_chains(&journal.state().plan);
+            reconcile(&mut journal, Phase::Forward, &forward, both, events).await?;
+            let volumes = undo_steps(journal.state(), both).await?;
+            (volumes.clone(), Some(volumes))
+        }
+    };
+    let all: Vec<Vec<Step>> = volumes.into_iter().map(|v| v.steps).collect();
+    reconcile(&mut journal, Phase::Rollback, &all, both, events).await?;
+    let chains = pending(journal.state(), Phase::Rollback, &all);
+    preflight::check(both, &chains).await?;
+    Ok(Prepared {
+        source,
+        target,
+        journal: JournalSlot::Open(journal),
+        phase: Phase::Rollback,
+        chains,
+        new_rollback,
+    })
+}
+
+fn forward_chains(plan: &Plan) -> Vec<Vec<Step>> {
+    plan.volumes
+        .iter()
+        .map(|volume| volume.steps.clone())
+        .collect()
+}
+
+/// The steps of `chains` not yet done, with the ids of finished steps filled in.
+fn pending(state: &State, phase: Phase, chains: &[Vec<Step>]) -> Vec<Vec<Step>> {
+    chains
+        .iter()
+        .map(|chain| {
+            chain
+                .iter()
+                .filter(|step| !state.step(phase, step.step).is_done())
+                .map(|step| resolved(state, phase, step))
+                .collect::<Vec<_>>()
+        })
+        .filter(|chain| !chain.is_empty())
+        .collect()
+}
+
+/// A step whose parent volume is known by id when the step that created it is done.
+fn resolved(state: &State, phase: Phase, step: &Step) -> Step {
+    let mut step = step.clone();
+    if let Action::ManageSnapshot { volume, .. } = &mut step.action {
+        if let VolumeRef::NewIdOfStep(number) = volume {
+            if let Some(id) = state.new_id(phase, *number) {
+                *volume = VolumeRef::Id(id.to_string());
+            }
+        }
+    }
+    step
+}
+
+/// Statuses that mean a back end is still working on an unmanage or a manage.
+const IN_PROGRESS: &[&str] = &["unmanaging", "deleting", "creating", "managing"];
+/// How long reconciliation waits for such a status to settle.
+const SETTLE_POLLS: u32 = 120;
+
+/// Looks at both sides to tell whether each started but unfinished step happened, and
+/// journals what it finds.
+async fn reconcile(
+    journal: &mut Journal,
+    phase: Phase,
+    chains: &[Vec<Step>],
+    sides: Sides<'_>,
+    events: &(dyn Fn(Event) + Sync),
+) -> Result<()> {
+    for step in chains.iter().flatten() {
+        if !journal.state().step(phase, step.step).needs_reconcile() {
+            continue;
+        }
+        let step = resolved(journal.state(), phase, step);
+        let found = find_outcome(sides.on(step.on), &step).await?;
+        if let Some(new_id) = &found {
+            journal.result(phase, step.step, Ok(new_id.clone()), true)?;
+        }
+        events(Event::Reconciled {
+            phase,
+            step: step.step,
+            description: step.action.describe(),
+            done: found.is_some(),
+        });
+    }
+    Ok(())
+}
+
+/// `Some(new id)` when the step's effect is there, `None` when it did not happen.
+async fn find_outcome(backend: &dyn Backend, step: &Step) -> Result<Option<Option<String>>> {
+    let ambiguous = |message: String| MigrateError::Ambiguous {
+        step: step.step,
+        message,
+    };
+    for _ in 0..SETTLE_POLLS {
+        let (status, found) = match &step.action {
+            Action::UnmanageSnapshot { id } => match backend.snapshot(id).await {
+                Err(backend::Error::NotFound(_)) => return Ok(Some(None)),
+                Ok(snapshot) => (snapshot.status, None),
+                Err(other) => return Err(other.into()),
+            },
+            Action::UnmanageVolume { id } => match backend.volume(id).await {
+                Err(backend::Error::NotFound(_)) => return Ok(Some(None)),
+                Ok(volume) => (volume.status, None),
+                Err(other) => return Err(other.into()),
+            },
+            Action::ManageVolume {
+                name,
+                metadata,
+                known_ids,
+                ..
+            } => {
+                let matches: Vec<_> = backend
+                    .volumes(&ListFilter::default())
+                    .await?
+                    .into_iter()
+                    .filter(|v| &v.name == name && &v.metadata == metadata)
+                    .filter(|v| !known_ids.contains(&v.id))
+                    .collect();
+                match matches.as_slice() {
+                    [] => return Ok(None),
+                    [one] => (one.status.clone(), Some(one.id.clone())),
+                    many => {
+                        let ids: Vec<&str> = many.iter().map(|v| v.id.as_str()).collect();
+                        return Err(ambiguous(format!(
+                            "several volumes could be its result: {}",
+                            ids.join(", ")
+                        )));
+                    }
+                }
+            }
+            Action::ManageSnapshot {
+                volume,
+                name,
+                metadata,
+                known_ids,
+                ..
+            } => {
+                let VolumeRef::Id(volume_id) = volume else {
+                    return Ok(None);
+                };
+                let filter = ListFilter {
+                    volume_id: Some(volume_id.clone()),
+                    ..ListFilter::default()
+                };
+                let matches: Vec<_> = backend
+                    .snapshots(&filter)
+                    .await?
+                    .into_iter()
+                    .filter(|s| &s.name == name && &s.metadata == metadata)
+                    .filter(|s| !known_ids.contains(&s.id))
+                    .collect();
+                match matches.as_slice() {
+                    [] => return Ok(None),
+                    [one] => (one.status.clone(), Some(one.id.clone())),
+                    many => {
+                        let ids: Vec<&str> = many.iter().map(|s| s.id.as_str()).collect();
+                        return Err(ambiguous(format!(
+                            "several snapshots could be its result: {}",
+                            ids.join(", ")
+                        )));
+                    }
+                }
+            }
+        };
+        if IN_PROGRESS.contains(&status.as_str()) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        return match found {
+            None => Ok(None),
+            Some(id) if status.starts_with("error") => Err(ambiguous(format!(
+                "the manage created {id}, which is in status {status}: fix or remove it by hand, then resume"
+            ))),
+            Some(id) => Ok(Some(Some(id))),
+        };
+    }
+    Err(ambiguous(
+        "still in progress on the back end after two minutes: try again later".into(),
+    ))
+}
+
+/// The current back-end reference of a resource managed on the target: the target's
+/// manageable list knows which entry its id owns.
+fn owned_reference<'a>(
+    entries: impl IntoIterator<Item = (&'a Reference, &'a Option<String>)>,
+    id: &str,
+) -> Option<Reference> {
+    entries
+        .into_iter()
+        .find(|(_, owner)| owner.as_deref() == Some(id))
+        .map(|(reference, _)| reference.clone())
+}
+
+/// Where one item is after the forward steps: gone from the source, on the target.
+pub(crate) struct Whereabouts {
+    pub left_source: bool,
+    pub target_id: Option<String>,
+}
+
+/// Where the item with source id `item` is, from the journal's forward steps.
+pub(crate) fn whereabouts(state: &State, steps: &[Step], item: &str) -> Whereabouts {
+    let mine = || steps.iter().filter(move |step| step.item == item);
+    let left_source = mine()
+        .any(|step| !step.action.is_manage() && state.step(Phase::Forward, step.step).is_done());
+    let target_id = mine()
+        .filter(|step| step.action.is_manage())
+        .find_map(|step| state.new_id(Phase::Forward, step.step))
+        .map(str::to_string);
+    Whereabouts {
+        left_source,
+        target_id,
+    }
+}
+
+/// The undo steps: unmanage on the target what arrived there (snapshots first), then
+/// manage on the source what left it (volume first), with the original fields.
+async fn undo_steps(state: &State, sides: Sides<'_>) -> Result<Vec<RollbackVolume>> {
+    let plan = &state.plan;
+    let target_volumes = sides.target.manageable_volumes(&plan.target_host).await?;
+    let target_snapshots = sides.target.manageable_snapshots(&plan.target_host).await?;
+    let source_volumes = sides.source.volumes(&ListFilter::default()).await?;
+    let mut problems = Vec::new();
+    let mut next = 1;
+    let mut result = Vec::new();
+    for volume_plan in &plan.volumes {
+        let volume = whereabouts(state, &volume_plan.steps, &volume_plan.volume.id);
+        let snapshots: Vec<(&Item, Whereabouts)> = volume_plan
+            .snapshots
+            .iter()
+            .map(|item| (item, whereabouts(state, &volume_plan.steps, &item.id)))
+            .collect();
+        let mut steps: Vec<(&str, Side, Action)> = Vec::new();
+        for (item, place) in &snapshots {
+            if let Some(id) = &place.target_id {
+                steps.push((
+                    &item.id,
+                    Side::Target,
+                    Action::UnmanageSnapshot { id: id.clone() },
+                ));
+            }
+        }
+        if let Some(id) = &volume.target_id {
+            let item = &volume_plan.volume.id;
+            steps.push((
+                item,
+                Side::Target,
+                Action::UnmanageVolume { id: id.clone() },
+            ));
+        }
+        let mut reference_of = |item: &Item, target_id: &Option<String>, is_volume: bool| {
+            match target_id {
+                None => Some(item.reference.clone()),
+                Some(id) => {
+                    let found = if is_volume {
+                        owned_reference(
+                            target_volumes.iter().map(|e| (&e.reference, &e.cinder_id)),
+                            id,
+                        )
+                    } else {
+                        owned_reference(
+                            target_snapshots
+                                .iter()
+                                .map(|e| (&e.reference, &e.cinder_id)),
+                            id,
+                        )
+                    };
+                    if found.is_none() {
+                        problems.push(Problem::new(
+                        id.clone(),
+                        format!("not in the target's manageable list at {}: its back-end name is unknown", plan.target_host),
+                    ));
+                    }
+                    found
+                }
+            }
+        };
+        let parent = if volume.left_source {
+            let Some(reference) = reference_of(&volume_plan.volume, &volume.target_id, true) else {
+                continue;
+            };
+            let item = &volume_plan.volume;
+            steps.push((
+                &item.id,
+                Side::Source,
+                Action::ManageVolume {
+                    host: volume_plan.source_host.clone(),
+                    reference,
+                    name: item.name.clone(),
+                    description: item.description.clone(),
+                    metadata: item.metadata.clone(),
+                    known_ids: source_volumes
+                        .iter()
+                        .filter(|v| v.name == item.name)
+                        .map(|v| v.id.clone())
+                        .collect(),
+                },
+            ));
+            VolumeRef::NewIdOfStep(next + steps.len() - 1)
+        } else {
+            VolumeRef::Id(volume_plan.volume.id.clone())
+        };
+        let siblings = match &parent {
+            VolumeRef::Id(id) if snapshots.iter().any(|(_, place)| place.left_source) => {
+                let filter = ListFilter {
+                    volume_id: Some(id.clone()),
+                    ..ListFilter::default()
+                };
+                sides.source.snapshots(&filter).await?
+            }
+            _ => Vec::new(),
+        };
+        for (item, place) in &snapshots {
+            if !place.left_source {
+                continue;
+            }
+            let Some(reference) = reference_of(item, &place.target_id, false) else {
+                continue;
+            };
+            steps.push((
+                &item.id,
+                Side::Source,
+                Action::ManageSnapshot {
+                    volume: parent.clone(),
+                    reference,
+                    name: item.name.clone(),
+                    description: item.description.clone(),
+                    metadata: item.metadata.clone(),
+                    known_ids: siblings
+                        .iter()
+                        .filter(|s| s.name == item.name)
+                        .map(|s| s.id.clone())
+                        .collect(),
+                },
+            ));
+        }
+        if steps.is_empty() {
+            continue;
+        }
+        let first = next;
+        next += steps.len();
+        result.push(RollbackVolume {
+            volume_id: volume_plan.volume.id.clone(),
+            steps: steps
+                .into_iter()
+                .enumerate()
+                .map(|(offset, (item, on, action))| Step {
+                    step: first + offset,
+                    item: item.to_string(),
+                    on,
+                    action,
+                })
+                .collect(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(result)
+    } else {
+        Err(MigrateError::Preflight(problems))
+    }
+}
+
+/// Calls the back end for one step; manages return the new id.
+async fn execute(backend: &dyn Backend, action: &Action) -> backend::Result<Option<String>> {
+    match action {
+        Action::UnmanageSnapshot { id } => backend.unmanage_snapshot(id).await.map(|()| None),
+        Action::UnmanageVolume { id } => backend.unmanage_volume(id).await.map(|()| None),
+        Action::ManageVolume {
+            host,
+            reference,
+            name,
+            description,
+            metadata,
+            ..
+        } => {
+            let request = ManageVolumeRequest {
+                host: host.clone(),
+                reference: reference.clone(),
+                name: name.clone(),
+                description: description.clone(),
+                metadata: metadata.clone(),
+            };
+            backend.manage_volume(&request).await.map(|v| Some(v.id))
+        }
+        Action::ManageSnapshot {
+            volume,
+            reference,
+            name,
+            description,
+            metadata,
+            ..
+        } => {
+            let VolumeRef::Id(volume_id) = volume else {
+                return Err(backend::Error::NotFound(
+                    "the parent volume was not created".into(),
+                ));
+            };
+            let request = ManageSnapshotRequest {
+                volume_id: volume_id.clone(),
+                reference: reference.clone(),
+                name: name.clone(),
+                description: description.clone(),
+                metadata: metadata.clone(),
+                force: false,
+            };
+            backend.manage_snapshot(&request).await.map(|s| Some(s.id))
+        }
+    }
+}
+
+/// What one volume's chain did.
+#[derive(Default)]
+struct ChainOutcome {
+    finished: usize,
+    failed: Option<(usize, String)>,
+    remaining: usize,
+}
+
+/// A run in progress: shared by the volume chains that run at the same time.
+struct Run<'a> {
+    sides: Sides<'a>,
+    journal: Mutex<Journal>,
+    phase: Phase,
+    options: &'a Options,
+    events: &'a (dyn Fn(Event) + Sync),
+    stop: &'a AtomicBool,
+}
+
+impl Run<'_> {
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Freezes the whole process at a test's pause point, after saying so in the marker.
+    fn pause_at(&self, stage: Stage, step: usize) {
+        let Some(point) = &self.options.pause else {
+            return;
+        };
+        if point.phase == self.phase && point.stage == stage && point.step == step {
+            let _ = std::fs::write(&point.marker, format!("{step}\n"));
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+    }
+
+    async fn run_chain(&self, chain: &[Step]) -> Result<ChainOutcome> {
+        let mut outcome = ChainOutcome::default();
+        for (index, step) in chain.iter().enumerate() {
+            if self.stop.load(Ordering::SeqCst) {
+                outcome.remaining = chain.len() - index;
+                return Ok(outcome);
+            }
+            let step = resolved(self.journal().state(), self.phase, step);
+            self.journal().intent(self.phase, step.step)?;
+            self.pause_at(Stage::Intent, step.step);
+            (self.events)(Event::Started {
+                phase: self.phase,
+                step: step.step,
+                on: step.on,
+                description: step.action.describe(),
+            });
+            let result = execute(self.sides.on(step.on), &step.action)
+                .await
+                .map_err(|err| err.to_string());
+            self.pause_at(Stage::Call, step.step);
+            self.journal()
+                .result(self.phase, step.step, result.clone(), false)?;
+            self.pause_at(Stage::Result, step.step);
+            match result {
+                Ok(new_id) => {
+                    outcome.finished += 1;
+                    (self.events)(Event::Finished {
+                        phase: self.phase,
+                        step: step.step,
+                        new_id,
+                    });
+                }
+                Err(error) => {
+                    (self.events)(Event::Failed {
+                        phase: self.phase,
+                        step: step.step,
+                        error: error.clone(),
+                    });
+                    outcome.failed = Some((step.step, error));
+                    outcome.remaining = chain.len() - index;
+                    return Ok(outcome);
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+impl Prepared {
+    /// Which way the steps go.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The steps still to run, one chain per volume, in order.
+    pub fn chains(&self) -> &[Vec<Step>] {
+        &self.chains
+    }
+
+    /// The plan being carried out.
+    pub fn plan(&self) -> &Plan {
+        match &self.journal {
+            JournalSlot::Create(_, plan) => plan,
+            JournalSlot::Open(journal) => &journal.state().plan,
+        }
+    }
+
+    /// The journal file.
+    pub fn journal_path(&self) -> &Path {
+        match &self.journal {
+            JournalSlot::Create(path, _) => path,
+            JournalSlot::Open(journal) => journal.path(),
+        }
+    }
+
+    /// Runs the steps; honours `stop` between steps. Returns the journal's final state
+    /// with the outcome.
+    pub async fn run(
+        self,
+        options: &Options,
+        events: &(dyn Fn(Event) + Sync),
+        stop: &AtomicBool,
+    ) -> Result<(Outcome, State)> {
+        let mut journal = match self.journal {
+            JournalSlot::Create(path, plan) => Journal::create(&path, &plan)?,
+            JournalSlot::Open(journal) => journal,
+        };
+        if let Some(volumes) = self.new_rollback {
+            journal.rollback(volumes)?;
+        }
+        let run = Run {
+            sides: sides(&self.source, &self.target),
+            journal: Mutex::new(journal),
+            phase: self.phase,
+            options,
+            events,
+            stop,
+        };
+        let results: Vec<Result<ChainOutcome>> = futures::stream::iter(&self.chains)
+            .map(|chain| run.run_chain(chain))
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut outcome = Outcome {
+            stopped: stop.load(Ordering::SeqCst),
+            ..Outcome::default()
+        };
+        for chain in results {
+            let chain = chain?;
+            outcome.finished += chain.finished;
+            outcome.remaining += chain.remaining;
+            outcome.failed.extend(chain.failed);
+        }
+        outcome.failed.sort();
+        let state = run.journal().state().clone();
+        Ok((outcome, state))
+    }
+}

@@ -1,0 +1,471 @@
+//! The append-only journal of a migration: JSON lines, each fsync'd before the next
+//! step starts. The first line holds the plan, so the journal alone is enough to
+//! resume, roll back or report.
+//!
+//! ```text
+//! {"record":"begin","at":"…","plan":{…}}
+//! {"record":"intent","phase":"forward","step":1,"at":"…"}
+//! {"record":"result","phase":"forward","step":1,"at":"…","status":"done"}
+//! {"record":"result","phase":"forward","step":4,"at":"…","status":"done","new_id":"…"}
+//! {"record":"result","phase":"forward","step":5,"at":"…","status":"failed","error":"…"}
+//! {"record":"rollback","at":"…","volumes":[{"volume_id":"…","steps":[…]}]}
+//! ```
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::{Plan, Step};
+use super::{MigrateError, Result};
+
+/// Whether a step moves items forward or undoes that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Forward,
+    Rollback,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Done,
+    Failed,
+}
+
+/// The undo steps of one volume, fixed when the rollback starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollbackVolume {
+    /// The volume's id on the source when the plan was made.
+    pub volume_id: String,
+    pub steps: Vec<Step>,
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "lowercase")]
+pub enum Record {
+    Begin {
+        at: String,
+        plan: Plan,
+    },
+    Intent {
+        phase: Phase,
+        step: usize,
+        at: String,
+    },
+    Result {
+        phase: Phase,
+        step: usize,
+        at: String,
+        status: Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        /// The outcome was found by looking at both sides, after an interruption.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reconciled: bool,
+    },
+    Rollback {
+        at: String,
+        volumes: Vec<RollbackVolume>,
+    },
+}
+
+/// What the journal says about one step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepState {
+    /// An intent was recorded: the step may have run.
+    pub started: bool,
+    /// Finished, with the new id for manages.
+    pub done: Option<Option<String>>,
+    /// The last failure, until the step is done.
+    pub error: Option<String>,
+}
+
+impl StepState {
+    /// True once the step finished.
+    pub fn is_done(&self) -> bool {
+        self.done.is_some()
+    }
+
+    /// Started but neither done nor known to have failed cleanly: look at both sides.
+    pub fn needs_reconcile(&self) -> bool {
+        self.started && !self.is_done()
+    }
+}
+
+/// Everything the journal records, replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub plan: Plan,
+    pub rollback: Option<Vec<RollbackVolume>>,
+    steps: HashMap<(Phase, usize), StepState>,
+}
+
+impl State {
+    fn new(plan: Plan) -> Self {
+        Self {
+            plan,
+            rollback: None,
+            steps: HashMap::new(),
+        }
+    }
+
+    /// A step's state (default: never started).
+    pub fn step(&self, phase: Phase, step: usize) -> StepState {
+        self.steps.get(&(phase, step)).cloned().unwrap_or_default()
+    }
+
+    /// The new id a finished manage step created.
+    pub fn new_id(&self, phase: Phase, step: usize) -> Option<&str> {
+        self.steps.get(&(phase, step))?.done.as_ref()?.as_deref()
+    }
+
+    fn apply(&mut self, record: &Record) {
+        match record {
+            Record::Begin { .. } => {}
+            Record::Intent { phase, step, .. } => {
+                self.steps.entry((*phase, *step)).or_default().started = true;
+            }
+            Record::Result {
+                phase,
+                step,
+                status,
+                new_id,
+                error,
+                ..
+            } => {
+                let state = self.steps.entry((*phase, *step)).or_default();
+                state.started = true;
+                match status {
+                    Status::Done => {
+                        state.done = Some(new_id.clone());
+                        state.error = None;
+                    }
+                    Status::Failed => state.error = error.clone(),
+                }
+            }
+            Record::Rollback { volumes, .. } => self.rollback = Some(volumes.clone()),
+        }
+    }
+
+    /// Replays journal text. A last line cut short by a crash is ignored; any other bad
+    /// line is an error.
+    pub fn replay(text: &str) -> Result<Self, String> {
+        let complete = match text.rfind('\n') {
+            Some(end) => &text[..=end],
+            None => "",
+        };
+        let mut lines = complete
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty());
+        let (_, first) = lines.next().ok_or("the journal is empty")?;
+        let mut state = match serde_json::from_str(first) {
+            Ok(Record::Begin { plan, .. }) => State::new(plan),
+            Ok(_) => return Err("line 1: the journal does not start with its plan".into()),
+            Err(err) => return Err(format!("line 1: {err}")),
+        };
+        for (index, line) in lines {
+            let record: Record =
+                serde_json::from_str(line).map_err(|err| format!("line {}: {err}", index + 1))?;
+            if matches!(record, Record::Begin { .. }) {
+                return Err(format!("line {}: a second plan", index + 1));
+            }
+            state.apply(&record);
+        }
+        Ok(state)
+    }
+}
+
+/// An open journal: appends records durably and keeps the replayed state current.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    state: State,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> MigrateError + '_ {
+    move |source| MigrateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Makes a newly created file's directory entry durable.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+    File::open(parent.unwrap_or(Path::new(".")))?.sync_all()
+}
+
+impl Journal {
+    /// Creates a new journal for `plan`; an existing file is never overwritten.
+    pub fn create(path: &Path, plan: &Plan) -> Result<Self> {
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|err| {
+                if err.kind() == std::io::ErrorKind::AlreadyExists {
+                    MigrateError::JournalExists(path.to_path_buf())
+                } else {
+                    io_error(path)(err)
+                }
+            })?;
+        let mut journal = Self {
+            path: path.to_path_buf(),
+            file,
+            state: State::new(plan.clone()),
+        };
+        journal.append(&Record::Begin {
+            at: now(),
+            plan: plan.clone(),
+        })?;
+        sync_parent(path).map_err(io_error(path))?;
+        Ok(journal)
+    }
+
+    /// Reads a journal without opening it for writing.
+    pub fn read(path: &Path) -> Result<State> {
+        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+        State::replay(&text).map_err(|message| MigrateError::Format {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Opens a journal to continue it, dropping a last line that a crash cut short.
+    pub fn open(path: &Path) -> Result<Self> {
+        let state = Self::read(path)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io_error(path))?;
+        let text = std::fs::read(path).map_err(io_error(path))?;
+        let complete = text
+            .iter()
+            .rposition(|byte| *byte == b'\n')
+            .map_or(0, |end| end + 1);
+        if complete < text.len() {
+            file.set_len(complete as u64).map_err(io_error(path))?;
+            file.seek(SeekFrom::End(0)).map_err(io_error(path))?;
+            file.sync_data().map_err(io_error(path))?;
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            state,
+        })
+    }
+
+    /// Where the journal lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The replayed state, including everything appended since.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Appends one record and waits until it is on disk.
+    pub fn append(&mut self, record: &Record) -> Result<()> {
+        let mut line = serde_json::to_string(record).expect("records always serialize");
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(io_error(&self.path))?;
+        self.state.apply(record);
+        Ok(())
+    }
+
+    /// Records that a step is about to run.
+    pub fn intent(&mut self, phase: Phase, step: usize) -> Result<()> {
+        self.append(&Record::Intent {
+            phase,
+            step,
+            at: now(),
+        })
+    }
+
+    /// Records how a step ended.
+    pub fn result(
+        &mut self,
+        phase: Phase,
+        step: usize,
+        outcome: std::result::Result<Option<String>, String>,
+        reconciled: bool,
+    ) -> Result<()> {
+        let (status, new_id, error) = match outcome {
+            Ok(new_id) => (Status::Done, new_id, None),
+            Err(error) => (Status::Failed, None, Some(error)),
+        };
+        self.append(&Record::Result {
+            phase,
+            step,
+            at: now(),
+            status,
+            new_id,
+            error,
+            reconciled,
+        })
+    }
+
+    /// Records the undo steps of a rollback, once.
+    pub fn rollback(&mut self, volumes: Vec<RollbackVolume>) -> Result<()> {
+        self.append(&Record::Rollback { at: now(), volumes })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::plan::{Side, SourceVolume};
+
+    fn plan() -> Plan {
+        let volume = crate::backend::Volume {
+            id: "v1".into(),
+            name: Some("db".into()),
+            description: None,
+            status: "available".into(),
+            size: 1,
+            host: Some("old@lvm#vg".into()),
+            created_at: None,
+            metadata: Default::default(),
+            attached: false,
+        };
+        Plan::build(
+            "old",
+            "new",
+            "new@lvm",
+            &[SourceVolume {
+                volume,
+                snapshots: vec![],
+            }],
+        )
+    }
+
+    #[test]
+    fn replay_tracks_intents_results_and_new_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut journal = Journal::create(&path, &plan()).unwrap();
+        journal.intent(Phase::Forward, 1).unwrap();
+        journal.result(Phase::Forward, 1, Ok(None), false).unwrap();
+        journal.intent(Phase::Forward, 2).unwrap();
+        journal
+            .result(Phase::Forward, 2, Err("boom".into()), false)
+            .unwrap();
+        journal.intent(Phase::Forward, 2).unwrap();
+        drop(journal);
+
+        let state = Journal::read(&path).unwrap();
+        assert_eq!(state.plan, plan());
+        assert!(state.step(Phase::Forward, 1).is_done());
+        let second = state.step(Phase::Forward, 2);
+        assert!(second.needs_reconcile());
+        assert_eq!(second.error.as_deref(), Some("boom"));
+        assert!(!state.step(Phase::Rollback, 1).started);
+
+        let mut journal = Journal::open(&path).unwrap();
+        journal
+            .result(Phase::Forward, 2, Ok(Some("new-v".into())), true)
+            .unwrap();
+        let state = Journal::read(&path).unwrap();
+        assert_eq!(state.new_id(Phase::Forward, 2), Some("new-v"));
+        assert_eq!(state.step(Phase::Forward, 2).error, None);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 7);
+        assert!(
+            text.lines()
+                .last()
+                .unwrap()
+                .contains(r#""reconciled":true"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut journal = Journal::create(&path, &plan()).unwrap();
+        journal.intent(Phase::Forward, 1).unwrap();
+        drop(journal);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(br#"{"record":"result","phase":"forw"#)
+            .unwrap();
+        drop(file);
+
+        let mut journal = Journal::open(&path).unwrap();
+        assert!(journal.state().step(Phase::Forward, 1).needs_reconcile());
+        journal.result(Phase::Forward, 1, Ok(None), true).unwrap();
+        assert!(
+            Journal::read(&path)
+                .unwrap()
+                .step(Phase::Forward, 1)
+                .is_done()
+        );
+    }
+
+    #[test]
+    fn an_existing_journal_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        Journal::create(&path, &plan()).unwrap();
+        let err = Journal::create(&path, &plan()).unwrap_err();
+        assert!(matches!(err, MigrateError::JournalExists(_)), "{err}");
+    }
+
+    #[test]
+    fn bad_lines_and_foreign_files_are_refused_with_their_line() {
+        assert!(State::replay("").unwrap_err().contains("empty"));
+        let begin = serde_json::to_string(&Record::Begin {
+            at: "t".into(),
+            plan: plan(),
+        })
+        .unwrap();
+        let err = State::replay(&format!("{begin}\nnot json\n{begin}\n")).unwrap_err();
+        assert!(err.starts_with("line 2"), "{err}");
+        let intent = r#"{"record":"intent","phase":"forward","step":1,"at":"t"}"#;
+        assert!(
+            State::replay(&format!("{intent}\n"))
+                .unwrap_err()
+                .contains("plan")
+        );
+    }
+
+    #[test]
+    fn rollback_steps_are_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let mut journal = Journal::create(&path, &plan()).unwrap();
+        let steps = vec![Step {
+            step: 1,
+            item: "v1".into(),
+            on: Side::Target,
+            action: crate::migrate::Action::UnmanageVolume { id: "b1".into() },
+        }];
+        journal
+            .rollback(vec![RollbackVolume {
+                volume_id: "v1".into(),
+                steps: steps.clone(),
+            }])
+            .unwrap();
+        let state = Journal::read(&path).unwrap();
+        assert_eq!(state.rollback.unwrap()[0].steps, steps);
+    }
+}
