@@ -15,6 +15,8 @@ use crate::backend::{
 use crate::config::{BackendSpec, ConfigFile, Paths};
 use crate::output::{self, Format};
 
+pub mod migrate;
+
 /// Exit codes.
 pub mod exit {
     pub const FAILED: i32 = 1;
@@ -70,6 +72,11 @@ pub enum Command {
     Resource(ResourceCommand),
     /// Open the console on a throw-away, loop-backed LVM volume group (needs root, lvm2).
     Demo(DemoArgs),
+    /// Move volumes with their snapshots between two back ends that share storage.
+    Migrate {
+        #[command(subcommand)]
+        action: migrate::MigrateAction,
+    },
 }
 
 /// Commands that read or change resources of one back end.
@@ -466,6 +473,7 @@ pub async fn run_command(
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Demo(args)) => crate::demo::run(args).await,
+        Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
         Some(Command::Resource(command)) => {
             let config = cli.global.config_file(paths)?;
             let spec = cli.global.backend_spec(&config)?;

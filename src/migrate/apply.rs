@@ -267,12 +267,11 @@ fn pending(state: &State, phase: Phase, chains: &[Vec<Step>]) -> Vec<Vec<Step>> 
 /// A step whose parent volume is known by id when the step that created it is done.
 fn resolved(state: &State, phase: Phase, step: &Step) -> Step {
     let mut step = step.clone();
-    if let Action::ManageSnapshot { volume, .. } = &mut step.action {
-        if let VolumeRef::NewIdOfStep(number) = volume {
-            if let Some(id) = state.new_id(phase, *number) {
-                *volume = VolumeRef::Id(id.to_string());
-            }
-        }
+    if let Action::ManageSnapshot { volume, .. } = &mut step.action
+        && let VolumeRef::NewIdOfStep(number) = *volume
+        && let Some(id) = state.new_id(phase, number)
+    {
+        *volume = VolumeRef::Id(id.to_string());
     }
     step
 }

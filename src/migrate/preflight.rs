@@ -1,6 +1,7 @@
 //! Checks made before any change, on both sides, for the steps still to run. Every
 //! failed check is reported with its reason; preflight itself only reads.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use super::plan::{Action, Side, Step, VolumeRef};
@@ -157,38 +158,42 @@ fn verdict(safe: bool, reason: &Option<String>, cinder_id: &Option<String>) -> O
     }
 }
 
-/// Checks each host that receives a manage: it must exist, be enabled and up.
+/// Checks each host that receives a manage: it must exist, be enabled and up. Returns
+/// the hosts that failed, whose manageable lists are not worth asking for.
 async fn check_hosts(
     sides: Sides<'_>,
-    hosts: &HashSet<(Side, String)>,
+    chains: &[Vec<Step>],
     problems: &mut Vec<Problem>,
-) -> Result<()> {
-    let mut listed = HashMap::new();
-    for (side, host) in hosts {
-        if !listed.contains_key(side) {
-            listed.insert(*side, sides.on(*side).hosts().await?);
-        }
-        let service = listed[side]
-            .iter()
-            .filter(|candidate| {
-                candidate.host == *host || backend_of(&candidate.host) == backend_of(host)
-            })
-            .find(|candidate| candidate.host == *host || !host.contains('#'));
-        match service {
-            None => problems.push(Problem::new(
-                format!("host {host}"),
-                format!("no such volume service on the {}", side_name(*side)),
-            )),
-            Some(found) if found.state != "up" || found.status != "enabled" => {
-                problems.push(Problem::new(
-                    format!("host {host}"),
-                    format!("volume service is {} and {}", found.status, found.state),
-                ))
-            }
-            Some(_) => {}
+) -> Result<HashSet<(Side, String)>> {
+    let mut wanted = HashSet::new();
+    for step in chains.iter().flatten() {
+        if let Action::ManageVolume { host, .. } = &step.action {
+            wanted.insert((step.on, host.clone()));
         }
     }
-    Ok(())
+    let mut listed = HashMap::new();
+    let mut bad = HashSet::new();
+    for (side, host) in wanted {
+        if let Entry::Vacant(entry) = listed.entry(side) {
+            entry.insert(sides.on(side).hosts().await?);
+        }
+        let service = listed[&side]
+            .iter()
+            .filter(|candidate| {
+                candidate.host == host || backend_of(&candidate.host) == backend_of(&host)
+            })
+            .find(|candidate| candidate.host == host || !host.contains('#'));
+        let reason = match service {
+            None => format!("no such volume service on the {}", side_name(side)),
+            Some(found) if found.state != "up" || found.status != "enabled" => {
+                format!("volume service is {} and {}", found.status, found.state)
+            }
+            Some(_) => continue,
+        };
+        problems.push(Problem::new(format!("host {host}"), reason));
+        bad.insert((side, host));
+    }
+    Ok(bad)
 }
 
 /// Checks the steps still to run, chain by chain (a chain is one volume's steps, in
@@ -203,7 +208,7 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
         managed_snapshots: HashMap::new(),
     };
     let mut problems = Vec::new();
-    let mut hosts = HashSet::new();
+    let bad_hosts = check_hosts(sides, chains, &mut problems).await?;
     for chain in chains {
         let mut leaving: HashSet<&str> = HashSet::new();
         let mut new_volume_hosts: HashMap<usize, &str> = HashMap::new();
@@ -223,8 +228,10 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                     metadata,
                     ..
                 } => {
-                    hosts.insert((step.on, host.clone()));
                     new_volume_hosts.insert(step.step, host);
+                    if bad_hosts.contains(&(step.on, host.clone())) {
+                        continue;
+                    }
                     let entries = views.manageable_volumes(step.on, host).await?;
                     let entry = entries
                         .iter()
@@ -256,6 +263,9 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                         VolumeRef::Id(id) => parent_host(backend, id, &mut problems).await?,
                     };
                     let Some(host) = host else { continue };
+                    if bad_hosts.contains(&(step.on, host.clone())) {
+                        continue;
+                    }
                     let entries = views.manageable_snapshots(step.on, &host).await?;
                     let entry = entries
                         .iter()
@@ -277,7 +287,6 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
             }
         }
     }
-    check_hosts(sides, &hosts, &mut problems).await?;
     if problems.is_empty() {
         Ok(())
     } else {

@@ -1,0 +1,423 @@
+//! `snapport migrate …`: plan, apply, resume, roll back and report a migration between
+//! two named back ends. The engine is `crate::migrate`; this module only talks to the
+//! operator (stderr for progress, stdout for results) and maps outcomes to exit codes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{Failure, Global, confirm, exit};
+use crate::backend::Backend;
+use crate::config::{ConfigFile, Paths};
+use crate::migrate::apply::{self, Event, Options, Outcome, PausePoint, Prepared};
+use crate::migrate::journal::{Journal, Phase, State};
+use crate::migrate::plan::{self, Action, Plan, Side};
+use crate::migrate::{IdMap, MIGRATED_FROM, MigrateError, SOURCE_ID};
+
+/// Test hook: `PHASE:STAGE:STEP` (e.g. `forward:result:3`) freezes the process there.
+const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
+/// Test hook: the file written once the process is frozen.
+const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Check volumes and write the plan that moves them with their snapshots.
+    Plan(PlanArgs),
+    /// Carry out a plan, journaling every step.
+    Apply(ApplyArgs),
+    /// Finish an interrupted migration from its journal.
+    Resume(JournalArgs),
+    /// Undo a migration from its journal: manage on the source again what was moved.
+    Rollback(JournalArgs),
+    /// Show a migration's id map (old id -> new id).
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The back end the volumes leave ([backends.NAME] or a clouds.yaml cloud).
+    #[arg(long, value_name = "NAME")]
+    pub from: String,
+    /// The back end the volumes arrive on.
+    #[arg(long, value_name = "NAME")]
+    pub to: String,
+    /// The target's `host@backend[#pool]` that manages the volumes.
+    #[arg(long, value_name = "HOST")]
+    pub target_host: String,
+    /// Write the plan here (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Volumes to move, with all their snapshots.
+    #[arg(required = true, value_name = "VOLUME_ID")]
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Volumes moved at the same time.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file from `migrate plan`.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The journal to write (default: PLAN with extension .journal.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The journal of the migration.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How `migrate report` prints the id map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The journal of the migration.
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+    /// Output format.
+    #[arg(short = 'f', long = "format", value_enum, default_value_t)]
+    pub format: ReportFormat,
+}
+
+impl From<MigrateError> for Failure {
+    fn from(err: MigrateError) -> Self {
+        match err {
+            MigrateError::Backend(err) => err.into(),
+            MigrateError::JournalExists(_) | MigrateError::Format { .. } => {
+                Failure::usage(err.to_string())
+            }
+            other => Self {
+                code: exit::FAILED,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The two sides of a migration, opened by name.
+struct Sides {
+    source: Arc<dyn Backend>,
+    target: Arc<dyn Backend>,
+}
+
+async fn open_sides(
+    global: &Global,
+    paths: &Paths,
+    from: &str,
+    to: &str,
+    read_only: bool,
+) -> Result<Sides, Failure> {
+    let config: ConfigFile = global.config_file(paths)?;
+    let source = crate::connect::open(&config.backend(from), paths, read_only).await?;
+    let target = crate::connect::open(&config.backend(to), paths, read_only).await?;
+    if !read_only && (source.info().read_only || target.info().read_only) {
+        return Err(Failure {
+            code: exit::REFUSED,
+            message: "a migration changes both back ends: not in read-only mode".into(),
+        });
+    }
+    Ok(Sides { source, target })
+}
+
+/// Runs `snapport migrate …`.
+pub async fn run(global: &Global, paths: &Paths, action: MigrateAction) -> Result<(), Failure> {
+    match action {
+        MigrateAction::Plan(args) => plan(global, paths, args).await,
+        MigrateAction::Apply(args) => {
+            let plan = Plan::load(&args.plan)?;
+            let journal = args
+                .journal
+                .unwrap_or_else(|| args.plan.with_extension("journal.jsonl"));
+            let sides = open_sides(global, paths, &plan.from, &plan.to, global.read_only).await?;
+            let prepared = apply::prepare_apply(plan, &journal, sides.source, sides.target).await?;
+            carry_out(prepared, &args.run).await
+        }
+        MigrateAction::Resume(args) => continue_journal(global, paths, args, Phase::Forward).await,
+        MigrateAction::Rollback(args) => {
+            continue_journal(global, paths, args, Phase::Rollback).await
+        }
+        MigrateAction::Report(args) => {
+            let map = IdMap::from_state(&Journal::read(&args.journal)?);
+            print!(
+                "{}",
+                match args.format {
+                    ReportFormat::Table => map.summary(),
+                    ReportFormat::Json => map.to_json(),
+                    ReportFormat::Csv => map.to_csv(),
+                }
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn plan(global: &Global, paths: &Paths, args: PlanArgs) -> Result<(), Failure> {
+    let sides = open_sides(global, paths, &args.from, &args.to, true).await?;
+    let found = plan::gather(sides.source.as_ref(), &args.volumes).await?;
+    let plan = Plan::build(&args.from, &args.to, &args.target_host, &found);
+    let chains: Vec<_> = plan
+        .volumes
+        .iter()
+        .map(|volume| volume.steps.clone())
+        .collect();
+    let both = crate::migrate::preflight::Sides {
+        source: sides.source.as_ref(),
+        target: sides.target.as_ref(),
+    };
+    crate::migrate::preflight::check(both, &chains).await?;
+    match &args.output {
+        Some(path) => {
+            plan.save(path)?;
+            eprintln!("preflight passed; plan written to {}", path.display());
+        }
+        None => print!("{}", plan.to_json()),
+    }
+    eprint!("{}", describe(&plan, &chains, Phase::Forward));
+    Ok(())
+}
+
+async fn continue_journal(
+    global: &Global,
+    paths: &Paths,
+    args: JournalArgs,
+    phase: Phase,
+) -> Result<(), Failure> {
+    let state = Journal::read(&args.journal)?;
+    let sides = open_sides(
+        global,
+        paths,
+        &state.plan.from,
+        &state.plan.to,
+        global.read_only,
+    )
+    .await?;
+    let events = |event| print_event(&state.plan, event);
+    let prepared = match phase {
+        Phase::Forward => {
+            apply::prepare_resume(&args.journal, sides.source, sides.target, &events).await?
+        }
+        Phase::Rollback => {
+            apply::prepare_rollback(&args.journal, sides.source, sides.target, &events).await?
+        }
+    };
+    if prepared.chains().is_empty() {
+        eprintln!("nothing to do: every step is done");
+        return finish(
+            &args.journal,
+            &Journal::read(&args.journal)?,
+            &Outcome::default(),
+        );
+    }
+    carry_out(prepared, &args.run).await
+}
+
+/// Shows what will change, asks, runs with progress on stderr and Ctrl-C handling,
+/// then writes the id map next to the journal.
+async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
+    eprint!(
+        "{}",
+        describe(prepared.plan(), prepared.chains(), prepared.phase())
+    );
+    eprintln!("journal: {}", prepared.journal_path().display());
+    if !run.yes && !confirm("Carry out these steps?") {
+        return Err(Failure {
+            code: exit::REFUSED,
+            message: "not confirmed: pass --yes to migrate without a terminal".into(),
+        });
+    }
+    let journal = prepared.journal_path().to_path_buf();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn(stop_on_signal(stop.clone()));
+    let options = Options {
+        concurrency: usize::from(run.concurrency),
+        pause: std::env::var(PAUSE_AT_ENV).ok().and_then(|point| {
+            let marker = std::env::var_os(PAUSE_MARKER_ENV).unwrap_or_default();
+            PausePoint::parse(&point, marker.into())
+        }),
+    };
+    let plan = prepared.plan().clone();
+    let events = |event| print_event(&plan, event);
+    let result = prepared.run(&options, &events, &stop).await;
+    watcher.abort();
+    let (outcome, state) = result?;
+    finish(&journal, &state, &outcome)
+}
+
+/// Sets `stop` on SIGINT or SIGTERM: the run ends after the steps in flight.
+async fn stop_on_signal(stop: Arc<AtomicBool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    stop.store(true, Ordering::SeqCst);
+    eprintln!("stopping after the step in flight (the journal stays consistent)");
+}
+
+fn finish(journal: &Path, state: &State, outcome: &Outcome) -> Result<(), Failure> {
+    let map = IdMap::from_state(state);
+    let (json, csv) = map.write_next_to(journal)?;
+    print!("{}", map.summary());
+    eprintln!("id map: {} and {}", json.display(), csv.display());
+    if outcome.complete() {
+        return Ok(());
+    }
+    let mut message = String::new();
+    for (step, error) in &outcome.failed {
+        message.push_str(&format!("step {step} failed: {error}\n"));
+    }
+    if outcome.stopped {
+        message.push_str("stopped on request\n");
+    }
+    let journal = journal.display();
+    message.push_str(&format!(
+        "{} step(s) not done: fix the cause, then `snapport migrate resume {journal}` \
+         or `snapport migrate rollback {journal}`",
+        outcome.remaining
+    ));
+    Err(Failure {
+        code: exit::FAILED,
+        message,
+    })
+}
+
+fn side_label(plan: &Plan, side: Side) -> &str {
+    match side {
+        Side::Source => &plan.from,
+        Side::Target => &plan.to,
+    }
+}
+
+fn phase_label(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Forward => "migrate",
+        Phase::Rollback => "rollback",
+    }
+}
+
+/// Prints progress events on stderr, naming the sides as the plan does.
+fn print_event(plan: &Plan, event: Event) {
+    match event {
+        Event::Reconciled {
+            phase,
+            step,
+            description,
+            done,
+        } => eprintln!(
+            "{} step {step} ({description}) was interrupted: {}",
+            phase_label(phase),
+            if done {
+                "it happened; recorded"
+            } else {
+                "it did not happen; it will run again"
+            }
+        ),
+        Event::Started {
+            phase,
+            step,
+            on,
+            description,
+        } => eprintln!(
+            "{} step {step} on {}: {description}",
+            phase_label(phase),
+            side_label(plan, on)
+        ),
+        Event::Finished {
+            phase,
+            step,
+            new_id: Some(id),
+        } => eprintln!("{} step {step} done: new id {id}", phase_label(phase)),
+        Event::Finished { phase, step, .. } => eprintln!("{} step {step} done", phase_label(phase)),
+        Event::Failed { phase, step, error } => {
+            eprintln!("{} step {step} FAILED: {error}", phase_label(phase))
+        }
+    }
+}
+
+/// What the steps will change, side by side, with the warnings an operator needs.
+fn describe(plan: &Plan, chains: &[Vec<plan::Step>], phase: Phase) -> String {
+    let count = |side: Side, wanted: fn(&Action) -> bool| {
+        chains
+            .iter()
+            .flatten()
+            .filter(|step| step.on == side && wanted(&step.action))
+            .count()
+    };
+    let mut out = format!(
+        "{} {} -> {} (target host {}): {} step(s) for {} volume(s)\n",
+        if phase == Phase::Forward {
+            "migration"
+        } else {
+            "rollback of migration"
+        },
+        plan.from,
+        plan.to,
+        plan.target_host,
+        chains.iter().map(Vec::len).sum::<usize>(),
+        chains.len(),
+    );
+    for side in [Side::Source, Side::Target] {
+        let unmanage = (
+            count(side, |a| matches!(a, Action::UnmanageSnapshot { .. })),
+            count(side, |a| matches!(a, Action::UnmanageVolume { .. })),
+        );
+        let manage = (
+            count(side, |a| matches!(a, Action::ManageVolume { .. })),
+            count(side, |a| matches!(a, Action::ManageSnapshot { .. })),
+        );
+        let name = side_label(plan, side);
+        if unmanage != (0, 0) {
+            out.push_str(&format!(
+                "  on {name}: unmanage {} snapshot(s), then {} volume(s); their data stays on the shared storage\n",
+                unmanage.0, unmanage.1
+            ));
+        }
+        if manage != (0, 0) {
+            out.push_str(&format!(
+                "  on {name}: manage {} volume(s), then {} snapshot(s) under them, with their names, descriptions and metadata\n",
+                manage.0, manage.1
+            ));
+        }
+    }
+    if phase == Phase::Forward {
+        out.push_str(&format!(
+            "  metadata added on {}: {MIGRATED_FROM}={} and {SOURCE_ID}=<id on {}>\n\
+             note: each volume leaves {} with all its snapshots, so no volume there is left unable to be \
+             deleted (VolumeIsBusy) by an exported snapshot\n",
+            plan.to, plan.from, plan.from, plan.from
+        ));
+    }
+    out.push_str(
+        "warning: between its unmanage and its manage an item is managed by neither side; if the run \
+         stops, finish it with `snapport migrate resume JOURNAL` or undo it with `snapport migrate rollback JOURNAL`\n",
+    );
+    out
+}
