@@ -252,7 +252,7 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     }
     let journal = prepared.journal_path().to_path_buf();
     let stop = Arc::new(AtomicBool::new(false));
-    let watcher = tokio::spawn(stop_on_signal(stop.clone()));
+    let watcher = stop_on_signal(stop.clone())?;
     let options = Options {
         concurrency: usize::from(run.concurrency),
         pause: std::env::var(PAUSE_AT_ENV).ok().and_then(|point| {
@@ -268,18 +268,26 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     finish(&journal, &state, &outcome)
 }
 
-/// Sets `stop` on SIGINT or SIGTERM: the run ends after the steps in flight.
-async fn stop_on_signal(stop: Arc<AtomicBool>) {
+/// Sets `stop` on SIGINT or SIGTERM: the run ends after the steps in flight. The
+/// handlers are in place when this returns.
+fn stop_on_signal(stop: Arc<AtomicBool>) -> Result<tokio::task::JoinHandle<()>, Failure> {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        return;
+    let handler = |kind| {
+        signal(kind).map_err(|err| Failure {
+            code: exit::FAILED,
+            message: format!("cannot handle signals: {err}"),
+        })
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    stop.store(true, Ordering::SeqCst);
-    eprintln!("stopping after the step in flight (the journal stays consistent)");
+    let mut interrupt = handler(SignalKind::interrupt())?;
+    let mut terminate = handler(SignalKind::terminate())?;
+    Ok(tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        stop.store(true, Ordering::SeqCst);
+        eprintln!("stopping after the step in flight (the journal stays consistent)");
+    }))
 }
 
 fn finish(journal: &Path, state: &State, outcome: &Outcome) -> Result<(), Failure> {

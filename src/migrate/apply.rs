@@ -28,8 +28,9 @@ pub enum Stage {
     Result,
 }
 
-/// A fault-injection point: freeze at `stage` of step `step` of `phase`, so that a test
-/// can kill the process there. Written `forward:result:3` or `rollback:intent:1`.
+/// A fault-injection point: freeze at `stage` of step `step` of `phase` until a stop is
+/// asked for, so that a test can kill or signal the process there. Written
+/// `forward:result:3` or `rollback:intent:1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PausePoint {
     pub phase: Phase,
@@ -656,15 +657,16 @@ impl Run<'_> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Freezes the whole process at a test's pause point, after saying so in the marker.
+    /// Freezes every chain at a test's pause point, after saying so in the marker,
+    /// until a stop is asked for (a test then kills the process, or signals it).
     fn pause_at(&self, stage: Stage, step: usize) {
         let Some(point) = &self.options.pause else {
             return;
         };
         if point.phase == self.phase && point.stage == stage && point.step == step {
             let _ = std::fs::write(&point.marker, format!("{step}\n"));
-            loop {
-                std::thread::sleep(Duration::from_secs(3600));
+            while !self.stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }

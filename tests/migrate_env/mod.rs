@@ -66,6 +66,32 @@ pub struct World {
     pub lvs: BTreeSet<(String, String)>,
 }
 
+/// A snapport process frozen at a pause point.
+pub struct Paused {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Paused {
+    /// SIGKILL: nothing runs after this.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Sends a signal (`INT`, `TERM`) and waits for the exit; returns its code and stderr.
+    pub fn signal(mut self, name: &str) -> (Option<i32>, String) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = self.child.wait().unwrap();
+        (status.code(), std::fs::read_to_string(&self.log).unwrap())
+    }
+}
+
 /// Sandbox first: it is dropped (VG removed) before the temp dir.
 pub struct Env {
     pub sandbox: Sandbox,
@@ -262,11 +288,10 @@ impl Env {
         self.path("plan.journal.jsonl")
     }
 
-    /// Runs snapport with a pause point, waits until it is frozen there, and kills it
-    /// with SIGKILL.
-    pub fn kill_at(&self, point: &str, args: &[&str]) {
+    /// Runs snapport with a pause point and waits until it is frozen there.
+    pub fn pause_at(&self, point: &str, args: &[&str]) -> Paused {
         let marker = self.path(&format!("paused-{}", point.replace(':', "-")));
-        let log = self.path(&format!("killed-{}.log", point.replace(':', "-")));
+        let log = self.path(&format!("paused-{}.log", point.replace(':', "-")));
         let mut child = self
             .base_command(Path::new(env!("CARGO_BIN_EXE_snapport")))
             .args(args)
@@ -290,8 +315,21 @@ impl Env {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        Paused { child, log }
+    }
+
+    /// Runs snapport with a pause point and kills it there with SIGKILL.
+    pub fn kill_at(&self, point: &str, args: &[&str]) {
+        self.pause_at(point, args).kill();
+    }
+
+    /// The journal's records, parsed.
+    pub fn journal_records(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.journal())
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
     }
 
     fn old_config(&self) -> LocalConfig {
