@@ -310,98 +310,114 @@ async fn reconcile(
     Ok(())
 }
 
+/// The status of a record once the back end stopped working on it, `None` once it is
+/// gone. Polls with `fetch` (a show, which is what moves a real or fake Cinder on).
+async fn settled<F, Fut>(step: usize, mut fetch: F) -> Result<Option<String>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = backend::Result<String>>,
+{
+    for _ in 0..SETTLE_POLLS {
+        match fetch().await {
+            Err(backend::Error::NotFound(_)) => return Ok(None),
+            Err(other) => return Err(other.into()),
+            Ok(status) if IN_PROGRESS.contains(&status.as_str()) => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(status) => return Ok(Some(status)),
+        }
+    }
+    Err(MigrateError::Ambiguous {
+        step,
+        message: "still in progress on the back end after two minutes: try again later".into(),
+    })
+}
+
+/// The one record that matches a manage's name and metadata and existed not before.
+fn only_match<'a>(
+    step: usize,
+    kind: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Result<Option<String>> {
+    let ids: Vec<&str> = candidates.collect();
+    match ids.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.to_string())),
+        many => Err(MigrateError::Ambiguous {
+            step,
+            message: format!("several {kind}s could be its result: {}", many.join(", ")),
+        }),
+    }
+}
+
 /// `Some(new id)` when the step's effect is there, `None` when it did not happen.
 async fn find_outcome(backend: &dyn Backend, step: &Step) -> Result<Option<Option<String>>> {
-    let ambiguous = |message: String| MigrateError::Ambiguous {
-        step: step.step,
-        message,
-    };
-    for _ in 0..SETTLE_POLLS {
-        let (status, found) = match &step.action {
-            Action::UnmanageSnapshot { id } => match backend.snapshot(id).await {
-                Err(backend::Error::NotFound(_)) => return Ok(Some(None)),
-                Ok(snapshot) => (snapshot.status, None),
-                Err(other) => return Err(other.into()),
-            },
-            Action::UnmanageVolume { id } => match backend.volume(id).await {
-                Err(backend::Error::NotFound(_)) => return Ok(Some(None)),
-                Ok(volume) => (volume.status, None),
-                Err(other) => return Err(other.into()),
-            },
-            Action::ManageVolume {
-                name,
-                metadata,
-                known_ids,
-                ..
-            } => {
-                let matches: Vec<_> = backend
-                    .volumes(&ListFilter::default())
-                    .await?
-                    .into_iter()
-                    .filter(|v| &v.name == name && &v.metadata == metadata)
-                    .filter(|v| !known_ids.contains(&v.id))
-                    .collect();
-                match matches.as_slice() {
-                    [] => return Ok(None),
-                    [one] => (one.status.clone(), Some(one.id.clone())),
-                    many => {
-                        let ids: Vec<&str> = many.iter().map(|v| v.id.as_str()).collect();
-                        return Err(ambiguous(format!(
-                            "several volumes could be its result: {}",
-                            ids.join(", ")
-                        )));
-                    }
-                }
-            }
-            Action::ManageSnapshot {
-                volume,
-                name,
-                metadata,
-                known_ids,
-                ..
-            } => {
-                let VolumeRef::Id(volume_id) = volume else {
-                    return Ok(None);
-                };
-                let filter = ListFilter {
-                    volume_id: Some(volume_id.clone()),
-                    ..ListFilter::default()
-                };
-                let matches: Vec<_> = backend
-                    .snapshots(&filter)
-                    .await?
-                    .into_iter()
-                    .filter(|s| &s.name == name && &s.metadata == metadata)
-                    .filter(|s| !known_ids.contains(&s.id))
-                    .collect();
-                match matches.as_slice() {
-                    [] => return Ok(None),
-                    [one] => (one.status.clone(), Some(one.id.clone())),
-                    many => {
-                        let ids: Vec<&str> = many.iter().map(|s| s.id.as_str()).collect();
-                        return Err(ambiguous(format!(
-                            "several snapshots could be its result: {}",
-                            ids.join(", ")
-                        )));
-                    }
-                }
-            }
-        };
-        if IN_PROGRESS.contains(&status.as_str()) {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
+    let number = step.step;
+    let created = match &step.action {
+        Action::UnmanageSnapshot { id } => {
+            let left = settled(number, || async { Ok(backend.snapshot(id).await?.status) }).await?;
+            return Ok(left.is_none().then_some(None));
         }
-        return match found {
-            None => Ok(None),
-            Some(id) if status.starts_with("error") => Err(ambiguous(format!(
-                "the manage created {id}, which is in status {status}: fix or remove it by hand, then resume"
-            ))),
-            Some(id) => Ok(Some(Some(id))),
-        };
+        Action::UnmanageVolume { id } => {
+            let left = settled(number, || async { Ok(backend.volume(id).await?.status) }).await?;
+            return Ok(left.is_none().then_some(None));
+        }
+        Action::ManageVolume {
+            name,
+            metadata,
+            known_ids,
+            ..
+        } => {
+            let volumes = backend.volumes(&ListFilter::default()).await?;
+            let candidates = volumes
+                .iter()
+                .filter(|v| &v.name == name && &v.metadata == metadata)
+                .filter(|v| !known_ids.contains(&v.id))
+                .map(|v| v.id.as_str());
+            let Some(id) = only_match(number, "volume", candidates)? else {
+                return Ok(None);
+            };
+            let status =
+                settled(number, || async { Ok(backend.volume(&id).await?.status) }).await?;
+            status.map(|status| (id, status))
+        }
+        Action::ManageSnapshot {
+            volume: VolumeRef::Id(volume_id),
+            name,
+            metadata,
+            known_ids,
+            ..
+        } => {
+            let filter = ListFilter {
+                volume_id: Some(volume_id.clone()),
+                ..ListFilter::default()
+            };
+            let snapshots = backend.snapshots(&filter).await?;
+            let candidates = snapshots
+                .iter()
+                .filter(|s| &s.name == name && &s.metadata == metadata)
+                .filter(|s| !known_ids.contains(&s.id))
+                .map(|s| s.id.as_str());
+            let Some(id) = only_match(number, "snapshot", candidates)? else {
+                return Ok(None);
+            };
+            let status =
+                settled(number, || async { Ok(backend.snapshot(&id).await?.status) }).await?;
+            status.map(|status| (id, status))
+        }
+        Action::ManageSnapshot { .. } => return Ok(None),
+    };
+    match created {
+        None => Ok(None),
+        Some((id, status)) if status.starts_with("error") => Err(MigrateError::Ambiguous {
+            step: number,
+            message: format!(
+                "the manage created {id}, which is in status {status}: \
+                 fix or remove it by hand, then resume"
+            ),
+        }),
+        Some((id, _)) => Ok(Some(Some(id))),
     }
-    Err(ambiguous(
-        "still in progress on the back end after two minutes: try again later".into(),
-    ))
 }
 
 /// The current back-end reference of a resource managed on the target: the target's
