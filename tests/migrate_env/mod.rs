@@ -66,6 +66,35 @@ pub struct World {
     pub lvs: BTreeSet<(String, String)>,
 }
 
+/// Runs `command` (snapport) with a pause point and waits until it is frozen there;
+/// the marker and the stderr log go to `dir`.
+pub fn pause(mut command: Command, point: &str, dir: &Path) -> Paused {
+    let marker = dir.join(format!("paused-{}", point.replace(':', "-")));
+    let log = dir.join(format!("paused-{}.log", point.replace(':', "-")));
+    let mut child = command
+        .env("SNAPPORT_PAUSE_AT", point)
+        .env("SNAPPORT_PAUSE_MARKER", &marker)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !marker.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "snapport ended ({status}) before pausing at {point}:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no pause at {point}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Paused { child, log }
+}
+
 /// A snapport process frozen at a pause point.
 pub struct Paused {
     child: std::process::Child,
@@ -290,32 +319,9 @@ impl Env {
 
     /// Runs snapport with a pause point and waits until it is frozen there.
     pub fn pause_at(&self, point: &str, args: &[&str]) -> Paused {
-        let marker = self.path(&format!("paused-{}", point.replace(':', "-")));
-        let log = self.path(&format!("paused-{}.log", point.replace(':', "-")));
-        let mut child = self
-            .base_command(Path::new(env!("CARGO_BIN_EXE_snapport")))
-            .args(args)
-            .env("SNAPPORT_PAUSE_AT", point)
-            .env("SNAPPORT_PAUSE_MARKER", &marker)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while !marker.exists() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!(
-                    "snapport ended ({status}) before pausing at {point}:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(120),
-                "no pause at {point}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Paused { child, log }
+        let mut command = self.base_command(Path::new(env!("CARGO_BIN_EXE_snapport")));
+        command.args(args);
+        pause(command, point, self.dir.path())
     }
 
     /// Runs snapport with a pause point and kills it there with SIGKILL.
