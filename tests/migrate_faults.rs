@@ -75,10 +75,9 @@ fn apply_killed_after_any_step_resumes_to_a_complete_migration() {
             (Some("result"), Some(step as u64))
         );
         resume(&env);
-        let world = env.assert_migrated();
+        env.assert_migrated();
         if step == 4 {
-            resume(&env);
-            assert_eq!(env.world(), world, "a second resume changes nothing");
+            env.assert_again_changes_nothing("resume");
         }
     }
 }
@@ -132,10 +131,9 @@ fn rollback_killed_after_any_step_rolls_back_completely() {
         let journal = env.journal();
         env.kill_at(&format!("rollback:result:{step}"), &rollback_args(&journal));
         rollback(&env);
-        let world = env.assert_rolled_back();
+        env.assert_rolled_back();
         if step == 5 {
-            rollback(&env);
-            assert_eq!(env.world(), world, "a second rollback changes nothing");
+            env.assert_again_changes_nothing("rollback");
         }
     }
 }

@@ -97,20 +97,8 @@ fn resume_and_rollback_are_idempotent() {
         .arg(&plan)
         .assert()
         .success();
-    let migrated = env.assert_migrated();
-    let lines = std::fs::read_to_string(&journal).unwrap();
-
-    env.snapport(["migrate", "resume"])
-        .arg(&journal)
-        .assert()
-        .success()
-        .stderr(contains("nothing to do"));
-    assert_eq!(env.world(), migrated);
-    assert_eq!(
-        std::fs::read_to_string(&journal).unwrap(),
-        lines,
-        "a second resume journals nothing"
-    );
+    env.assert_migrated();
+    env.assert_again_changes_nothing("resume");
 
     env.snapport(["migrate", "rollback", "--yes"])
         .arg(&journal)
@@ -120,14 +108,7 @@ fn resume_and_rollback_are_idempotent() {
             "0 moved, 0 in transit, 0 on source, 5 rolled back",
         ));
     let rolled_back = env.assert_rolled_back();
-    let lines = std::fs::read_to_string(&journal).unwrap();
-    env.snapport(["migrate", "rollback"])
-        .arg(&journal)
-        .assert()
-        .success()
-        .stderr(contains("nothing to do"));
-    assert_eq!(env.world(), rolled_back);
-    assert_eq!(std::fs::read_to_string(&journal).unwrap(), lines);
+    env.assert_again_changes_nothing("rollback");
 
     env.snapport(["migrate", "resume", "--yes"])
         .arg(&journal)
@@ -160,18 +141,7 @@ fn assert_plan_refused(env: &Env, volumes: &[String], reasons: &[&str]) {
     let before = env.world();
     let plan = env.path("refused.json");
     let mut assert = env
-        .snapport([
-            "migrate",
-            "plan",
-            "--from",
-            "old",
-            "--to",
-            "new",
-            "--target-host",
-            "new@lvm",
-            "-o",
-        ])
-        .arg(&plan)
+        .plan_command(&plan)
         .args(volumes)
         .assert()
         .code(1)

@@ -180,11 +180,7 @@ async fn plan(global: &Global, paths: &Paths, args: PlanArgs) -> Result<(), Fail
     let sides = open_sides(global, paths, &args.from, &args.to, true).await?;
     let found = plan::gather(sides.source.as_ref(), &args.volumes).await?;
     let plan = Plan::build(&args.from, &args.to, &args.target_host, &found);
-    let chains: Vec<_> = plan
-        .volumes
-        .iter()
-        .map(|volume| volume.steps.clone())
-        .collect();
+    let chains = plan.chains();
     let both = crate::migrate::preflight::Sides {
         source: sides.source.as_ref(),
         target: sides.target.as_ref(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use super::journal::{Journal, Phase, RollbackVolume, State};
-use super::plan::{Action, Item, Plan, Side, Step, VolumeRef};
+use super::plan::{Action, Item, Plan, Side, Step, VolumeRef, number_steps};
 use super::preflight::{self, Problem, Sides};
 use super::{MigrateError, Result};
 use crate::backend::{
@@ -166,16 +166,9 @@ pub async fn prepare_apply(
     if journal_path.exists() {
         return Err(MigrateError::JournalExists(journal_path.to_path_buf()));
     }
-    let chains: Vec<Vec<Step>> = plan.volumes.iter().map(|v| v.steps.clone()).collect();
-    preflight::check(sides(&source, &target), &chains).await?;
-    Ok(Prepared {
-        source,
-        target,
-        journal: JournalSlot::Create(journal_path.to_path_buf(), plan),
-        phase: Phase::Forward,
-        chains,
-        new_rollback: None,
-    })
+    let chains = plan.chains();
+    let journal = JournalSlot::Create(journal_path.to_path_buf(), plan);
+    Prepared::checked(source, target, journal, Phase::Forward, chains, None).await
 }
 
 /// Reconciles the interrupted steps of a journal, then checks what is left.
@@ -189,7 +182,7 @@ pub async fn prepare_resume(
     if journal.state().rollback.is_some() {
         return Err(MigrateError::RolledBack);
     }
-    let all = forward_chains(&journal.state().plan);
+    let all = journal.state().plan.chains();
     reconcile(
         &mut journal,
         Phase::Forward,
@@ -199,15 +192,8 @@ pub async fn prepare_resume(
     )
     .await?;
     let chains = pending(journal.state(), Phase::Forward, &all);
-    preflight::check(sides(&source, &target), &chains).await?;
-    Ok(Prepared {
-        source,
-        target,
-        journal: JournalSlot::Open(journal),
-        phase: Phase::Forward,
-        chains,
-        new_rollback: None,
-    })
+    let journal = JournalSlot::Open(journal);
+    Prepared::checked(source, target, journal, Phase::Forward, chains, None).await
 }
 
 /// Works out (once) the undo steps of a journal's migration, reconciling interrupted
@@ -223,7 +209,7 @@ pub async fn prepare_rollback(
     let (volumes, new_rollback) = match journal.state().rollback.clone() {
         Some(volumes) => (volumes, None),
         None => {
-            let forward = forward_chains(&journal.state().plan);
+            let forward = journal.state().plan.chains();
             reconcile(&mut journal, Phase::Forward, &forward, both, events).await?;
             let volumes = undo_steps(journal.state(), both).await?;
             (volumes.clone(), Some(volumes))
@@ -232,22 +218,16 @@ pub async fn prepare_rollback(
     let all: Vec<Vec<Step>> = volumes.into_iter().map(|v| v.steps).collect();
     reconcile(&mut journal, Phase::Rollback, &all, both, events).await?;
     let chains = pending(journal.state(), Phase::Rollback, &all);
-    preflight::check(both, &chains).await?;
-    Ok(Prepared {
+    let journal = JournalSlot::Open(journal);
+    Prepared::checked(
         source,
         target,
-        journal: JournalSlot::Open(journal),
-        phase: Phase::Rollback,
+        journal,
+        Phase::Rollback,
         chains,
         new_rollback,
-    })
-}
-
-fn forward_chains(plan: &Plan) -> Vec<Vec<Step>> {
-    plan.volumes
-        .iter()
-        .map(|volume| volume.steps.clone())
-        .collect()
+    )
+    .await
 }
 
 /// The steps of `chains` not yet done, with the ids of finished steps filled in.
@@ -581,16 +561,7 @@ async fn undo_steps(state: &State, sides: Sides<'_>) -> Result<Vec<RollbackVolum
         next += steps.len();
         result.push(RollbackVolume {
             volume_id: volume_plan.volume.id.clone(),
-            steps: steps
-                .into_iter()
-                .enumerate()
-                .map(|(offset, (item, on, action))| Step {
-                    step: first + offset,
-                    item: item.to_string(),
-                    on,
-                    action,
-                })
-                .collect(),
+            steps: number_steps(first, steps),
         });
     }
     if problems.is_empty() {
@@ -736,6 +707,26 @@ impl Run<'_> {
 }
 
 impl Prepared {
+    /// Runs preflight on the steps still to run; they are ready once it passes.
+    async fn checked(
+        source: Arc<dyn Backend>,
+        target: Arc<dyn Backend>,
+        journal: JournalSlot,
+        phase: Phase,
+        chains: Vec<Vec<Step>>,
+        new_rollback: Option<Vec<RollbackVolume>>,
+    ) -> Result<Self> {
+        preflight::check(sides(&source, &target), &chains).await?;
+        Ok(Self {
+            source,
+            target,
+            journal,
+            phase,
+            chains,
+            new_rollback,
+        })
+    }
+
     /// Which way the steps go.
     pub fn phase(&self) -> Phase {
         self.phase
@@ -803,5 +794,55 @@ impl Prepared {
         outcome.failed.sort();
         let state = run.journal().state().clone();
         Ok((outcome, state))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pause_points_parse_phase_stage_and_step() {
+        let marker = PathBuf::from("m");
+        assert_eq!(
+            PausePoint::parse("rollback:call:7", marker.clone()),
+            Some(PausePoint {
+                phase: Phase::Rollback,
+                stage: Stage::Call,
+                step: 7,
+                marker: marker.clone(),
+            })
+        );
+        for bad in [
+            "forward:result",
+            "forward:result:x",
+            "sideways:intent:1",
+            "forward:result:1:2",
+        ] {
+            assert_eq!(PausePoint::parse(bad, marker.clone()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn finished_manages_give_their_ids_to_later_steps() {
+        let source = crate::migrate::plan::SourceVolume {
+            volume: crate::migrate::plan::fixtures::volume("v1", "db"),
+            snapshots: vec![crate::migrate::plan::fixtures::snapshot("s1", "v1", "s")],
+        };
+        let plan = Plan::build("old", "new", "new@lvm", &[source]);
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(&dir.path().join("j"), &plan).unwrap();
+        for (step, new_id) in [(1, None), (2, None), (3, Some("n1".to_string()))] {
+            journal
+                .result(Phase::Forward, step, Ok(new_id), false)
+                .unwrap();
+        }
+        let left = pending(journal.state(), Phase::Forward, &plan.chains());
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].len(), 1, "only the snapshot manage is left");
+        let Action::ManageSnapshot { volume, .. } = &left[0][0].action else {
+            panic!("{left:?}")
+        };
+        assert_eq!(volume, &VolumeRef::Id("n1".into()));
     }
 }

@@ -333,29 +333,15 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::migrate::plan::fixtures::volume;
     use crate::migrate::plan::{Side, SourceVolume};
 
     fn plan() -> Plan {
-        let volume = crate::backend::Volume {
-            id: "v1".into(),
-            name: Some("db".into()),
-            description: None,
-            status: "available".into(),
-            size: 1,
-            host: Some("old@lvm#vg".into()),
-            created_at: None,
-            metadata: Default::default(),
-            attached: false,
+        let source = SourceVolume {
+            volume: volume("v1", "db"),
+            snapshots: vec![],
         };
-        Plan::build(
-            "old",
-            "new",
-            "new@lvm",
-            &[SourceVolume {
-                volume,
-                snapshots: vec![],
-            }],
-        )
+        Plan::build("old", "new", "new@lvm", &[source])
     }
 
     #[test]

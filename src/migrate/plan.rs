@@ -224,6 +224,11 @@ pub fn volume_steps(
             },
         )
     }));
+    number_steps(first, actions)
+}
+
+/// Numbers `(item, side, action)` triples from `first` on, in order.
+pub(crate) fn number_steps(first: usize, actions: Vec<(&str, Side, Action)>) -> Vec<Step> {
     actions
         .into_iter()
         .enumerate()
@@ -311,6 +316,14 @@ impl Plan {
         }
     }
 
+    /// Each volume's steps, in order: one chain per volume.
+    pub fn chains(&self) -> Vec<Vec<Step>> {
+        self.volumes
+            .iter()
+            .map(|volume| volume.steps.clone())
+            .collect()
+    }
+
     /// Every step, in plan order.
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
         self.volumes.iter().flat_map(|volume| &volume.steps)
@@ -363,11 +376,12 @@ impl Plan {
     }
 }
 
+/// Volumes and snapshots as a source lists them, for the migration's unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use crate::backend::{Metadata, Snapshot, Volume};
 
-    fn volume(id: &str, name: &str) -> Volume {
+    pub fn volume(id: &str, name: &str) -> Volume {
         Volume {
             id: id.into(),
             name: Some(name.into()),
@@ -381,10 +395,10 @@ mod tests {
         }
     }
 
-    fn snapshot(id: &str, volume_id: &str) -> Snapshot {
+    pub fn snapshot(id: &str, volume_id: &str, name: &str) -> Snapshot {
         Snapshot {
             id: id.into(),
-            name: Some(format!("snap {id}")),
+            name: Some(name.into()),
             description: None,
             status: "available".into(),
             size: 1,
@@ -393,12 +407,21 @@ mod tests {
             metadata: Metadata::new(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{snapshot, volume};
+    use super::*;
 
     fn two_volumes() -> Plan {
         let sources = vec![
             SourceVolume {
                 volume: volume("v1", "db"),
-                snapshots: vec![snapshot("s1", "v1"), snapshot("s2", "v1")],
+                snapshots: vec![
+                    snapshot("s1", "v1", "snap s1"),
+                    snapshot("s2", "v1", "snap s2"),
+                ],
             },
             SourceVolume {
                 volume: volume("v2", "web"),

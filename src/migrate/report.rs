@@ -242,41 +242,19 @@ fn csv_cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Snapshot, Volume};
     use crate::migrate::journal::{Journal, RollbackVolume};
+    use crate::migrate::plan::fixtures::{snapshot, volume};
     use crate::migrate::plan::{Action, Plan, Side, SourceVolume};
 
     fn plan() -> Plan {
-        let volume = Volume {
-            id: "v1".into(),
-            name: Some("db, primary".into()),
-            description: None,
-            status: "available".into(),
-            size: 1,
-            host: Some("old@lvm#vg".into()),
-            created_at: None,
-            metadata: Default::default(),
-            attached: false,
+        let source = SourceVolume {
+            volume: volume("v1", "db, primary"),
+            snapshots: vec![
+                snapshot("s1", "v1", "say \"hi\""),
+                snapshot("s2", "v1", "plain"),
+            ],
         };
-        let snapshot = |id: &str, name: &str| Snapshot {
-            id: id.into(),
-            name: Some(name.into()),
-            description: None,
-            status: "available".into(),
-            size: 1,
-            volume_id: "v1".into(),
-            created_at: None,
-            metadata: Default::default(),
-        };
-        Plan::build(
-            "old",
-            "new",
-            "new@lvm",
-            &[SourceVolume {
-                volume,
-                snapshots: vec![snapshot("s1", "say \"hi\""), snapshot("s2", "plain")],
-            }],
-        )
+        Plan::build("old", "new", "new@lvm", &[source])
     }
 
     /// Steps 1-2 unmanage s1, s2; 3 unmanages v1; 4 manages v1; 5-6 manage s1, s2.

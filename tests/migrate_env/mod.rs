@@ -292,25 +292,39 @@ impl Env {
         command
     }
 
+    /// `migrate plan` from `old` to `new` writing `output`, without volume ids.
+    pub fn plan_command(&self, output: &Path) -> assert_cmd::Command {
+        let mut command = self.snapport(["migrate", "plan", "--from", "old", "--to", "new"]);
+        command.args(["--target-host", "new@lvm", "-o"]).arg(output);
+        command
+    }
+
     /// Writes `plan.json` for every migrated volume and returns its path.
     pub fn plan(&self) -> PathBuf {
         let plan = self.path("plan.json");
-        self.snapport([
-            "migrate",
-            "plan",
-            "--from",
-            "old",
-            "--to",
-            "new",
-            "--target-host",
-            "new@lvm",
-            "-o",
-        ])
-        .arg(&plan)
-        .args(self.volume_ids())
-        .assert()
-        .success();
+        self.plan_command(&plan)
+            .args(self.volume_ids())
+            .assert()
+            .success();
         plan
+    }
+
+    /// Runs `migrate VERB JOURNAL` again and checks that it finds nothing to do and
+    /// changes nothing, neither on the back ends nor in the journal.
+    pub fn assert_again_changes_nothing(&self, verb: &str) {
+        let world = self.world();
+        let journal = std::fs::read_to_string(self.journal()).unwrap();
+        self.snapport(["migrate", verb])
+            .arg(self.journal())
+            .assert()
+            .success()
+            .stderr(predicates::str::contains("nothing to do"));
+        assert_eq!(self.world(), world, "a second {verb} changes nothing");
+        assert_eq!(
+            std::fs::read_to_string(self.journal()).unwrap(),
+            journal,
+            "a second {verb} journals nothing"
+        );
     }
 
     pub fn journal(&self) -> PathBuf {
