@@ -130,21 +130,30 @@ fn lv_block(out: &mut String, name: &str, status: &str, segment: &[String]) {
     let _ = writeln!(out, "\t\t\t}}\n\t\t}}\n");
 }
 
-/// The first extent after every striped segment in the metadata text.
+/// A number in LVM's metadata text, which may carry a trailing `# comment`.
+fn number(text: &str) -> Option<u64> {
+    text.split('#').next()?.trim().parse().ok()
+}
+
+/// The first extent after every striped segment in the metadata text. LVM writes
+/// `stripes = ["pv0", 0]` on one line or, once it has rewritten the metadata, over
+/// three; a segment's `extent_count` comes before its stripes.
 fn next_free_extent(text: &str) -> u64 {
-    let mut last_count = 0;
     let mut next = 0;
-    for line in text.lines().map(str::trim) {
-        if let Some(count) = line.strip_prefix("extent_count = ") {
-            last_count = count.parse().unwrap_or(0);
-        } else if let Some(stripes) = line.strip_prefix("stripes = [") {
-            let start: u64 = stripes
-                .rsplit(',')
-                .next()
-                .and_then(|n| n.trim_end_matches(']').trim().parse().ok())
-                .unwrap_or(0);
-            next = next.max(start + last_count);
-        }
+    for (at, _) in text.match_indices("stripes = [") {
+        let segment_start = text[..at].rfind("extent_count = ").unwrap_or(0);
+        let count = text[segment_start..]
+            .strip_prefix("extent_count = ")
+            .and_then(|rest| number(rest.lines().next().unwrap_or("")))
+            .unwrap_or(0);
+        let list = &text[at + "stripes = [".len()..];
+        let start = list
+            .split(']')
+            .next()
+            .and_then(|items| items.rsplit(',').next())
+            .and_then(number)
+            .unwrap_or(0);
+        next = next.max(start + count);
     }
     next
 }
@@ -156,7 +165,7 @@ fn extent_count_of(text: &str, name: &str) -> Option<u64> {
     text[start..]
         .lines()
         .find_map(|line| line.trim().strip_prefix("extent_count = "))
-        .and_then(|count| count.parse().ok())
+        .and_then(number)
 }
 
 impl Sandbox {
@@ -295,8 +304,7 @@ impl Sandbox {
         let seqno: u64 = text
             .split("seqno = ")
             .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
+            .and_then(|rest| number(rest.lines().next().unwrap_or("")))
             .ok_or_else(|| SandboxError::Missing("VG metadata has no seqno".into()))?;
         text = text.replacen(
             &format!("seqno = {seqno}"),
@@ -360,6 +368,13 @@ mod tests {
     fn free_extents_follow_the_last_stripe() {
         assert_eq!(next_free_extent(META), 29);
         assert_eq!(next_free_extent(""), 0);
+    }
+
+    #[test]
+    fn rewritten_metadata_has_comments_and_multi_line_stripes() {
+        let text = "\t\tvol {\n\t\t\tsegment1 {\n\t\t\t\textent_count = 16\t# 64 Megabytes\n\n\t\t\t\ttype = \"striped\"\n\t\t\t\tstripes = [\n\t\t\t\t\t\"pv0\", 40\n\t\t\t\t]\n\t\t\t}\n\t\t}\n";
+        assert_eq!(extent_count_of(text, "vol"), Some(16));
+        assert_eq!(next_free_extent(text), 56);
     }
 
     #[test]

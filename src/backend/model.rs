@@ -62,6 +62,21 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// Cinder lets a volume be unmanaged only from these statuses.
+    pub const UNMANAGEABLE_STATUSES: &'static [&'static str] = &[
+        "available",
+        "error",
+        "error_restoring",
+        "error_extending",
+        "error_managing",
+    ];
+
+    /// Whether Cinder's status rule allows an unmanage (attachments and snapshots are
+    /// checked separately).
+    pub fn status_allows_unmanage(&self) -> bool {
+        Self::UNMANAGEABLE_STATUSES.contains(&self.status.as_str())
+    }
+
     /// The back-end name Cinder's LVM driver gives this volume (`volume_name_template`).
     pub fn lv_name(&self) -> String {
         volume_lv_name(&self.id)
@@ -83,6 +98,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Cinder lets a snapshot be unmanaged only from these statuses.
+    pub const UNMANAGEABLE_STATUSES: &'static [&'static str] = &["available", "error"];
+
+    /// Whether Cinder's status rule allows an unmanage.
+    pub fn status_allows_unmanage(&self) -> bool {
+        Self::UNMANAGEABLE_STATUSES.contains(&self.status.as_str())
+    }
+
     /// The LV name Cinder's LVM driver uses (`_snapshot-<id>`: LVM reserves `snapshot*`).
     pub fn lv_name(&self) -> String {
         snapshot_lv_name(&self.id)

@@ -37,17 +37,6 @@ pub fn list(problems: &[Problem]) -> String {
         .join("\n")
 }
 
-/// Snapshot statuses from which Cinder allows an unmanage.
-const SNAPSHOT_UNMANAGEABLE: &[&str] = &["available", "error"];
-/// Volume statuses from which Cinder allows an unmanage.
-const VOLUME_UNMANAGEABLE: &[&str] = &[
-    "available",
-    "error",
-    "error_restoring",
-    "error_extending",
-    "error_managing",
-];
-
 /// The two back ends of a migration.
 #[derive(Clone, Copy)]
 pub struct Sides<'a> {
@@ -319,7 +308,7 @@ async fn check_snapshot_leaves(
     problems: &mut Vec<Problem>,
 ) -> Result<()> {
     match backend.snapshot(id).await {
-        Ok(snapshot) if !SNAPSHOT_UNMANAGEABLE.contains(&snapshot.status.as_str()) => {
+        Ok(snapshot) if !snapshot.status_allows_unmanage() => {
             problems.push(Problem::new(
                 format!("snapshot {id}"),
                 format!(
@@ -355,7 +344,7 @@ async fn check_volume_leaves(
     if volume.attached {
         problems.push(Problem::new(&item, "attached: detach it before migrating"));
     }
-    if !VOLUME_UNMANAGEABLE.contains(&volume.status.as_str()) {
+    if !volume.status_allows_unmanage() {
         problems.push(Problem::new(
             &item,
             format!(

@@ -36,17 +36,6 @@ pub struct LocalBackend {
     host: String,
 }
 
-/// Statuses from which Cinder lets a snapshot be unmanaged.
-const SNAPSHOT_UNMANAGEABLE: &[&str] = &["available", "error", "error_deleting"];
-/// Statuses from which Cinder lets a volume be unmanaged.
-const VOLUME_UNMANAGEABLE: &[&str] = &[
-    "available",
-    "error",
-    "error_restoring",
-    "error_extending",
-    "error_managing",
-];
-
 fn machine_hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_string())
@@ -302,7 +291,7 @@ impl Backend for LocalBackend {
 
     async fn unmanage_snapshot(&self, id: &str) -> Result<()> {
         let snapshot = self.snapshot(id).await?;
-        if !SNAPSHOT_UNMANAGEABLE.contains(&snapshot.status.as_str()) {
+        if !snapshot.status_allows_unmanage() {
             return Err(Error::InvalidState(format!(
                 "Invalid snapshot: Snapshot status must be available or error and must not be \
                  part of a group (snapshot {id} is {}).",
@@ -352,7 +341,7 @@ impl Backend for LocalBackend {
 
     async fn unmanage_volume(&self, id: &str) -> Result<()> {
         let volume = self.volume(id).await?;
-        if !VOLUME_UNMANAGEABLE.contains(&volume.status.as_str()) {
+        if !volume.status_allows_unmanage() {
             return Err(Error::InvalidState(format!(
                 "Invalid volume: Volume {id} status must be available or error, but is {}.",
                 volume.status
