@@ -14,6 +14,7 @@ use crate::backend::{
 };
 use crate::config::{BackendSpec, ConfigFile, Paths};
 use crate::output::{self, Format};
+use crate::tui::ConsoleOptions;
 
 /// Exit codes.
 pub mod exit {
@@ -259,7 +260,10 @@ impl Global {
     /// Which back end the options name.
     pub fn backend_spec(&self, config: &ConfigFile) -> Result<BackendSpec, Failure> {
         if self.local {
-            let vg = self.vg.clone().ok_or_else(|| Failure::usage("--local needs --vg VG"))?;
+            let vg = self
+                .vg
+                .clone()
+                .ok_or_else(|| Failure::usage("--local needs --vg VG"))?;
             return Ok(BackendSpec::Local {
                 vg,
                 catalog: self.catalog.clone(),
@@ -323,7 +327,11 @@ impl Resource {
     }
 }
 
-async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs) -> Result<(), Failure> {
+async fn unmanage(
+    backend: &dyn Backend,
+    resource: Resource,
+    args: UnmanageArgs,
+) -> Result<(), Failure> {
     let read_only = backend.info().read_only;
     if !read_only {
         if let Resource::Snapshot = resource {
@@ -352,11 +360,17 @@ async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs)
             Resource::Snapshot => backend.unmanage_snapshot(id).await,
         };
         match result {
-            Ok(()) => println!("{} {id} unmanaged; its data stays on the back end", resource.noun()),
+            Ok(()) => println!(
+                "{} {id} unmanaged; its data stays on the back end",
+                resource.noun()
+            ),
             Err(err) => {
                 eprintln!("error: {id}: {err}");
                 let failure = Failure::from(err);
-                if worst.as_ref().is_none_or(|w| failure.code == exit::FAILED && w.code != exit::FAILED) {
+                if worst
+                    .as_ref()
+                    .is_none_or(|w| failure.code == exit::FAILED && w.code != exit::FAILED)
+                {
                     worst = Some(failure);
                 }
             }
@@ -372,7 +386,10 @@ async fn unmanage(backend: &dyn Backend, resource: Resource, args: UnmanageArgs)
 }
 
 /// Runs one non-interactive command against `backend`, printing to stdout.
-pub async fn run_command(backend: Arc<dyn Backend>, command: ResourceCommand) -> Result<(), Failure> {
+pub async fn run_command(
+    backend: Arc<dyn Backend>,
+    command: ResourceCommand,
+) -> Result<(), Failure> {
     let backend = backend.as_ref();
     let printed = match command {
         ResourceCommand::Host {
@@ -445,18 +462,44 @@ pub async fn run_command(backend: Arc<dyn Backend>, command: ResourceCommand) ->
     Ok(())
 }
 
-/// Runs what the command line asks for.
+/// The console's theme and keys from `--theme` and the config file, checked now so
+/// that a typo is a clear error on the normal screen.
+fn console_options(
+    global: &Global,
+    config: &ConfigFile,
+    paths: &Paths,
+) -> Result<ConsoleOptions, Failure> {
+    let options = ConsoleOptions::new(
+        global.theme.clone().or_else(|| config.theme.clone()),
+        config.keys.clone(),
+        Some(paths.log_file()),
+    );
+    options
+        .prepare()
+        .map_err(|err| Failure::usage(format!("{err:#}")))?;
+    Ok(options)
+}
+
+/// Runs what the command line asks for; without a command, the console.
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
+    let config = cli.global.config_file(paths)?;
     match cli.command {
-        Some(Command::Demo(args)) => crate::demo::run(args).await,
+        Some(Command::Demo(args)) => {
+            let options = console_options(&cli.global, &config, paths)?;
+            crate::demo::run(args, options, paths, cli.global.read_only).await
+        }
         Some(Command::Resource(command)) => {
-            let config = cli.global.config_file(paths)?;
             let spec = cli.global.backend_spec(&config)?;
             let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
             run_command(backend, command).await
         }
-        None => Err(Failure::usage(
-            "the console is not part of this build yet: give a command (see --help)",
-        )),
+        None => {
+            let options = console_options(&cli.global, &config, paths)?;
+            let spec = cli.global.backend_spec(&config)?;
+            let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
+            crate::tui::run(backend, options)
+                .await
+                .map_err(Failure::from)
+        }
     }
 }

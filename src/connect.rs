@@ -9,7 +9,11 @@ use crate::config::{BackendSpec, Paths};
 
 /// Opens the back end `spec` describes. Read-only sessions skip crash recovery, which
 /// writes to the catalog, and refuse every mutation in the back-end layer.
-pub async fn open(spec: &BackendSpec, paths: &Paths, read_only: bool) -> anyhow::Result<Arc<dyn Backend>> {
+pub async fn open(
+    spec: &BackendSpec,
+    paths: &Paths,
+    read_only: bool,
+) -> anyhow::Result<Arc<dyn Backend>> {
     let backend: Box<dyn Backend> = match spec {
         BackendSpec::Local {
             vg,

@@ -1,10 +1,13 @@
 //! snapport: import ("manage") and export ("unmanage") Cinder snapshots from a terminal.
 
+pub mod app;
 pub mod backend;
-pub mod sandbox;
 pub mod cli;
 pub mod config;
 pub mod connect;
+pub mod demo;
 pub mod logging;
 pub mod output;
-pub mod demo;
+pub mod sandbox;
+pub mod tui;
+pub mod worker;

@@ -150,7 +150,14 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         padded.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = line(&mut headers.iter().copied());
-    out += &line(&mut widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str));
+    out += &line(
+        &mut widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
     for row in rows {
         out += &line(&mut row.iter().map(String::as_str));
     }
@@ -191,7 +198,10 @@ mod tests {
     fn table_pads_columns_to_the_widest_cell() {
         let out = table(
             &["ID", "Name"],
-            &[vec!["1".into(), "alpha".into()], vec!["22".into(), "b".into()]],
+            &[
+                vec!["1".into(), "alpha".into()],
+                vec!["22".into(), "b".into()],
+            ],
         );
         assert_eq!(out, "ID  Name\n--  -----\n1   alpha\n22  b\n");
     }

@@ -101,7 +101,11 @@ fn run(command: &mut Command) -> Result<String, SandboxError> {
 /// An id in LVM's 6-4-4-4-4-4-6 form, unique enough for one VG.
 fn lvm_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let bytes = [uuid::Uuid::new_v4().into_bytes(), uuid::Uuid::new_v4().into_bytes()].concat();
+    let bytes = [
+        uuid::Uuid::new_v4().into_bytes(),
+        uuid::Uuid::new_v4().into_bytes(),
+    ]
+    .concat();
     let mut chars = bytes
         .iter()
         .map(|byte| ALPHABET[*byte as usize % ALPHABET.len()] as char);
@@ -159,7 +163,12 @@ impl Sandbox {
     /// Creates a loop device backed by a sparse file in `dir`, a VG named `vg` on it and
     /// the given LVs. `dir` also holds the private `lvm.conf` (activation off, backups
     /// off, private locks, a filter that sees only this loop device).
-    pub fn create(vg: &str, dir: &Path, size_mib: u64, lvs: &[LvSpec]) -> Result<Self, SandboxError> {
+    pub fn create(
+        vg: &str,
+        dir: &Path,
+        size_mib: u64,
+        lvs: &[LvSpec],
+    ) -> Result<Self, SandboxError> {
         check_prerequisites()?;
         std::fs::create_dir_all(dir.join("lvm").join("lock"))?;
         let image = dir.join("pv.img");
@@ -246,11 +255,18 @@ impl Sandbox {
                 format!("stripes = [\"pv0\", {extent}]"),
             ];
             extent += extents;
-            lv_block(&mut blocks, &lv.name, "\"READ\", \"WRITE\", \"VISIBLE\"", &stripe);
+            lv_block(
+                &mut blocks,
+                &lv.name,
+                "\"READ\", \"WRITE\", \"VISIBLE\"",
+                &stripe,
+            );
             if let Some(origin) = &lv.origin {
                 let origin_extents = extent_count_of(&text, origin)
                     .or_else(|| extent_count_of(&blocks, origin))
-                    .ok_or_else(|| SandboxError::Missing(format!("origin LV {origin} not found")))?;
+                    .ok_or_else(|| {
+                        SandboxError::Missing(format!("origin LV {origin} not found"))
+                    })?;
                 let segment = vec![
                     "start_extent = 0".to_string(),
                     format!("extent_count = {origin_extents}"),
@@ -259,7 +275,12 @@ impl Sandbox {
                     format!("origin = \"{origin}\""),
                     format!("cow_store = \"{}\"", lv.name),
                 ];
-                lv_block(&mut blocks, &format!("snapshot{hidden}"), "\"READ\"", &segment);
+                lv_block(
+                    &mut blocks,
+                    &format!("snapshot{hidden}"),
+                    "\"READ\"",
+                    &segment,
+                );
                 hidden += 1;
             }
         }
@@ -277,17 +298,30 @@ impl Sandbox {
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| SandboxError::Missing("VG metadata has no seqno".into()))?;
-        text = text.replacen(&format!("seqno = {seqno}"), &format!("seqno = {}", seqno + 1), 1);
+        text = text.replacen(
+            &format!("seqno = {seqno}"),
+            &format!("seqno = {}", seqno + 1),
+            1,
+        );
         std::fs::write(&backup, text)?;
-        run(self.lvm("vgcfgrestore").arg("-f").arg(&backup).arg(&self.vg))?;
+        run(self
+            .lvm("vgcfgrestore")
+            .arg("-f")
+            .arg(&backup)
+            .arg(&self.vg))?;
         Ok(())
     }
 
     /// `(name, origin)` of every LV, straight from `lvs`, for tests to check the VG.
     pub fn lv_names(&self) -> Result<Vec<(String, String)>, SandboxError> {
-        let out = run(self
-            .lvm("lvs")
-            .args(["--noheadings", "--separator", "|", "-o", "lv_name,origin", &self.vg]))?;
+        let out = run(self.lvm("lvs").args([
+            "--noheadings",
+            "--separator",
+            "|",
+            "-o",
+            "lv_name,origin",
+            &self.vg,
+        ]))?;
         Ok(out
             .lines()
             .filter_map(|line| line.trim().split_once('|'))
@@ -301,7 +335,9 @@ impl Sandbox {
             .lvm("pvremove")
             .args(["-ff", "-y", &self.loop_device])
             .output();
-        let _ = Command::new("losetup").args(["-d", &self.loop_device]).output();
+        let _ = Command::new("losetup")
+            .args(["-d", &self.loop_device])
+            .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -42,8 +42,11 @@ pub trait Backend: Send + Sync {
     async fn volumes_paged(&self, filter: &ListFilter, sink: PageSink<'_, Volume>) -> Result<()>;
 
     /// Managed snapshots, page by page.
-    async fn snapshots_paged(&self, filter: &ListFilter, sink: PageSink<'_, Snapshot>)
-    -> Result<()>;
+    async fn snapshots_paged(
+        &self,
+        filter: &ListFilter,
+        sink: PageSink<'_, Snapshot>,
+    ) -> Result<()>;
 
     /// One volume by id (NotFound when it does not exist).
     async fn volume(&self, id: &str) -> Result<Volume>;
@@ -72,14 +75,16 @@ pub trait Backend: Send + Sync {
     /// All managed volumes, collected.
     async fn volumes(&self, filter: &ListFilter) -> Result<Vec<Volume>> {
         let mut all = Vec::new();
-        self.volumes_paged(filter, &mut |page| all.extend(page)).await?;
+        self.volumes_paged(filter, &mut |page| all.extend(page))
+            .await?;
         Ok(all)
     }
 
     /// All managed snapshots, collected.
     async fn snapshots(&self, filter: &ListFilter) -> Result<Vec<Snapshot>> {
         let mut all = Vec::new();
-        self.snapshots_paged(filter, &mut |page| all.extend(page)).await?;
+        self.snapshots_paged(filter, &mut |page| all.extend(page))
+            .await?;
         Ok(all)
     }
 }

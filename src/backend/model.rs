@@ -103,7 +103,11 @@ pub fn snapshot_lv_name(id: &str) -> String {
 /// `source-name`; some drivers use `source-id`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Reference {
-    #[serde(rename = "source-name", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "source-name",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_name: Option<String>,
     #[serde(rename = "source-id", default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
@@ -211,7 +215,9 @@ pub struct ListFilter {
 /// Parses `key=value` as given to `--property`; the key must be non-empty.
 pub fn parse_property(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.to_string()))
+        }
         _ => Err(format!("invalid property '{text}': expected key=value")),
     }
 }

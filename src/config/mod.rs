@@ -143,8 +143,18 @@ mod tests {
                 lvm_system_dir: None
             }
         );
-        assert_eq!(config.backend("new"), BackendSpec::Cloud { cloud: "prod".into() });
-        assert_eq!(config.backend("other"), BackendSpec::Cloud { cloud: "other".into() });
+        assert_eq!(
+            config.backend("new"),
+            BackendSpec::Cloud {
+                cloud: "prod".into()
+            }
+        );
+        assert_eq!(
+            config.backend("other"),
+            BackendSpec::Cloud {
+                cloud: "other".into()
+            }
+        );
     }
 
     #[test]

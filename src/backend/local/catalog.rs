@@ -120,7 +120,10 @@ impl Catalog {
     pub fn open(path: &Path, vg: &str) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|err| {
-                Error::Backend(format!("cannot create catalog directory {}: {err}", dir.display()))
+                Error::Backend(format!(
+                    "cannot create catalog directory {}: {err}",
+                    dir.display()
+                ))
             })?;
         }
         let conn = Connection::open(path)?;
@@ -159,7 +162,9 @@ impl Catalog {
         )?;
         let owner: String =
             self.conn
-                .query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| row.get(0))?;
+                .query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| {
+                    row.get(0)
+                })?;
         if owner != vg {
             return Err(Error::Backend(format!(
                 "this catalog belongs to volume group {owner}, not {vg}"
@@ -196,9 +201,9 @@ impl Catalog {
 
     /// One volume by id.
     pub fn volume(&self, id: &str) -> Result<Option<Volume>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {VOLUME_COLUMNS} FROM volumes WHERE id = ?1"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {VOLUME_COLUMNS} FROM volumes WHERE id = ?1"
+        ))?;
         Ok(stmt.query_row(params![id], volume_from).optional()?)
     }
 
@@ -231,9 +236,11 @@ impl Catalog {
     pub fn volume_lv(&self, id: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT lv_name FROM volumes WHERE id = ?1", params![id], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT lv_name FROM volumes WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
             .optional()?)
     }
 
@@ -369,9 +376,15 @@ mod tests {
         let path = dir.path().join("c.db");
         Catalog::open(&path, "vg-a").unwrap();
         let err = Catalog::open(&path, "vg-b").err().unwrap();
-        assert!(err.to_string().contains("belongs to volume group vg-a"), "{err}");
+        assert!(
+            err.to_string().contains("belongs to volume group vg-a"),
+            "{err}"
+        );
         assert_eq!(
-            Catalog::open(&path, "vg-a").unwrap().schema_version().unwrap(),
+            Catalog::open(&path, "vg-a")
+                .unwrap()
+                .schema_version()
+                .unwrap(),
             MIGRATIONS.len()
         );
     }

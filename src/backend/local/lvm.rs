@@ -84,9 +84,11 @@ struct VgRow {
 }
 
 fn parse_bytes(field: &str, text: &str) -> Result<u64> {
-    text.trim()
-        .parse()
-        .map_err(|_| Error::Backend(format!("lvm reported a {field} that is not a number: {text:?}")))
+    text.trim().parse().map_err(|_| {
+        Error::Backend(format!(
+            "lvm reported a {field} that is not a number: {text:?}"
+        ))
+    })
 }
 
 /// Parses `lvs --reportformat json --units b --nosuffix -o lv_name,lv_attr,lv_size,origin`.

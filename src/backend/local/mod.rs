@@ -101,7 +101,9 @@ impl LocalBackend {
     }
 
     fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.catalog.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.catalog
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Completes or rolls back each manage whose intent was committed but whose outcome
