@@ -227,11 +227,16 @@ pub struct Binding {
     pub context: Context,
     pub action: Action,
     pub description: &'static str,
-    /// Shown in the footer of its screen.
-    pub hint: bool,
+    /// The short label in the footer of its screen, if it has one there.
+    pub hint: Option<&'static str>,
 }
 
-const fn bind(context: Context, action: Action, description: &'static str, hint: bool) -> Binding {
+const fn bind(
+    context: Context,
+    action: Action,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
     Binding {
         context,
         action,
@@ -245,53 +250,68 @@ use Context as C;
 
 /// The key table, in help order.
 const BINDINGS: &[Binding] = &[
-    bind(C::Hosts, A::Open, "volumes of the host", true),
+    bind(C::Hosts, A::Open, "volumes of the host", Some("volumes")),
     bind(
         C::Hosts,
         A::Manageable,
         "back-end snapshots of the host",
-        true,
+        Some("back-end snaps"),
     ),
-    bind(C::Volumes, A::Open, "snapshots of the volume", true),
+    bind(
+        C::Volumes,
+        A::Open,
+        "snapshots of the volume",
+        Some("snapshots"),
+    ),
     bind(
         C::Volumes,
         A::Manageable,
         "back-end snapshots of the volume's host",
-        true,
+        Some("back-end snaps"),
     ),
-    bind(C::Volumes, A::Export, "export (unmanage) volumes…", true),
-    bind(C::Snapshots, A::Open, "details", false),
+    bind(
+        C::Volumes,
+        A::Export,
+        "export (unmanage) volumes…",
+        Some("export"),
+    ),
+    bind(C::Snapshots, A::Open, "details", None),
     bind(
         C::Snapshots,
         A::Export,
         "export (unmanage) snapshots…",
-        true,
+        Some("export"),
     ),
-    bind(C::Manageable, A::Open, "details", false),
-    bind(C::Manageable, A::Import, "import (manage) snapshots…", true),
-    bind(C::Global, A::Mark, "mark / unmark", true),
-    bind(C::Global, A::MarkAll, "mark all shown / clear marks", false),
-    bind(C::Global, A::Filter, "fuzzy filter", true),
+    bind(C::Manageable, A::Open, "details", None),
+    bind(
+        C::Manageable,
+        A::Import,
+        "import (manage) snapshots…",
+        Some("import"),
+    ),
+    bind(C::Global, A::Mark, "mark / unmark", Some("mark")),
+    bind(C::Global, A::MarkAll, "mark all shown / clear marks", None),
+    bind(C::Global, A::Filter, "fuzzy filter", Some("filter")),
     bind(
         C::Global,
         A::Command,
         "command (:hosts :volumes :snapshots :manageable HOST :q)",
-        false,
+        None,
     ),
-    bind(C::Global, A::Sort, "sort by next column", false),
-    bind(C::Global, A::SortReverse, "reverse sort", false),
-    bind(C::Global, A::Details, "details pane", true),
-    bind(C::Global, A::Focus, "switch pane", false),
-    bind(C::Global, A::Refresh, "refresh", false),
-    bind(C::Global, A::Up, "up", false),
-    bind(C::Global, A::Down, "down", false),
-    bind(C::Global, A::PageUp, "page up", false),
-    bind(C::Global, A::PageDown, "page down", false),
-    bind(C::Global, A::Top, "first row", false),
-    bind(C::Global, A::Bottom, "last row", false),
-    bind(C::Global, A::Back, "back / clear filter", false),
-    bind(C::Global, A::Help, "help", true),
-    bind(C::Global, A::Quit, "quit", true),
+    bind(C::Global, A::Sort, "sort by next column", None),
+    bind(C::Global, A::SortReverse, "reverse sort", None),
+    bind(C::Global, A::Details, "details pane", Some("details")),
+    bind(C::Global, A::Focus, "switch pane", None),
+    bind(C::Global, A::Refresh, "refresh", None),
+    bind(C::Global, A::Up, "up", None),
+    bind(C::Global, A::Down, "down", None),
+    bind(C::Global, A::PageUp, "page up", None),
+    bind(C::Global, A::PageDown, "page down", None),
+    bind(C::Global, A::Top, "first row", None),
+    bind(C::Global, A::Bottom, "last row", None),
+    bind(C::Global, A::Back, "back / clear filter", None),
+    bind(C::Global, A::Help, "help", Some("help")),
+    bind(C::Global, A::Quit, "quit", Some("quit")),
 ];
 
 /// Why a key override in the config file was refused.

@@ -394,4 +394,6 @@ impl App {
 }
 
 #[cfg(test)]
+pub(crate) mod testdata;
+#[cfg(test)]
 mod tests;

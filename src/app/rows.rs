@@ -11,7 +11,18 @@ const fn col(title: &'static str, width: u16, priority: u8) -> Column {
     Column {
         title,
         width,
+        fill: false,
         priority,
+    }
+}
+
+/// A column that takes the spare width, at least `width`.
+const fn fill(title: &'static str, width: u16) -> Column {
+    Column {
+        title,
+        width,
+        fill: true,
+        priority: 0,
     }
 }
 
@@ -49,9 +60,9 @@ pub struct HostRow {
 impl Row for HostRow {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
-            col("HOST", 0, 0),
+            fill("HOST", 30),
             col("STATE", 5, 0),
-            col("STATUS", 8, 1),
+            col("STATUS", 8, 2),
             col("ZONE", 8, 3),
             col("TOTAL GiB", 9, 1),
             col("FREE GiB", 9, 0),
@@ -108,7 +119,7 @@ impl VolumeRow {
 impl Row for VolumeRow {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
-            col("NAME", 0, 0),
+            fill("NAME", 12),
             col("ID", 36, 1),
             col("STATUS", 9, 0),
             col("SIZE", 4, 0),
@@ -161,7 +172,7 @@ pub struct SnapshotRow {
 impl Row for SnapshotRow {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
-            col("NAME", 0, 0),
+            fill("NAME", 12),
             col("ID", 36, 1),
             col("STATUS", 9, 0),
             col("SIZE", 4, 0),
@@ -229,7 +240,7 @@ impl ManageableRow {
 impl Row for ManageableRow {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
-            col("REFERENCE", 0, 0),
+            fill("REFERENCE", 20),
             col("SIZE", 4, 0),
             col("SAFE", 4, 0),
             col("REASON", 16, 1),

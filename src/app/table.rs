@@ -13,14 +13,13 @@ use nucleo_matcher::{Matcher, Utf32String};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
     pub title: &'static str,
-    /// Width in cells; `0` means "take the space that is left" (at least [`FILL_MIN`]).
+    /// Width in cells; for a fill column, the least it may have.
     pub width: u16,
+    /// Takes the space the other columns leave.
+    pub fill: bool,
     /// Columns with a higher number are dropped first when the terminal is narrow.
     pub priority: u8,
 }
-
-/// The narrowest a fill column may become before lower-priority columns are dropped.
-pub const FILL_MIN: u16 = 12;
 
 /// One row of a list screen.
 pub trait Row {
@@ -417,12 +416,14 @@ mod tests {
             const COLUMNS: &[Column] = &[
                 Column {
                     title: "NAME",
-                    width: 0,
+                    width: 8,
+                    fill: true,
                     priority: 0,
                 },
                 Column {
                     title: "SIZE",
                     width: 5,
+                    fill: false,
                     priority: 0,
                 },
             ];

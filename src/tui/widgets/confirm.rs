@@ -126,7 +126,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) 
     if let Some(count) = typing {
         let prompt = format!("Type {count} or '{BULK_WORD}' to confirm: ");
         let room = inner.width.saturating_sub(prompt.len() as u16);
-        let (text, cursor) = input_view(&confirm.typed, room);
+        let (text, cursor) = input_view(&confirm.typed, room, true);
         let line = Line::from(vec![
             Span::styled(prompt.clone(), bold),
             Span::styled(text, theme.marked),

@@ -18,7 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
         PromptKind::Command => (":", "  enter run · esc cancel"),
     };
     let room = area.width.saturating_sub(1 + hint.len() as u16);
-    let (text, cursor) = input_view(&prompt.input, room);
+    let (text, cursor) = input_view(&prompt.input, room, true);
     let line = Line::from(vec![
         Span::styled(lead, theme.marked.add_modifier(Modifier::BOLD)),
         Span::raw(format!("{text:<width$}", width = usize::from(room))),

@@ -13,7 +13,8 @@ use crate::tui::theme::Theme;
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let context = app.view().rows.context();
     let mut spans = Vec::new();
-    for binding in app.keymap.bindings(context).filter(|b| b.hint) {
+    for binding in app.keymap.bindings(context) {
+        let Some(hint) = binding.hint else { continue };
         let unavailable = binding.action.mutating() && app.info.read_only;
         let key_style = if unavailable {
             theme.muted
@@ -27,9 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!("<{}>", app.keymap.label(binding.action)),
             key_style,
         ));
-        let description = binding.description.trim_end_matches('…');
-        let description = description.split(" (").next().unwrap_or(description);
-        spans.push(Span::styled(format!(" {description}  "), theme.muted));
+        spans.push(Span::styled(format!(" {hint}  "), theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

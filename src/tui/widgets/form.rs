@@ -12,7 +12,7 @@ use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
 
-const LABEL: u16 = 14;
+const LABEL: u16 = 16;
 
 /// Draws the form and puts the cursor in the focused field.
 pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
     ];
     for (n, (field, label, input)) in inputs.into_iter().enumerate() {
         let focused = form.field == field;
-        let (text, cursor) = input_view(input, room);
+        let (text, cursor) = input_view(input, room, focused);
         let style = if focused {
             theme.selected
         } else {

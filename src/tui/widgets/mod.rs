@@ -52,9 +52,14 @@ pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 }
 
 /// A one-line text input with its cursor: the visible slice and the cursor column.
-pub fn input_view(input: &tui_input::Input, width: u16) -> (String, u16) {
+/// Inputs without focus show their beginning.
+pub fn input_view(input: &tui_input::Input, width: u16, focused: bool) -> (String, u16) {
     let width = usize::from(width.max(1));
-    let scroll = input.visual_scroll(width.saturating_sub(1));
+    let scroll = if focused {
+        input.visual_scroll(width.saturating_sub(1))
+    } else {
+        0
+    };
     let text: String = input.value().chars().skip(scroll).take(width).collect();
     let cursor = input.visual_cursor().saturating_sub(scroll) as u16;
     (text, cursor)

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TableRow, Table as TableWidget};
 
-use crate::app::table::{FILL_MIN, Navigate, Row, Table, scroll_offset};
+use crate::app::table::{Navigate, Row, Table, scroll_offset};
 use crate::tui::theme::Theme;
 
 /// How a screen styles its rows beyond selection and marks.
@@ -30,17 +30,7 @@ pub fn layout<R: Row>(width: u16) -> Vec<(usize, u16)> {
     let columns = R::columns();
     let mut kept: Vec<usize> = (0..columns.len()).collect();
     let fixed = |kept: &[usize]| -> u16 {
-        kept.iter()
-            .map(|&c| {
-                if columns[c].width == 0 {
-                    FILL_MIN
-                } else {
-                    columns[c].width
-                }
-            })
-            .sum::<u16>()
-            + kept.len() as u16
-            + PREFIX
+        kept.iter().map(|&c| columns[c].width).sum::<u16>() + kept.len() as u16 + PREFIX
     };
     while fixed(&kept) > width {
         let droppable = kept
@@ -55,15 +45,13 @@ pub fn layout<R: Row>(width: u16) -> Vec<(usize, u16)> {
             None => break,
         }
     }
-    let fills = kept.iter().filter(|&&c| columns[c].width == 0).count() as u16;
+    let fills = kept.iter().filter(|&&c| columns[c].fill).count() as u16;
     let spare = width.saturating_sub(fixed(&kept));
     kept.into_iter()
         .map(|c| {
-            let w = match columns[c].width {
-                0 => FILL_MIN + spare / fills.max(1),
-                w => w,
-            };
-            (c, w)
+            let column = columns[c];
+            let extra = if column.fill { spare / fills.max(1) } else { 0 };
+            (c, column.width + extra)
         })
         .collect()
 }
