@@ -255,7 +255,7 @@ const BINDINGS: &[Binding] = &[
         C::Hosts,
         A::Manageable,
         "back-end snapshots of the host",
-        Some("back-end snaps"),
+        Some("backend snaps"),
     ),
     bind(
         C::Volumes,
@@ -267,7 +267,7 @@ const BINDINGS: &[Binding] = &[
         C::Volumes,
         A::Manageable,
         "back-end snapshots of the volume's host",
-        Some("back-end snaps"),
+        Some("backend snaps"),
     ),
     bind(
         C::Volumes,
@@ -289,6 +289,7 @@ const BINDINGS: &[Binding] = &[
         "import (manage) snapshots…",
         Some("import"),
     ),
+    bind(C::Global, A::Help, "help", Some("help")),
     bind(C::Global, A::Mark, "mark / unmark", Some("mark")),
     bind(C::Global, A::MarkAll, "mark all shown / clear marks", None),
     bind(C::Global, A::Filter, "fuzzy filter", Some("filter")),
@@ -310,7 +311,6 @@ const BINDINGS: &[Binding] = &[
     bind(C::Global, A::Top, "first row", None),
     bind(C::Global, A::Bottom, "last row", None),
     bind(C::Global, A::Back, "back / clear filter", None),
-    bind(C::Global, A::Help, "help", Some("help")),
     bind(C::Global, A::Quit, "quit", Some("quit")),
 ];
 

@@ -134,7 +134,10 @@ impl ExportPlan {
                 parents
                     .into_iter()
                     .map(|(_, label, count)| {
-                        format!("{count} of volume {label}: {}", export_warning(label))
+                        format!(
+                            "{count} snapshot(s) of volume {label}: {}",
+                            export_warning(label)
+                        )
                     })
                     .collect()
             }
@@ -168,7 +171,7 @@ mod tests {
         assert_eq!(warnings.len(), 2);
         assert!(
             warnings[0].starts_with(
-                "2 of volume v1-name (v1): after export the snapshot's data stays on the back end"
+                "2 snapshot(s) of volume v1-name (v1): after export the snapshot's data stays on the back end"
             ),
             "{}",
             warnings[0]
@@ -177,7 +180,7 @@ mod tests {
             warnings[0].contains("LVM and RBD") && warnings[0].contains("can then not be deleted")
         );
         assert!(warnings[0].contains("returns to 'available'"));
-        assert!(warnings[1].starts_with("1 of volume v2-name (v2)"));
+        assert!(warnings[1].starts_with("1 snapshot(s) of volume v2-name (v2)"));
     }
 
     #[test]

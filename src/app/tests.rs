@@ -257,7 +257,7 @@ fn import_goes_form_then_confirm_then_job() {
     assert_eq!(job.items[0].label, "backup-2024-06-01");
     assert_eq!(
         job.items[0].outcome,
-        Outcome::Done("now snapshot eeeeeeee-0000-4000-8000-000000000000".into())
+        Outcome::Done("eeeeeeee-0000-4000-8000-000000000000".into())
     );
     assert_eq!(app.view().rows.nav().marked_len(), 0);
     data.press(&mut app, &[ENTER]);
@@ -320,7 +320,7 @@ fn export_confirms_with_the_side_effect_per_volume() {
     let warnings = plan.warnings();
     assert_eq!(warnings.len(), 2, "one per parent volume: {warnings:?}");
     assert!(warnings[0].starts_with(&format!(
-        "2 of volume db-primary ({DB}): after export the snapshot's data stays on the back end"
+        "2 snapshot(s) of volume db-primary ({DB}): after export the snapshot's data stays on the back end"
     )));
     assert!(warnings[1].contains("web-assets") && warnings[1].contains("can then not be deleted"));
     data.press(&mut app, &[Key::plain(KeyCode::Right)]);

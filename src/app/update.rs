@@ -38,7 +38,7 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             result,
         } => {
             let outcome = match result {
-                Ok(snapshot) => Ok(format!("now snapshot {}", snapshot.id)),
+                Ok(snapshot) => Ok(snapshot.id),
                 Err(err) => Err(err),
             };
             job_item(app, request, item, outcome)

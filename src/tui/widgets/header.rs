@@ -19,13 +19,10 @@ pub fn spinner(tick: usize) -> &'static str {
 
 /// Draws the header.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut spans = vec![
-        Span::styled(" snapport ", theme.header.add_modifier(Modifier::BOLD)),
-        Span::styled(format!("| {} ", app.info.label), theme.header),
-    ];
-    if let Some(host) = app.current_host() {
-        spans.push(Span::styled(format!("| host {host} "), theme.header));
-    }
+    let mut spans = vec![Span::styled(
+        " snapport ",
+        theme.header.add_modifier(Modifier::BOLD),
+    )];
     if app.info.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.readonly));
         spans.push(Span::styled(" ", theme.header));
@@ -33,9 +30,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let in_flight = app.in_flight();
     if in_flight > 0 {
         spans.push(Span::styled(
-            format!("| {} {in_flight} in flight ", spinner(app.spinner)),
+            format!("{} {in_flight} in flight ", spinner(app.spinner)),
             theme.header,
         ));
+    }
+    spans.push(Span::styled(format!("| {} ", app.info.label), theme.header));
+    if let Some(host) = app.current_host() {
+        spans.push(Span::styled(format!("| host {host} "), theme.header));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
 }
