@@ -401,15 +401,15 @@ impl Keymap {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for binding in self.bindings(context) {
                 for key in self.keys_of(binding.action) {
-                    if let Some(first) = seen.insert(*key, binding.action) {
-                        if first != binding.action {
-                            return Err(KeymapError::Conflict {
-                                key: key.to_string(),
-                                first: first.name(),
-                                second: binding.action.name(),
-                                context: context.title(),
-                            });
-                        }
+                    if let Some(first) = seen.insert(*key, binding.action)
+                        && first != binding.action
+                    {
+                        return Err(KeymapError::Conflict {
+                            key: key.to_string(),
+                            first: first.name(),
+                            second: binding.action.name(),
+                            context: context.title(),
+                        });
                     }
                 }
             }

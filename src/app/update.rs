@@ -97,7 +97,7 @@ fn reload(app: &mut App, index: usize) -> Effects {
         load: load_of(view),
     }];
     if let (Rows::Manageable(_), Some(host)) = (&view.rows, view.scope.host.clone()) {
-        effects.extend(ensure_volumes(app, &host));
+        effects.extend(ensure(app, HostList::Volumes, &host));
     }
     effects
 }
@@ -116,57 +116,64 @@ fn push(app: &mut App, rows: Rows, scope: Scope) -> Effects {
     reload(app, app.views.len() - 1)
 }
 
-fn ensure_volumes(app: &mut App, host: &str) -> Effects {
+/// A per-host listing kept for annotations.
+#[derive(Debug, Clone, Copy)]
+enum HostList {
+    Volumes,
+    BackendSnapshots,
+}
+
+/// Loads a per-host listing unless it is known or on its way.
+fn ensure(app: &mut App, list: HostList, host: &str) -> Effects {
     let key = backend_of(host).to_string();
-    if app.host_volumes.contains_key(&key) {
-        return Vec::new();
+    let known = match list {
+        HostList::Volumes => app.host_volumes.contains_key(&key),
+        HostList::BackendSnapshots => app.host_snapshots.contains_key(&key),
+    };
+    if known {
+        Vec::new()
+    } else {
+        load_host_list(app, list, key)
     }
-    load_volumes_cache(app, key)
 }
 
-fn load_volumes_cache(app: &mut App, key: String) -> Effects {
+fn load_host_list(app: &mut App, list: HostList, key: String) -> Effects {
     let request = app.request(1);
-    app.host_volumes
-        .insert(key.clone(), Cached::loading(request));
-    vec![Effect::Load {
-        request,
-        load: Load::Volumes(ListFilter {
-            host: Some(key),
-            ..ListFilter::default()
-        }),
-    }]
-}
-
-fn ensure_backend_snapshots(app: &mut App, host: &str) -> Effects {
-    let key = backend_of(host).to_string();
-    if app.host_snapshots.contains_key(&key) {
-        return Vec::new();
-    }
-    load_snapshots_cache(app, key)
-}
-
-fn load_snapshots_cache(app: &mut App, key: String) -> Effects {
-    let request = app.request(1);
-    app.host_snapshots
-        .insert(key.clone(), Cached::loading(request));
-    vec![Effect::Load {
-        request,
-        load: Load::Manageable(key),
-    }]
+    let load = match list {
+        HostList::Volumes => {
+            app.host_volumes
+                .insert(key.clone(), Cached::loading(request));
+            Load::Volumes(ListFilter {
+                host: Some(key),
+                ..ListFilter::default()
+            })
+        }
+        HostList::BackendSnapshots => {
+            app.host_snapshots
+                .insert(key.clone(), Cached::loading(request));
+            Load::Manageable(key)
+        }
+    };
+    vec![Effect::Load { request, load }]
 }
 
 /// Reloads every per-host listing already known, after a refresh or a job.
 fn reload_caches(app: &mut App) -> Effects {
-    let mut effects = Vec::new();
-    let volume_hosts: Vec<String> = app.host_volumes.keys().cloned().collect();
-    for key in volume_hosts {
-        effects.extend(load_volumes_cache(app, key));
-    }
-    let snapshot_hosts: Vec<String> = app.host_snapshots.keys().cloned().collect();
-    for key in snapshot_hosts {
-        effects.extend(load_snapshots_cache(app, key));
-    }
-    effects
+    let volumes = app
+        .host_volumes
+        .keys()
+        .cloned()
+        .map(|key| (HostList::Volumes, key));
+    let snapshots = app
+        .host_snapshots
+        .keys()
+        .cloned()
+        .map(|key| (HostList::BackendSnapshots, key));
+    let lists: Vec<_> = volumes.chain(snapshots).collect();
+    lists
+        .into_iter()
+        .flat_map(|(list, key)| load_host_list(app, list, key))
+        .collect()
 }
 
 fn page_arrived(app: &mut App, request: RequestId, page: Page) -> Effects {
@@ -178,8 +185,8 @@ fn page_arrived(app: &mut App, request: RequestId, page: Page) -> Effects {
                 if !app.hosts.iter().any(|known| known.host == host.host) {
                     app.hosts.push(host.clone());
                 }
-                effects.extend(ensure_volumes(app, &host.host));
-                effects.extend(ensure_backend_snapshots(app, &host.host));
+                effects.extend(ensure(app, HostList::Volumes, &host.host));
+                effects.extend(ensure(app, HostList::BackendSnapshots, &host.host));
             }
         }
         Page::Volumes(volumes) => {
@@ -187,7 +194,7 @@ fn page_arrived(app: &mut App, request: RequestId, page: Page) -> Effects {
                 app.volume_names
                     .insert(volume.id.clone(), volume.name.clone().unwrap_or_default());
                 if let Some(host) = &volume.host {
-                    effects.extend(ensure_backend_snapshots(app, host));
+                    effects.extend(ensure(app, HostList::BackendSnapshots, host));
                 }
             }
             for cache in app

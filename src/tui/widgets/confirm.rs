@@ -105,7 +105,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) 
                     Span::styled(warning, theme.warning),
                 ]));
             }
-            let typing = plan.needs_typing().then(|| plan.items.len());
+            let typing = plan.needs_typing().then_some(plan.items.len());
             (
                 "Confirm export",
                 format!("Export {}", plan.items.len()),

@@ -14,6 +14,15 @@ use super::{centered, dialog, input_view};
 
 const LABEL: u16 = 16;
 
+/// A field's label, with `>` before the focused one (visible without colours).
+fn field_label(label: &str, focused: bool) -> Span<'static> {
+    let marker = if focused { '>' } else { ' ' };
+    Span::styled(
+        format!("{marker}{label:<w$}", w = LABEL as usize - 1),
+        Style::new().add_modifier(Modifier::BOLD),
+    )
+}
+
 /// Draws the form and puts the cursor in the focused field.
 pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
     let item = form.item();
@@ -68,15 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         let y = 2 + n as u16;
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                Span::styled(
-                    format!(
-                        "{}{:<w$}",
-                        if focused { '>' } else { ' ' },
-                        label,
-                        w = LABEL as usize - 1
-                    ),
-                    bold,
-                ),
+                field_label(label, focused),
                 Span::styled(format!("{text:<w$}", w = room as usize), style),
             ])),
             row(y),
@@ -117,15 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
     };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled(
-                format!(
-                    "{}{:<w$}",
-                    if focused { '>' } else { ' ' },
-                    "Parent volume",
-                    w = LABEL as usize - 1
-                ),
-                bold,
-            ),
+            field_label("Parent volume", focused),
             Span::styled(
                 parent,
                 if focused {
