@@ -1,6 +1,7 @@
 //! `snapport demo`: a throw-away, loop-backed volume group laid out like a storage host
 //! that two clouds have used, a catalog in a temp dir, and the console on top.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::backend::local::{LocalBackend, LocalConfig};
@@ -177,7 +178,8 @@ pub async fn run(
         Err(err) => Err(Failure::from(err)),
     };
     if args.keep {
-        eprint!("the demo is kept:\n{}", demo.describe());
+        // The terminal may be gone (SIGHUP): report without panicking on stderr.
+        let _ = write!(std::io::stderr(), "the demo is kept:\n{}", demo.describe());
         let _ = demo.dir.keep();
         demo.sandbox.keep();
     }

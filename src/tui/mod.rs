@@ -216,5 +216,10 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
             break;
         }
     }
+    if tui.show_cursor().is_err() {
+        // The terminal is gone (SIGHUP, closed SSH): ratatui's drop would report the
+        // failed cursor restore on stderr, which panics when stderr is gone too.
+        std::mem::forget(tui);
+    }
     Ok(())
 }

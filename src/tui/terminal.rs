@@ -47,7 +47,12 @@ pub fn install_panic_hook(log_file: Option<PathBuf>) {
                 {
                     let _ = file.write_all(report.as_bytes());
                 }
-                eprintln!("snapport crashed; the report is in {}", path.display());
+                // Not eprintln!: with the terminal gone it would panic inside the hook.
+                let _ = writeln!(
+                    io::stderr(),
+                    "snapport crashed; the report is in {}",
+                    path.display()
+                );
             }
             previous(info);
         }));

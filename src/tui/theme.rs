@@ -22,7 +22,7 @@ const BUILT_IN: &[(&str, &str)] = &[
 #[derive(Debug, Error)]
 pub enum ThemeError {
     #[error(
-        "theme '{name}' is neither built in (default, light, high-contrast) nor a readable file: {source}"
+        "theme '{name}' is neither built in (default, light, high-contrast) nor a readable file"
     )]
     Read {
         name: String,
