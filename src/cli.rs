@@ -14,6 +14,7 @@ use crate::backend::{
 };
 use crate::config::{BackendSpec, ConfigFile, Paths};
 use crate::output::{self, Format};
+use crate::tui::ConsoleOptions;
 
 pub mod migrate;
 
@@ -469,19 +470,45 @@ pub async fn run_command(
     Ok(())
 }
 
-/// Runs what the command line asks for.
+/// The console's theme and keys from `--theme` and the config file, checked now so
+/// that a typo is a clear error on the normal screen.
+fn console_options(
+    global: &Global,
+    config: &ConfigFile,
+    paths: &Paths,
+) -> Result<ConsoleOptions, Failure> {
+    let options = ConsoleOptions::new(
+        global.theme.clone().or_else(|| config.theme.clone()),
+        config.keys.clone(),
+        Some(paths.log_file()),
+    );
+    options
+        .prepare()
+        .map_err(|err| Failure::usage(format!("{err:#}")))?;
+    Ok(options)
+}
+
+/// Runs what the command line asks for; without a command, the console.
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
+    let config = cli.global.config_file(paths)?;
     match cli.command {
-        Some(Command::Demo(args)) => crate::demo::run(args).await,
+        Some(Command::Demo(args)) => {
+            let options = console_options(&cli.global, &config, paths)?;
+            crate::demo::run(args, options, paths, cli.global.read_only).await
+        }
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
         Some(Command::Resource(command)) => {
-            let config = cli.global.config_file(paths)?;
             let spec = cli.global.backend_spec(&config)?;
             let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
             run_command(backend, command).await
         }
-        None => Err(Failure::usage(
-            "the console is not part of this build yet: give a command (see --help)",
-        )),
+        None => {
+            let options = console_options(&cli.global, &config, paths)?;
+            let spec = cli.global.backend_spec(&config)?;
+            let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
+            crate::tui::run(backend, options)
+                .await
+                .map_err(Failure::from)
+        }
     }
 }

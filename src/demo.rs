@@ -1,13 +1,15 @@
 //! `snapport demo`: a throw-away, loop-backed volume group laid out like a storage host
 //! that two clouds have used, a catalog in a temp dir, and the console on top.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::{Backend, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
 use crate::cli::{DemoArgs, Failure};
-use crate::config::BackendSpec;
+use crate::config::{BackendSpec, Paths};
 use crate::sandbox::{LvSpec, Sandbox};
+use crate::tui::ConsoleOptions;
 
 /// A live demo environment; dropping it tears it down (unless kept).
 pub struct Demo {
@@ -159,28 +161,27 @@ impl Demo {
     }
 }
 
-/// Creates the demo, shows how to reach it, runs the console, tears down.
-pub async fn run(args: DemoArgs) -> Result<(), Failure> {
+/// Creates the demo, shows how to reach it, runs the console on it, tears down.
+pub async fn run(
+    args: DemoArgs,
+    options: ConsoleOptions,
+    paths: &Paths,
+    read_only: bool,
+) -> Result<(), Failure> {
+    eprintln!("building the demo volume group…");
     let mut demo = Demo::create(args.keep).await?;
-    print!("{}", demo.describe());
-    println!("press Ctrl-C to tear the demo down");
-    wait_for_termination().await;
+    eprint!("{}", demo.describe());
+    let result = match crate::connect::open(&demo.spec, paths, read_only).await {
+        Ok(backend) => crate::tui::run(backend, options)
+            .await
+            .map_err(Failure::from),
+        Err(err) => Err(Failure::from(err)),
+    };
     if args.keep {
+        // The terminal may be gone (SIGHUP): report without panicking on stderr.
+        let _ = write!(std::io::stderr(), "the demo is kept:\n{}", demo.describe());
         let _ = demo.dir.keep();
         demo.sandbox.keep();
     }
-    Ok(())
-}
-
-/// Waits for Ctrl-C, SIGTERM or SIGHUP (a closed SSH session), so the demo always tears
-/// down its loop device.
-pub async fn wait_for_termination() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
-    let mut hangup = signal(SignalKind::hangup()).expect("SIGHUP handler installs");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-        _ = hangup.recv() => {}
-    }
+    result
 }

@@ -1,5 +1,6 @@
 //! snapport: import ("manage") and export ("unmanage") Cinder snapshots from a terminal.
 
+pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod config;
@@ -9,3 +10,5 @@ pub mod logging;
 pub mod migrate;
 pub mod output;
 pub mod sandbox;
+pub mod tui;
+pub mod worker;

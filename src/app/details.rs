@@ -1,0 +1,137 @@
+//! The details pane's content: every field of the selected item, as label/value pairs.
+
+use crate::backend::Metadata;
+
+use super::{App, Rows};
+
+/// A label and its value; values may be long and are wrapped by the renderer.
+pub type Field = (String, String);
+
+fn field(label: &str, value: impl Into<String>) -> Field {
+    (label.to_string(), value.into())
+}
+
+fn optional(value: Option<&str>) -> String {
+    value.unwrap_or("-").to_string()
+}
+
+fn metadata(fields: &mut Vec<Field>, metadata: &Metadata) {
+    if metadata.is_empty() {
+        fields.push(field("metadata", "-"));
+    }
+    for (key, value) in metadata {
+        fields.push(field("metadata", format!("{key}={value}")));
+    }
+}
+
+impl App {
+    /// The fields of the selected row of the current screen.
+    pub fn details_lines(&self) -> Vec<Field> {
+        let mut fields = Vec::new();
+        match &self.view().rows {
+            Rows::Hosts(t) => {
+                let Some(row) = t.selected() else {
+                    return fields;
+                };
+                let h = &row.host;
+                let gib = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1} GiB"));
+                let count = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
+                fields.extend([
+                    field("host", &h.host),
+                    field("zone", optional(h.zone.as_deref())),
+                    field("status", &h.status),
+                    field("state", &h.state),
+                    field("updated", optional(h.updated_at.as_deref())),
+                    field("total", gib(h.total_capacity_gb)),
+                    field("free", gib(h.free_capacity_gb)),
+                    field("volumes", count(row.volumes)),
+                    field("managed snaps", count(row.managed)),
+                    field("unmanaged", count(row.unmanaged)),
+                ]);
+            }
+            Rows::Volumes(t) => {
+                let Some(row) = t.selected() else {
+                    return fields;
+                };
+                let v = &row.volume;
+                fields.extend([
+                    field("id", &v.id),
+                    field("name", optional(v.name.as_deref())),
+                    field("status", &v.status),
+                    field("size", format!("{} GiB", v.size)),
+                    field("host", optional(v.host.as_deref())),
+                    field("created", optional(v.created_at.as_deref())),
+                    field("attached", if v.attached { "yes" } else { "no" }),
+                    field("description", optional(v.description.as_deref())),
+                ]);
+                metadata(&mut fields, &v.metadata);
+                match &row.unmanaged {
+                    None => {
+                        fields.push(field("unmanaged", "unknown (back-end listing not loaded)"))
+                    }
+                    Some(refs) if refs.is_empty() => fields.push(field("unmanaged", "none")),
+                    Some(refs) => {
+                        for reference in refs {
+                            fields.push(field("unmanaged", reference));
+                        }
+                        fields.push(field(
+                            "warning",
+                            format!(
+                                "the back end holds {} snapshot(s) of this volume that Cinder does \
+                                 not manage: a delete of the volume fails (it returns to \
+                                 'available') until they are removed or imported",
+                                refs.len()
+                            ),
+                        ));
+                    }
+                }
+            }
+            Rows::Snapshots(t) => {
+                let Some(row) = t.selected() else {
+                    return fields;
+                };
+                let s = &row.snapshot;
+                fields.extend([
+                    field("id", &s.id),
+                    field("name", optional(s.name.as_deref())),
+                    field("status", &s.status),
+                    field("size", format!("{} GiB", s.size)),
+                    field("volume", self.volume_label(&s.volume_id)),
+                    field("created", optional(s.created_at.as_deref())),
+                    field("description", optional(s.description.as_deref())),
+                ]);
+                metadata(&mut fields, &s.metadata);
+            }
+            Rows::Manageable(t) => {
+                let Some(row) = t.selected() else {
+                    return fields;
+                };
+                let e = &row.entry;
+                fields.extend([
+                    field("reference", e.reference.label()),
+                    field("size", format!("{} GiB", e.size)),
+                    field("safe", if e.safe_to_manage { "yes" } else { "no" }),
+                    field("reason", optional(e.reason_not_safe.as_deref())),
+                    field("cinder id", optional(e.cinder_id.as_deref())),
+                    field(
+                        "origin",
+                        optional(e.source_reference.as_ref().map(|r| r.label())),
+                    ),
+                    field(
+                        "parent",
+                        e.parent_volume_id()
+                            .map_or("-".to_string(), |id| self.volume_label(id)),
+                    ),
+                    field(
+                        "extra info",
+                        e.extra_info.as_ref().map_or("-".to_string(), |v| match v {
+                            serde_json::Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        }),
+                    ),
+                ]);
+            }
+        }
+        fields
+    }
+}

@@ -1,0 +1,439 @@
+//! The import form: name, description, metadata and parent volume for each back-end
+//! snapshot to import, with defaults derived from the LV name.
+
+use tui_input::{Input, InputRequest};
+
+use crate::backend::{ManageableSnapshot, Metadata, Volume, parse_property};
+
+use super::keymap::{Key, KeyCode};
+use super::plan::{ImportItem, ImportPlan};
+
+/// Cinder's limit for names and descriptions.
+const MAX_TEXT: usize = 255;
+
+/// Which field has the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Description,
+    Metadata,
+    Parent,
+}
+
+const FIELDS: [Field; 4] = [
+    Field::Name,
+    Field::Description,
+    Field::Metadata,
+    Field::Parent,
+];
+
+/// The parent volume of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parent {
+    /// The origin is a volume Cinder manages.
+    Known { id: String, label: String },
+    /// The origin is unknown or not managed: the operator picks among the host's volumes.
+    Choose {
+        /// What the back end says the origin is, if anything.
+        origin: Option<String>,
+        options: Vec<(String, String)>,
+        selected: Option<usize>,
+    },
+}
+
+/// One back-end snapshot's fields.
+#[derive(Debug, Clone)]
+pub struct FormItem {
+    pub entry: ManageableSnapshot,
+    pub name: Input,
+    pub description: Input,
+    pub metadata: Input,
+    pub parent: Parent,
+}
+
+/// The form as a whole: one page per item.
+#[derive(Debug, Clone)]
+pub struct ImportForm {
+    pub items: Vec<FormItem>,
+    pub current: usize,
+    pub field: Field,
+    pub error: Option<String>,
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormOutcome {
+    Editing,
+    Cancelled,
+    Submitted(ImportPlan),
+}
+
+/// The default name: the LV name without Cinder's `_snapshot-` prefix.
+pub fn default_name(reference: &str) -> String {
+    reference
+        .strip_prefix("_snapshot-")
+        .map(|id| format!("imported-{id}"))
+        .unwrap_or_else(|| reference.to_string())
+}
+
+fn label(volume: &Volume) -> String {
+    match volume.name.as_deref() {
+        Some(name) if !name.is_empty() => format!("{name} ({})", volume.id),
+        _ => volume.id.clone(),
+    }
+}
+
+/// Parses `key=value, key=value`.
+pub fn parse_metadata(text: &str) -> Result<Metadata, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(parse_property)
+        .collect()
+}
+
+impl FormItem {
+    fn new(entry: ManageableSnapshot, volumes: &[Volume]) -> Self {
+        let reference = entry.reference.label().to_string();
+        let parent_id = entry.parent_volume_id().map(str::to_string);
+        let parent = match parent_id
+            .as_deref()
+            .and_then(|id| volumes.iter().find(|v| v.id == id))
+        {
+            Some(volume) => Parent::Known {
+                id: volume.id.clone(),
+                label: label(volume),
+            },
+            None => {
+                let mut options: Vec<(String, String)> =
+                    volumes.iter().map(|v| (v.id.clone(), label(v))).collect();
+                options.sort_by(|a, b| a.1.cmp(&b.1));
+                Parent::Choose {
+                    origin: entry
+                        .source_reference
+                        .as_ref()
+                        .map(|r| r.label().to_string()),
+                    selected: (options.len() == 1).then_some(0),
+                    options,
+                }
+            }
+        };
+        Self {
+            name: Input::new(default_name(&reference)),
+            description: Input::new(format!("imported from back-end snapshot {reference}")),
+            metadata: Input::new(format!("source-name={reference}")),
+            entry,
+            parent,
+        }
+    }
+
+    fn input_mut(&mut self, field: Field) -> Option<&mut Input> {
+        match field {
+            Field::Name => Some(&mut self.name),
+            Field::Description => Some(&mut self.description),
+            Field::Metadata => Some(&mut self.metadata),
+            Field::Parent => None,
+        }
+    }
+
+    fn to_item(&self) -> Result<ImportItem, String> {
+        let reference = self.entry.reference.label();
+        let name = self.name.value().trim();
+        let description = self.description.value().trim();
+        if name.len() > MAX_TEXT || description.len() > MAX_TEXT {
+            return Err(format!(
+                "{reference}: name and description take at most {MAX_TEXT} characters"
+            ));
+        }
+        let metadata =
+            parse_metadata(self.metadata.value()).map_err(|err| format!("{reference}: {err}"))?;
+        let (volume_id, volume_label) = match &self.parent {
+            Parent::Known { id, label } => (id.clone(), label.clone()),
+            Parent::Choose {
+                options,
+                selected: Some(n),
+                ..
+            } => options[*n].clone(),
+            Parent::Choose { options, .. } if options.is_empty() => {
+                return Err(format!(
+                    "{reference}: no managed volume on this host to import it under; import its volume first"
+                ));
+            }
+            Parent::Choose { .. } => {
+                return Err(format!(
+                    "{reference}: choose the parent volume (left/right)"
+                ));
+            }
+        };
+        Ok(ImportItem {
+            reference: self.entry.reference.clone(),
+            size: self.entry.size,
+            volume_id,
+            volume_label,
+            name: (!name.is_empty()).then(|| name.to_string()),
+            description: (!description.is_empty()).then(|| description.to_string()),
+            metadata,
+        })
+    }
+}
+
+fn input_request(key: Key) -> Option<InputRequest> {
+    use InputRequest as R;
+    Some(match (key.code, key.ctrl, key.alt) {
+        (KeyCode::Char('a'), true, _) | (KeyCode::Home, _, _) => R::GoToStart,
+        (KeyCode::Char('e'), true, _) | (KeyCode::End, _, _) => R::GoToEnd,
+        (KeyCode::Char('u'), true, _) => R::DeleteLine,
+        (KeyCode::Char('w'), true, _) => R::DeletePrevWord,
+        (KeyCode::Char('k'), true, _) => R::DeleteTillEnd,
+        (KeyCode::Char(c), false, false) => R::InsertChar(c),
+        (KeyCode::Backspace, _, _) => R::DeletePrevChar,
+        (KeyCode::Delete, _, _) => R::DeleteNextChar,
+        (KeyCode::Left, _, _) => R::GoToPrevChar,
+        (KeyCode::Right, _, _) => R::GoToNextChar,
+        _ => return None,
+    })
+}
+
+/// Applies an editing key to a one-line input; false when the key is not for editing.
+pub fn edit(input: &mut Input, key: Key) -> bool {
+    input_request(key)
+        .map(|request| input.handle(request))
+        .is_some()
+}
+
+impl ImportForm {
+    /// A form for these entries; `volumes` are the managed volumes of their host.
+    pub fn new(entries: Vec<ManageableSnapshot>, volumes: &[Volume]) -> Self {
+        Self {
+            items: entries
+                .into_iter()
+                .map(|e| FormItem::new(e, volumes))
+                .collect(),
+            current: 0,
+            field: Field::Name,
+            error: None,
+        }
+    }
+
+    /// The item on screen.
+    pub fn item(&self) -> &FormItem {
+        &self.items[self.current]
+    }
+
+    fn step_field(&mut self, forward: bool) {
+        let at = FIELDS.iter().position(|f| *f == self.field).unwrap_or(0);
+        let next = if forward {
+            (at + 1) % FIELDS.len()
+        } else {
+            (at + FIELDS.len() - 1) % FIELDS.len()
+        };
+        self.field = FIELDS[next];
+    }
+
+    fn step_parent(&mut self, forward: bool) {
+        if let Parent::Choose {
+            options, selected, ..
+        } = &mut self.items[self.current].parent
+        {
+            if options.is_empty() {
+                return;
+            }
+            let last = options.len() - 1;
+            *selected = Some(match (*selected, forward) {
+                (None, true) => 0,
+                (None, false) => last,
+                (Some(n), true) => {
+                    if n == last {
+                        0
+                    } else {
+                        n + 1
+                    }
+                }
+                (Some(n), false) => {
+                    if n == 0 {
+                        last
+                    } else {
+                        n - 1
+                    }
+                }
+            });
+        }
+    }
+
+    /// The plan, or the first thing to fix (and the form shows that item).
+    pub fn plan(&mut self) -> Result<ImportPlan, String> {
+        let mut items = Vec::new();
+        for (index, item) in self.items.iter().enumerate() {
+            match item.to_item() {
+                Ok(item) => items.push(item),
+                Err(err) => {
+                    self.current = index;
+                    return Err(err);
+                }
+            }
+        }
+        Ok(ImportPlan { items })
+    }
+
+    /// Handles one key.
+    pub fn key(&mut self, key: Key) -> FormOutcome {
+        self.error = None;
+        let last = self.items.len() - 1;
+        match (key.code, key.ctrl) {
+            (KeyCode::Esc, _) => return FormOutcome::Cancelled,
+            (KeyCode::Tab | KeyCode::Down, false) => self.step_field(true),
+            (KeyCode::BackTab | KeyCode::Up, false) => self.step_field(false),
+            (KeyCode::PageDown, _) | (KeyCode::Char('n'), true) => {
+                self.current = (self.current + 1).min(last)
+            }
+            (KeyCode::PageUp, _) | (KeyCode::Char('p'), true) => {
+                self.current = self.current.saturating_sub(1)
+            }
+            (KeyCode::Enter, _) if self.current < last => {
+                self.current += 1;
+                self.field = Field::Name;
+            }
+            (KeyCode::Enter, _) => match self.plan() {
+                Ok(plan) => return FormOutcome::Submitted(plan),
+                Err(err) => self.error = Some(err),
+            },
+            (KeyCode::Left | KeyCode::Right, _) if self.field == Field::Parent => {
+                self.step_parent(key.code == KeyCode::Right)
+            }
+            _ => {
+                let field = self.field;
+                if let Some(input) = self.items[self.current].input_mut(field) {
+                    edit(input, key);
+                }
+            }
+        }
+        FormOutcome::Editing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Reference;
+
+    fn entry(name: &str, origin: Option<&str>) -> ManageableSnapshot {
+        ManageableSnapshot {
+            reference: Reference::name(name),
+            size: 1,
+            safe_to_manage: true,
+            reason_not_safe: None,
+            cinder_id: None,
+            extra_info: None,
+            source_reference: origin.map(Reference::name),
+        }
+    }
+
+    fn volume(id: &str, name: &str) -> Volume {
+        Volume {
+            id: id.into(),
+            name: Some(name.into()),
+            description: None,
+            status: "available".into(),
+            size: 1,
+            host: Some("h@lvm#vg".into()),
+            created_at: None,
+            metadata: Metadata::new(),
+            attached: false,
+        }
+    }
+
+    fn typed(form: &mut ImportForm, text: &str) {
+        for c in text.chars() {
+            form.key(Key::char(c));
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_lv_name() {
+        assert_eq!(default_name("_snapshot-1234"), "imported-1234");
+        assert_eq!(default_name("backup-2024"), "backup-2024");
+        let form = ImportForm::new(
+            vec![entry("backup-1", Some("volume-v1"))],
+            &[volume("v1", "db")],
+        );
+        let item = form.item();
+        assert_eq!(item.name.value(), "backup-1");
+        assert_eq!(item.metadata.value(), "source-name=backup-1");
+        assert_eq!(
+            item.parent,
+            Parent::Known {
+                id: "v1".into(),
+                label: "db (v1)".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_origin_makes_the_operator_choose() {
+        let volumes = [volume("v1", "db"), volume("v2", "app")];
+        let mut form = ImportForm::new(
+            vec![entry("x", Some("volume-gone")), entry("y", None)],
+            &volumes,
+        );
+        assert!(
+            matches!(&form.items[0].parent, Parent::Choose { selected: None, origin: Some(o), .. } if o == "volume-gone")
+        );
+        let err = match form.key(Key::plain(KeyCode::Enter)) {
+            FormOutcome::Editing => form.key(Key::plain(KeyCode::Enter)),
+            other => other,
+        };
+        assert_eq!(err, FormOutcome::Editing);
+        assert_eq!(
+            form.error.as_deref(),
+            Some("x: choose the parent volume (left/right)")
+        );
+        assert_eq!(form.current, 0, "the form shows the item to fix");
+        form.field = Field::Parent;
+        form.key(Key::plain(KeyCode::Right));
+        form.current = 1;
+        form.field = Field::Parent;
+        form.key(Key::plain(KeyCode::Left));
+        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+            panic!("submits: {:?}", form.error)
+        };
+        assert_eq!(
+            plan.items[0].volume_id, "v2",
+            "options are sorted by label: app, db"
+        );
+        assert_eq!(
+            plan.items[1].volume_id, "v1",
+            "left from nothing picks the last"
+        );
+    }
+
+    #[test]
+    fn fields_are_edited_and_validated() {
+        let mut form = ImportForm::new(
+            vec![entry("backup-1", Some("volume-v1"))],
+            &[volume("v1", "db")],
+        );
+        form.key(Key::ctrl('u'));
+        typed(&mut form, "nightly");
+        form.key(Key::plain(KeyCode::Tab));
+        form.key(Key::plain(KeyCode::Tab));
+        form.key(Key::ctrl('u'));
+        typed(&mut form, "owner=ops, =bad");
+        assert_eq!(form.key(Key::plain(KeyCode::Enter)), FormOutcome::Editing);
+        assert_eq!(
+            form.error.as_deref(),
+            Some("backup-1: invalid property '=bad': expected key=value")
+        );
+        for _ in 0..5 {
+            form.key(Key::plain(KeyCode::Backspace));
+        }
+        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+            panic!("submits: {:?}", form.error)
+        };
+        assert_eq!(plan.items[0].name.as_deref(), Some("nightly"));
+        assert_eq!(
+            plan.items[0].metadata,
+            Metadata::from([("owner".to_string(), "ops".to_string())])
+        );
+        assert_eq!(form.key(Key::plain(KeyCode::Esc)), FormOutcome::Cancelled);
+    }
+}

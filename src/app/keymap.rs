@@ -1,0 +1,542 @@
+//! One key table for the console: which key does what on which screen. Help, footer
+//! hints and config overrides all come from it, so they cannot disagree.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use thiserror::Error;
+
+/// A key, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// The key itself; shifted letters are their capitals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCode {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+}
+
+impl Key {
+    /// A key without modifiers.
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            ctrl: false,
+            alt: false,
+        }
+    }
+
+    /// A character key without modifiers.
+    pub const fn char(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+
+    /// A character with Ctrl held.
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            ctrl: true,
+            alt: false,
+        }
+    }
+
+    /// Parses `ctrl-r`, `alt-x`, `G`, `enter`, `space`, `pgdn`, `shift-tab`, ….
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut key = Key::plain(KeyCode::Enter);
+        let mut rest = text.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if lower.starts_with("ctrl-") && rest.len() > 5 {
+                key.ctrl = true;
+                rest = &rest[5..];
+            } else if lower.starts_with("alt-") && rest.len() > 4 {
+                key.alt = true;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        key.code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(if key.ctrl { c.to_ascii_lowercase() } else { c }),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "shift-tab" | "backtab" => KeyCode::BackTab,
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pagedown" => KeyCode::PageDown,
+                "space" => KeyCode::Char(' '),
+                _ => return None,
+            },
+        };
+        Some(key)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+        }
+    }
+}
+
+/// Where a binding applies. `Global` bindings work on every list screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Hosts,
+    Volumes,
+    Snapshots,
+    Manageable,
+}
+
+impl Context {
+    /// The heading in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Hosts => "Hosts",
+            Context::Volumes => "Volumes",
+            Context::Snapshots => "Snapshots",
+            Context::Manageable => "Manageable",
+        }
+    }
+}
+
+/// Something the operator can ask for from a list screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Help,
+    Refresh,
+    Filter,
+    Command,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Mark,
+    MarkAll,
+    Sort,
+    SortReverse,
+    Details,
+    Focus,
+    Manageable,
+    Import,
+    Export,
+}
+
+/// Every action with its config name and default keys.
+const ACTIONS: &[(Action, &str, &[&str])] = &[
+    (Action::Quit, "quit", &["q", "ctrl-c"]),
+    (Action::Help, "help", &["?"]),
+    (Action::Refresh, "refresh", &["r", "ctrl-r"]),
+    (Action::Filter, "filter", &["/"]),
+    (Action::Command, "command", &[":"]),
+    (Action::Up, "up", &["k", "up"]),
+    (Action::Down, "down", &["j", "down"]),
+    (Action::PageUp, "page_up", &["pgup", "ctrl-b"]),
+    (Action::PageDown, "page_down", &["pgdn", "ctrl-f"]),
+    (Action::Top, "top", &["g", "home"]),
+    (Action::Bottom, "bottom", &["G", "end"]),
+    (Action::Open, "open", &["enter"]),
+    (Action::Back, "back", &["esc"]),
+    (Action::Mark, "mark", &["space"]),
+    (Action::MarkAll, "mark_all", &["ctrl-a"]),
+    (Action::Sort, "sort", &["s"]),
+    (Action::SortReverse, "sort_reverse", &["S"]),
+    (Action::Details, "details", &["d"]),
+    (Action::Focus, "focus", &["tab"]),
+    (Action::Manageable, "manageable", &["m"]),
+    (Action::Import, "import", &["i"]),
+    (Action::Export, "export", &["x", "ctrl-d"]),
+];
+
+impl Action {
+    /// The name used in the config file's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        ACTIONS
+            .iter()
+            .find(|(action, _, _)| *action == self)
+            .map(|(_, name, _)| *name)
+            .unwrap_or_default()
+    }
+
+    /// True for actions that change the back end (unavailable read-only).
+    pub fn mutating(self) -> bool {
+        matches!(self, Action::Import | Action::Export)
+    }
+}
+
+/// One line of the key table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Binding {
+    pub context: Context,
+    pub action: Action,
+    pub description: &'static str,
+    /// The short label in the footer of its screen, if it has one there.
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(
+    context: Context,
+    action: Action,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        context,
+        action,
+        description,
+        hint,
+    }
+}
+
+use Action as A;
+use Context as C;
+
+/// The key table, in help order.
+const BINDINGS: &[Binding] = &[
+    bind(C::Hosts, A::Open, "volumes of the host", Some("volumes")),
+    bind(
+        C::Hosts,
+        A::Manageable,
+        "back-end snapshots of the host",
+        Some("backend snaps"),
+    ),
+    bind(
+        C::Volumes,
+        A::Open,
+        "snapshots of the volume",
+        Some("snapshots"),
+    ),
+    bind(
+        C::Volumes,
+        A::Manageable,
+        "back-end snapshots of the volume's host",
+        Some("backend snaps"),
+    ),
+    bind(
+        C::Volumes,
+        A::Export,
+        "export (unmanage) volumes…",
+        Some("export"),
+    ),
+    bind(C::Snapshots, A::Open, "details", None),
+    bind(
+        C::Snapshots,
+        A::Export,
+        "export (unmanage) snapshots…",
+        Some("export"),
+    ),
+    bind(C::Manageable, A::Open, "details", None),
+    bind(
+        C::Manageable,
+        A::Import,
+        "import (manage) snapshots…",
+        Some("import"),
+    ),
+    bind(C::Global, A::Help, "help", Some("help")),
+    bind(C::Global, A::Mark, "mark / unmark", Some("mark")),
+    bind(C::Global, A::MarkAll, "mark all shown / clear marks", None),
+    bind(C::Global, A::Filter, "fuzzy filter", Some("filter")),
+    bind(
+        C::Global,
+        A::Command,
+        "command (:hosts :volumes :snapshots :manageable HOST :q)",
+        None,
+    ),
+    bind(C::Global, A::Sort, "sort by next column", None),
+    bind(C::Global, A::SortReverse, "reverse sort", None),
+    bind(C::Global, A::Details, "details pane", Some("details")),
+    bind(C::Global, A::Focus, "switch pane", None),
+    bind(C::Global, A::Refresh, "refresh", None),
+    bind(C::Global, A::Up, "up", None),
+    bind(C::Global, A::Down, "down", None),
+    bind(C::Global, A::PageUp, "page up", None),
+    bind(C::Global, A::PageDown, "page down", None),
+    bind(C::Global, A::Top, "first row", None),
+    bind(C::Global, A::Bottom, "last row", None),
+    bind(C::Global, A::Back, "back / clear filter", None),
+    bind(C::Global, A::Quit, "quit", Some("quit")),
+];
+
+/// Why a key override in the config file was refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum KeymapError {
+    #[error("config [keys]: unknown action '{0}' (known: {1})")]
+    UnknownAction(String, String),
+    #[error(
+        "config [keys]: {action} = \"{text}\": '{key}' is not a key (examples: x, G, ctrl-r, alt-x, enter, space, pgdn)"
+    )]
+    BadKey {
+        action: String,
+        text: String,
+        key: String,
+    },
+    #[error(
+        "config [keys]: '{key}' would do both '{first}' and '{second}' on the {context} screen"
+    )]
+    Conflict {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+        context: &'static str,
+    },
+}
+
+/// The key table with the operator's overrides applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    keys: BTreeMap<Action, Vec<Key>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let keys = ACTIONS
+            .iter()
+            .map(|(action, _, keys)| {
+                let keys = keys
+                    .iter()
+                    .map(|k| Key::parse(k).expect("default keys parse"))
+                    .collect();
+                (*action, keys)
+            })
+            .collect();
+        Self { keys }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` (action name → space-separated keys) applied.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Self, KeymapError> {
+        let mut keymap = Self::default();
+        for (name, text) in overrides {
+            let action = ACTIONS
+                .iter()
+                .find(|(_, known, _)| known == name)
+                .map(|(action, _, _)| *action)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = ACTIONS.iter().map(|(_, n, _)| *n).collect();
+                    KeymapError::UnknownAction(name.clone(), known.join(", "))
+                })?;
+            let keys = text
+                .split_whitespace()
+                .map(|key| {
+                    Key::parse(key).ok_or_else(|| KeymapError::BadKey {
+                        action: name.clone(),
+                        text: text.clone(),
+                        key: key.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                return Err(KeymapError::BadKey {
+                    action: name.clone(),
+                    text: text.clone(),
+                    key: String::new(),
+                });
+            }
+            keymap.keys.insert(action, keys);
+        }
+        keymap.check_conflicts()?;
+        Ok(keymap)
+    }
+
+    fn check_conflicts(&self) -> Result<(), KeymapError> {
+        for context in [C::Hosts, C::Volumes, C::Snapshots, C::Manageable] {
+            let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
+            for binding in self.bindings(context) {
+                for key in self.keys_of(binding.action) {
+                    if let Some(first) = seen.insert(*key, binding.action)
+                        && first != binding.action
+                    {
+                        return Err(KeymapError::Conflict {
+                            key: key.to_string(),
+                            first: first.name(),
+                            second: binding.action.name(),
+                            context: context.title(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The keys bound to an action.
+    pub fn keys_of(&self, action: Action) -> &[Key] {
+        self.keys
+            .get(&action)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The bindings that apply on a screen: its own first, then the global ones.
+    pub fn bindings(&self, context: Context) -> impl Iterator<Item = &'static Binding> {
+        BINDINGS.iter().filter(move |b| b.context == context).chain(
+            BINDINGS
+                .iter()
+                .filter(move |b| b.context == C::Global && context != C::Global),
+        )
+    }
+
+    /// All bindings, grouped by context, for the help overlay.
+    pub fn all(&self) -> impl Iterator<Item = &'static Binding> {
+        BINDINGS.iter()
+    }
+
+    /// What `key` does on a screen.
+    pub fn action(&self, context: Context, key: Key) -> Option<Action> {
+        self.bindings(context)
+            .find(|binding| self.keys_of(binding.action).contains(&key))
+            .map(|binding| binding.action)
+    }
+
+    /// The first key of an action, as shown in hints.
+    pub fn label(&self, action: Action) -> String {
+        self.keys_of(action)
+            .first()
+            .map(Key::to_string)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overrides(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(a, k)| (a.to_string(), k.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn keys_parse_and_print_back() {
+        for text in [
+            "ctrl-r",
+            "G",
+            "enter",
+            "space",
+            "pgdn",
+            "shift-tab",
+            "alt-x",
+            "/",
+        ] {
+            assert_eq!(Key::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Key::parse("Ctrl-R"), Some(Key::ctrl('r')));
+        assert_eq!(Key::parse("hyper-x"), None);
+        assert_eq!(Key::parse(""), None);
+    }
+
+    #[test]
+    fn screens_resolve_their_own_actions_first() {
+        let keymap = Keymap::default();
+        assert_eq!(
+            keymap.action(C::Hosts, Key::plain(KeyCode::Enter)),
+            Some(A::Open)
+        );
+        assert_eq!(keymap.action(C::Snapshots, Key::char('x')), Some(A::Export));
+        assert_eq!(keymap.action(C::Snapshots, Key::ctrl('d')), Some(A::Export));
+        assert_eq!(
+            keymap.action(C::Hosts, Key::char('x')),
+            None,
+            "nothing to export on hosts"
+        );
+        assert_eq!(
+            keymap.action(C::Manageable, Key::char('i')),
+            Some(A::Import)
+        );
+        assert_eq!(keymap.action(C::Volumes, Key::char('j')), Some(A::Down));
+    }
+
+    #[test]
+    fn overrides_replace_keys() {
+        let keymap = Keymap::with_overrides(&overrides(&[("refresh", "F5 ctrl-l")]));
+        assert!(matches!(keymap, Err(KeymapError::BadKey { ref key, .. }) if key == "F5"));
+        let keymap = Keymap::with_overrides(&overrides(&[("refresh", "ctrl-l")])).unwrap();
+        assert_eq!(keymap.action(C::Hosts, Key::ctrl('l')), Some(A::Refresh));
+        assert_eq!(keymap.action(C::Hosts, Key::char('r')), None);
+    }
+
+    #[test]
+    fn unknown_actions_and_conflicts_are_refused_with_names() {
+        let err = Keymap::with_overrides(&overrides(&[("refrsh", "r")])).unwrap_err();
+        assert!(err.to_string().contains("unknown action 'refrsh'"), "{err}");
+        assert!(
+            err.to_string().contains("refresh"),
+            "lists the known names: {err}"
+        );
+        let err = Keymap::with_overrides(&overrides(&[("import", "j")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config [keys]: 'j' would do both 'import' and 'down' on the Manageable screen"
+        );
+    }
+
+    #[test]
+    fn only_import_and_export_mutate() {
+        let mutating: Vec<_> = ACTIONS
+            .iter()
+            .filter(|(a, _, _)| a.mutating())
+            .map(|(_, n, _)| *n)
+            .collect();
+        assert_eq!(mutating, ["import", "export"]);
+    }
+}

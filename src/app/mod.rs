@@ -1,0 +1,399 @@
+//! The console's state machine, free of any terminal code: the screen stack, the rows,
+//! marks, filter, dialogs and work in flight. `update` changes it; `tui` draws it.
+
+pub mod details;
+pub mod form;
+pub mod keymap;
+pub mod msg;
+pub mod plan;
+pub mod rows;
+pub mod table;
+pub mod update;
+
+use std::collections::{BTreeMap, HashMap};
+
+use tui_input::Input;
+
+use crate::backend::{BackendInfo, ManageableSnapshot, Volume, backend_of};
+
+use self::form::ImportForm;
+use self::keymap::{Context, Keymap};
+use self::msg::RequestId;
+use self::plan::{ExportPlan, ImportPlan};
+use self::rows::{HostRow, ManageableRow, SnapshotRow, VolumeRow};
+use self::table::{Navigate, Table};
+
+pub use self::update::update;
+
+/// The rows of one screen, typed.
+pub enum Rows {
+    Hosts(Table<HostRow>),
+    Volumes(Table<VolumeRow>),
+    Snapshots(Table<SnapshotRow>),
+    Manageable(Table<ManageableRow>),
+}
+
+impl Rows {
+    /// The table, for what every screen does alike.
+    pub fn nav(&self) -> &dyn Navigate {
+        match self {
+            Rows::Hosts(t) => t,
+            Rows::Volumes(t) => t,
+            Rows::Snapshots(t) => t,
+            Rows::Manageable(t) => t,
+        }
+    }
+
+    /// The table, mutable.
+    pub fn nav_mut(&mut self) -> &mut dyn Navigate {
+        match self {
+            Rows::Hosts(t) => t,
+            Rows::Volumes(t) => t,
+            Rows::Snapshots(t) => t,
+            Rows::Manageable(t) => t,
+        }
+    }
+
+    /// Which key bindings apply.
+    pub fn context(&self) -> Context {
+        match self {
+            Rows::Hosts(_) => Context::Hosts,
+            Rows::Volumes(_) => Context::Volumes,
+            Rows::Snapshots(_) => Context::Snapshots,
+            Rows::Manageable(_) => Context::Manageable,
+        }
+    }
+}
+
+/// What a screen lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scope {
+    /// Only this host (`host@backend#pool`).
+    pub host: Option<String>,
+    /// Only snapshots of this volume: id and label.
+    pub volume: Option<(String, String)>,
+}
+
+/// One screen of the stack.
+pub struct View {
+    pub rows: Rows,
+    pub scope: Scope,
+    /// The listing this screen waits for.
+    pub request: RequestId,
+    pub loading: bool,
+    /// The next page replaces the rows (a refresh keeps old rows until then).
+    replace_next: bool,
+    /// Data changed underneath (an import or export): reload when shown again.
+    stale: bool,
+}
+
+impl View {
+    /// The title line: what is listed and for what scope.
+    pub fn title(&self) -> String {
+        match (&self.rows, &self.scope) {
+            (Rows::Hosts(_), _) => "Hosts".to_string(),
+            (
+                Rows::Volumes(_),
+                Scope {
+                    host: Some(host), ..
+                },
+            ) => format!("Volumes on {host}"),
+            (Rows::Volumes(_), _) => "Volumes (all hosts)".to_string(),
+            (
+                Rows::Snapshots(_),
+                Scope {
+                    volume: Some((_, label)),
+                    ..
+                },
+            ) => {
+                format!("Snapshots of {label}")
+            }
+            (Rows::Snapshots(_), _) => "Snapshots (all volumes)".to_string(),
+            (Rows::Manageable(_), scope) => format!(
+                "Back-end snapshots on {}",
+                scope.host.as_deref().unwrap_or("?")
+            ),
+        }
+    }
+}
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Table,
+    Details,
+}
+
+/// A line being typed at the bottom of the screen.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: Input,
+}
+
+/// What the typed line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+}
+
+/// A message for the operator; errors carry the back end's own text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub title: String,
+    pub text: String,
+    pub error: bool,
+}
+
+/// The button a dialog's Enter activates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Cancel,
+    Proceed,
+}
+
+/// A plan waiting for the operator's yes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Import(ImportPlan),
+    Export(ExportPlan),
+}
+
+/// The confirmation dialog: it holds exactly what will run.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub plan: Plan,
+    pub focus: Button,
+    /// The count or `export`, for bulk exports.
+    pub typed: Input,
+    /// Why the last Enter did not proceed.
+    pub hint: Option<String>,
+}
+
+/// How one item of a job went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Running,
+    Done(String),
+    Failed(String),
+}
+
+/// One item of a job, for the progress and result lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobItem {
+    pub label: String,
+    pub outcome: Outcome,
+}
+
+/// Imports or exports under way or just finished.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub request: RequestId,
+    pub title: String,
+    pub items: Vec<JobItem>,
+}
+
+impl Job {
+    /// True when every item has an outcome.
+    pub fn finished(&self) -> bool {
+        self.items
+            .iter()
+            .all(|item| item.outcome != Outcome::Running)
+    }
+
+    /// How many items failed.
+    pub fn failures(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|item| matches!(item.outcome, Outcome::Failed(_)))
+            .count()
+    }
+}
+
+/// What covers the screen and takes the keys.
+#[derive(Debug, Clone)]
+pub enum Modal {
+    Help { scroll: u16 },
+    Notice(Notice),
+    ImportForm(Box<ImportForm>),
+    Confirm(Box<Confirm>),
+    Job(Job),
+}
+
+/// A listing kept for annotations: per host, its volumes or its back-end snapshots.
+#[derive(Debug, Clone)]
+pub struct Cached<T> {
+    pub request: RequestId,
+    pub items: Vec<T>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl<T> Cached<T> {
+    /// An empty listing waiting for `request`.
+    pub fn loading(request: RequestId) -> Self {
+        Self {
+            request,
+            items: Vec::new(),
+            loading: true,
+            error: None,
+        }
+    }
+}
+
+/// The whole console state.
+pub struct App {
+    pub info: BackendInfo,
+    pub keymap: Keymap,
+    /// The screen stack; never empty.
+    pub views: Vec<View>,
+    pub modal: Option<Modal>,
+    pub prompt: Option<Prompt>,
+    pub details: bool,
+    pub focus: Pane,
+    pub details_scroll: u16,
+    pub spinner: usize,
+    pub quit: bool,
+    /// Rows that fit in the table, for page up/down.
+    pub page: usize,
+    /// The terminal's width, for the layout of the details pane.
+    pub width: u16,
+    /// Known hosts (from the hosts listing).
+    pub hosts: Vec<crate::backend::Host>,
+    /// Volumes per host (`host@backend`).
+    pub host_volumes: HashMap<String, Cached<Volume>>,
+    /// Back-end snapshots per host (`host@backend`).
+    pub host_snapshots: HashMap<String, Cached<ManageableSnapshot>>,
+    /// Every volume name seen, for snapshot rows.
+    pub volume_names: HashMap<String, String>,
+    /// Outstanding replies per request.
+    pending: BTreeMap<RequestId, usize>,
+    next_request: RequestId,
+}
+
+impl App {
+    /// A console on a back end described by `info`, showing the hosts screen.
+    pub fn new(info: BackendInfo, keymap: Keymap) -> Self {
+        Self {
+            info,
+            keymap,
+            views: Vec::new(),
+            modal: None,
+            prompt: None,
+            details: false,
+            focus: Pane::Table,
+            details_scroll: 0,
+            spinner: 0,
+            quit: false,
+            page: 20,
+            width: 80,
+            hosts: Vec::new(),
+            host_volumes: HashMap::new(),
+            host_snapshots: HashMap::new(),
+            volume_names: HashMap::new(),
+            pending: BTreeMap::new(),
+            next_request: 0,
+        }
+    }
+
+    /// The screen on top of the stack.
+    pub fn view(&self) -> &View {
+        self.views.last().expect("the screen stack is never empty")
+    }
+
+    fn view_mut(&mut self) -> &mut View {
+        self.views
+            .last_mut()
+            .expect("the screen stack is never empty")
+    }
+
+    /// True when the details pane sits beside the table rather than below it.
+    pub fn details_beside(&self) -> bool {
+        self.width >= 120
+    }
+
+    /// Rows of the table on screen (the details pane below takes half).
+    pub fn table_height(&self) -> usize {
+        if self.details && !self.details_beside() {
+            (self.page + 2) / 2 - 2
+        } else {
+            self.page
+        }
+        .max(1)
+    }
+
+    /// How many back-end calls are in flight.
+    pub fn in_flight(&self) -> usize {
+        self.pending.values().sum()
+    }
+
+    /// True while anything is in flight (spinners need ticks).
+    pub fn busy(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The host the current screen is about, for the header.
+    pub fn current_host(&self) -> Option<&str> {
+        let view = self.view();
+        view.scope.host.as_deref().or_else(|| match &view.rows {
+            Rows::Hosts(t) => t.selected().map(|row| row.host.host.as_str()),
+            _ => None,
+        })
+    }
+
+    fn request(&mut self, replies: usize) -> RequestId {
+        self.next_request += 1;
+        self.pending.insert(self.next_request, replies);
+        self.next_request
+    }
+
+    /// Counts a reply; false when nothing waited for it.
+    fn settle(&mut self, request: RequestId) {
+        if let Some(count) = self.pending.get_mut(&request) {
+            *count -= 1;
+            if *count == 0 {
+                self.pending.remove(&request);
+            }
+        }
+    }
+
+    /// The volumes of a host, as far as known.
+    pub fn volumes_of(&self, host: &str) -> Option<&Cached<Volume>> {
+        self.host_volumes.get(backend_of(host))
+    }
+
+    /// The back-end snapshots of a host, as far as known.
+    pub fn backend_snapshots_of(&self, host: &str) -> Option<&Cached<ManageableSnapshot>> {
+        self.host_snapshots.get(backend_of(host))
+    }
+
+    /// Safe-to-manage back-end snapshots whose origin is this volume.
+    pub fn unmanaged_of(&self, volume: &Volume) -> Option<Vec<String>> {
+        let cached = self.backend_snapshots_of(volume.host.as_deref()?)?;
+        if cached.loading && cached.items.is_empty() || cached.error.is_some() {
+            return None;
+        }
+        Some(
+            cached
+                .items
+                .iter()
+                .filter(|e| e.safe_to_manage && e.parent_volume_id() == Some(volume.id.as_str()))
+                .map(|e| e.reference.label().to_string())
+                .collect(),
+        )
+    }
+
+    /// "name (id)" or the id, as the operator knows a volume.
+    pub fn volume_label(&self, id: &str) -> String {
+        match self.volume_names.get(id) {
+            Some(name) if !name.is_empty() => format!("{name} ({id})"),
+            _ => id.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testdata;
+#[cfg(test)]
+mod tests;

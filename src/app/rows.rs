@@ -1,0 +1,273 @@
+//! The rows of each list screen: a domain object plus what other listings add to it
+//! (counts, the parent's name, back-end snapshots Cinder does not manage).
+
+use std::borrow::Cow;
+
+use crate::backend::{Host, ManageableSnapshot, Snapshot, Volume};
+
+use super::table::{Column, Row};
+
+const fn col(title: &'static str, width: u16, priority: u8) -> Column {
+    Column {
+        title,
+        width,
+        fill: false,
+        priority,
+    }
+}
+
+/// A column that takes the spare width, at least `width`.
+const fn fill(title: &'static str, width: u16) -> Column {
+    Column {
+        title,
+        width,
+        fill: true,
+        priority: 0,
+    }
+}
+
+/// Shown for what is not known yet.
+const UNKNOWN: &str = "-";
+
+fn count(value: Option<usize>) -> Cow<'static, str> {
+    value.map_or(Cow::Borrowed(UNKNOWN), |n| Cow::Owned(n.to_string()))
+}
+
+fn gib(value: Option<f64>) -> Cow<'static, str> {
+    value.map_or(Cow::Borrowed(UNKNOWN), |n| Cow::Owned(format!("{n:.1}")))
+}
+
+fn text(value: Option<&str>) -> Cow<'_, str> {
+    Cow::Borrowed(value.unwrap_or(""))
+}
+
+fn date(value: Option<&str>) -> Cow<'_, str> {
+    Cow::Borrowed(value.map_or("", |d| d.get(..19).unwrap_or(d)))
+}
+
+/// A volume service with counts from the volume and back-end snapshot listings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostRow {
+    pub host: Host,
+    /// Managed volumes on the host.
+    pub volumes: Option<usize>,
+    /// Back-end snapshots Cinder manages.
+    pub managed: Option<usize>,
+    /// Back-end snapshots safe to import.
+    pub unmanaged: Option<usize>,
+}
+
+impl Row for HostRow {
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            fill("HOST", 30),
+            col("STATE", 5, 0),
+            col("STATUS", 8, 2),
+            col("ZONE", 8, 3),
+            col("TOTAL GiB", 9, 1),
+            col("FREE GiB", 9, 0),
+            col("VOLS", 5, 0),
+            col("SNAPS", 5, 0),
+            col("UNMGD", 5, 0),
+        ];
+        COLUMNS
+    }
+    fn key(&self) -> &str {
+        &self.host.host
+    }
+    fn cell(&self, column: usize) -> Cow<'_, str> {
+        match column {
+            0 => Cow::Borrowed(&self.host.host),
+            1 => Cow::Borrowed(&self.host.state),
+            2 => Cow::Borrowed(&self.host.status),
+            3 => text(self.host.zone.as_deref()),
+            4 => gib(self.host.total_capacity_gb),
+            5 => gib(self.host.free_capacity_gb),
+            6 => count(self.volumes),
+            7 => count(self.managed),
+            _ => count(self.unmanaged),
+        }
+    }
+    fn number(&self, column: usize) -> Option<f64> {
+        match column {
+            4 => self.host.total_capacity_gb,
+            5 => self.host.free_capacity_gb,
+            6 => self.volumes.map(|n| n as f64),
+            7 => self.managed.map(|n| n as f64),
+            8 => self.unmanaged.map(|n| n as f64),
+            _ => None,
+        }
+    }
+}
+
+/// A volume, with the back-end snapshots of it that Cinder does not manage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeRow {
+    pub volume: Volume,
+    /// References of safe-to-manage back-end snapshots whose origin is this volume;
+    /// `None` until the host's back-end listing arrived. They make a delete fail.
+    pub unmanaged: Option<Vec<String>>,
+}
+
+impl VolumeRow {
+    /// True when the back end holds snapshots of this volume that Cinder does not know.
+    pub fn has_unmanaged(&self) -> bool {
+        self.unmanaged.as_ref().is_some_and(|refs| !refs.is_empty())
+    }
+}
+
+impl Row for VolumeRow {
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            fill("NAME", 12),
+            col("ID", 36, 1),
+            col("STATUS", 9, 0),
+            col("SIZE", 4, 0),
+            col("UNMGD", 5, 0),
+            col("HOST", 24, 2),
+            col("CREATED", 19, 3),
+        ];
+        COLUMNS
+    }
+    fn key(&self) -> &str {
+        &self.volume.id
+    }
+    fn cell(&self, column: usize) -> Cow<'_, str> {
+        match column {
+            0 => text(self.volume.name.as_deref()),
+            1 => Cow::Borrowed(&self.volume.id),
+            2 => Cow::Borrowed(&self.volume.status),
+            3 => Cow::Owned(self.volume.size.to_string()),
+            4 => count(self.unmanaged.as_ref().map(Vec::len)),
+            5 => text(self.volume.host.as_deref()),
+            _ => date(self.volume.created_at.as_deref()),
+        }
+    }
+    fn number(&self, column: usize) -> Option<f64> {
+        match column {
+            3 => Some(self.volume.size as f64),
+            4 => self.unmanaged.as_ref().map(|refs| refs.len() as f64),
+            _ => None,
+        }
+    }
+    fn haystack(&self) -> String {
+        let v = &self.volume;
+        format!(
+            "{} {} {} {}",
+            v.name.as_deref().unwrap_or(""),
+            v.id,
+            v.status,
+            v.host.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// A managed snapshot, with its volume's name when known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRow {
+    pub snapshot: Snapshot,
+    pub volume_name: Option<String>,
+}
+
+impl Row for SnapshotRow {
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            fill("NAME", 12),
+            col("ID", 36, 1),
+            col("STATUS", 9, 0),
+            col("SIZE", 4, 0),
+            col("VOLUME", 16, 2),
+            col("CREATED", 19, 3),
+        ];
+        COLUMNS
+    }
+    fn key(&self) -> &str {
+        &self.snapshot.id
+    }
+    fn cell(&self, column: usize) -> Cow<'_, str> {
+        let s = &self.snapshot;
+        match column {
+            0 => text(s.name.as_deref()),
+            1 => Cow::Borrowed(&s.id),
+            2 => Cow::Borrowed(&s.status),
+            3 => Cow::Owned(s.size.to_string()),
+            4 => Cow::Borrowed(self.volume_name.as_deref().unwrap_or(&s.volume_id)),
+            _ => date(s.created_at.as_deref()),
+        }
+    }
+    fn number(&self, column: usize) -> Option<f64> {
+        (column == 3).then_some(self.snapshot.size as f64)
+    }
+    fn haystack(&self) -> String {
+        let s = &self.snapshot;
+        format!(
+            "{} {} {} {}",
+            s.name.as_deref().unwrap_or(""),
+            s.id,
+            s.status,
+            s.volume_id
+        )
+    }
+}
+
+/// A back-end snapshot, with its parent volume's name when Cinder manages it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManageableRow {
+    pub entry: ManageableSnapshot,
+    pub parent_name: Option<String>,
+}
+
+impl ManageableRow {
+    /// Why this entry cannot be imported, if it cannot.
+    pub fn refusal(&self) -> Option<String> {
+        let entry = &self.entry;
+        (!entry.safe_to_manage).then(|| {
+            let reason = entry
+                .reason_not_safe
+                .as_deref()
+                .unwrap_or("not safe to manage");
+            match &entry.cinder_id {
+                Some(id) => format!(
+                    "{} cannot be imported: {reason} (snapshot {id})",
+                    entry.reference.label()
+                ),
+                None => format!("{} cannot be imported: {reason}", entry.reference.label()),
+            }
+        })
+    }
+}
+
+impl Row for ManageableRow {
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            fill("REFERENCE", 20),
+            col("SIZE", 4, 0),
+            col("SAFE", 4, 0),
+            col("REASON", 16, 1),
+            col("PARENT", 20, 1),
+            col("CINDER ID", 36, 3),
+        ];
+        COLUMNS
+    }
+    fn key(&self) -> &str {
+        self.entry.reference.label()
+    }
+    fn cell(&self, column: usize) -> Cow<'_, str> {
+        let e = &self.entry;
+        match column {
+            0 => Cow::Borrowed(e.reference.label()),
+            1 => Cow::Owned(e.size.to_string()),
+            2 => Cow::Borrowed(if e.safe_to_manage { "yes" } else { "no" }),
+            3 => text(e.reason_not_safe.as_deref()),
+            4 => match (&self.parent_name, &e.source_reference) {
+                (Some(name), _) => Cow::Borrowed(name),
+                (None, Some(origin)) => Cow::Borrowed(origin.label()),
+                (None, None) => Cow::Borrowed(UNKNOWN),
+            },
+            _ => text(e.cinder_id.as_deref()),
+        }
+    }
+    fn number(&self, column: usize) -> Option<f64> {
+        (column == 1).then_some(self.entry.size as f64)
+    }
+}

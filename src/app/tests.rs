@@ -1,0 +1,549 @@
+//! The state machine driven by keys and worker replies, without a terminal.
+
+use super::keymap::{Key, KeyCode};
+use super::msg::{Effect, Load, Msg, Page, Unmanage};
+use super::table::{Navigate, Row};
+use super::testdata::{CACHE, DB, Dataset, ENTER, ESC, HOST, TAB, WEB, chars};
+use super::*;
+use crate::backend::{Error, ListFilter};
+
+fn selected(app: &App) -> Option<String> {
+    app.view().rows.nav().selected_key().map(str::to_string)
+}
+
+fn notice(app: &App) -> &Notice {
+    match &app.modal {
+        Some(Modal::Notice(notice)) => notice,
+        other => panic!("expected a notice, got {other:?}"),
+    }
+}
+
+fn volumes(app: &App) -> &Table<VolumeRow> {
+    match &app.view().rows {
+        Rows::Volumes(t) => t,
+        _ => panic!("not on the volumes screen"),
+    }
+}
+
+#[test]
+fn hosts_show_counts_from_the_other_listings() {
+    let data = Dataset::default();
+    let app = data.app();
+    let Rows::Hosts(t) = &app.view().rows else {
+        panic!()
+    };
+    let row = t.selected().unwrap();
+    assert_eq!(row.host.host, HOST);
+    assert_eq!(
+        (row.volumes, row.managed, row.unmanaged),
+        (Some(3), Some(2), Some(4))
+    );
+    assert!(!app.busy(), "everything answered");
+}
+
+#[test]
+fn enter_and_esc_walk_the_screen_stack() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.view().title(), format!("Volumes on {HOST}"));
+    assert_eq!(selected(&app).as_deref(), Some(DB));
+    data.press(&mut app, &chars("jj"));
+    assert_eq!(selected(&app).as_deref(), Some(CACHE));
+    data.press(&mut app, &chars("kg"));
+    assert_eq!(selected(&app).as_deref(), Some(DB));
+    data.press(&mut app, &[Key::char('G'), Key::plain(KeyCode::PageUp)]);
+    assert_eq!(selected(&app).as_deref(), Some(DB));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(
+        app.view().title(),
+        format!("Snapshots of db-primary ({DB})")
+    );
+    assert_eq!(app.view().rows.nav().visible_len(), 2);
+    data.press(&mut app, &[ESC, ESC]);
+    assert_eq!(app.views.len(), 1);
+    data.press(&mut app, &[ESC]);
+    assert_eq!(app.views.len(), 1, "the root stays");
+    assert!(!app.quit);
+    data.press(&mut app, &chars("q"));
+    assert!(app.quit);
+}
+
+#[test]
+fn volumes_know_back_end_snapshots_cinder_does_not_manage() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER]);
+    let t = volumes(&app);
+    let unmanaged: Vec<_> = t
+        .rows()
+        .iter()
+        .map(|r| r.unmanaged.clone().unwrap())
+        .collect();
+    assert_eq!(
+        unmanaged[0],
+        [
+            "_snapshot-dddddddd-0000-4000-8000-000000000009",
+            "backup-2024-06-01"
+        ]
+    );
+    assert_eq!(unmanaged[1], ["nightly-2024-06-02"]);
+    assert!(
+        unmanaged[2].is_empty(),
+        "unsafe and managed entries do not count"
+    );
+    let details = app.details_lines();
+    assert!(
+        details
+            .iter()
+            .any(|(l, v)| l == "warning" && v.contains("a delete of the volume fails")),
+        "{details:?}"
+    );
+}
+
+#[test]
+fn filter_sort_and_marks_from_keys() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER, Key::char('/')]);
+    data.press(&mut app, &chars("web"));
+    assert_eq!(app.view().rows.nav().visible_len(), 1);
+    data.press(&mut app, &[ENTER]);
+    assert!(app.prompt.is_none());
+    assert_eq!(
+        app.view().rows.nav().filter(),
+        "web",
+        "enter keeps the filter"
+    );
+    data.press(&mut app, &[ESC]);
+    assert_eq!(
+        app.view().rows.nav().visible_len(),
+        3,
+        "esc clears the filter first"
+    );
+    assert_eq!(app.views.len(), 2);
+    assert_eq!(
+        selected(&app).as_deref(),
+        Some(WEB),
+        "the selection outlives the filter"
+    );
+    data.press(&mut app, &chars("gS"));
+    assert_eq!(
+        selected(&app).as_deref(),
+        Some(DB),
+        "selection follows its row"
+    );
+    data.press(&mut app, &chars("g"));
+    assert_eq!(
+        selected(&app).as_deref(),
+        Some(WEB),
+        "name descending: web, db, build"
+    );
+    data.press(&mut app, &[Key::char(' '), Key::char(' ')]);
+    assert_eq!(app.view().rows.nav().marked_len(), 2);
+    data.press(&mut app, &[Key::ctrl('a')]);
+    assert_eq!(app.view().rows.nav().marked_len(), 3);
+    data.press(&mut app, &[Key::ctrl('a')]);
+    assert_eq!(app.view().rows.nav().marked_len(), 0, "again clears");
+}
+
+#[test]
+fn unsafe_back_end_snapshots_cannot_be_marked_or_imported() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    assert_eq!(app.view().title(), format!("Back-end snapshots on {HOST}"));
+    data.press(&mut app, &[Key::char(' ')]);
+    let text = &notice(&app).text;
+    assert_eq!(
+        text,
+        "_snapshot-aaaaaaaa-0000-4000-8000-000000000001 cannot be imported: already managed \
+         (snapshot aaaaaaaa-0000-4000-8000-000000000001)"
+    );
+    data.press(&mut app, &[ENTER, Key::char('G'), Key::char('i')]);
+    assert_eq!(
+        notice(&app).text,
+        "scratch-snap cannot be imported: snapshot in use"
+    );
+    data.press(&mut app, &[ENTER, Key::ctrl('a')]);
+    assert_eq!(
+        app.view().rows.nav().marked_len(),
+        4,
+        "mark all takes only safe entries"
+    );
+}
+
+fn manageable_at(data: &Dataset, app: &mut App, reference: &str) {
+    data.press(app, &chars("m"));
+    let Rows::Manageable(t) = &app.view().rows else {
+        panic!()
+    };
+    let at = (0..t.visible_len())
+        .find(|n| t.visible(*n).unwrap().key() == reference)
+        .unwrap();
+    data.press(app, &[Key::char('g')]);
+    for _ in 0..at {
+        data.press(app, &[Key::char('j')]);
+    }
+}
+
+#[test]
+fn import_goes_form_then_confirm_then_job() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    manageable_at(&data, &mut app, "backup-2024-06-01");
+    data.press(&mut app, &[Key::char(' '), Key::char(' '), Key::char('i')]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(form.items.len(), 2);
+    assert_eq!(
+        form.items[0].parent,
+        form::Parent::Known {
+            id: DB.into(),
+            label: format!("db-primary ({DB})")
+        }
+    );
+    data.press(&mut app, &[ENTER, ENTER]);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(confirm.focus, Button::Cancel, "focus starts on Cancel");
+    let effects = update(&mut app, Msg::Key(ENTER));
+    assert!(
+        effects.is_empty() && app.modal.is_none(),
+        "enter on Cancel does nothing"
+    );
+    assert_eq!(
+        app.view().rows.nav().marked_len(),
+        2,
+        "marks stay after a cancel"
+    );
+
+    data.press(&mut app, &[Key::char('i'), ENTER, ENTER, TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let manages: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Manage { manage, .. } => Some((
+                manage.reference.label().to_string(),
+                manage.volume_id.clone(),
+                manage.name.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        manages,
+        [
+            (
+                "backup-2024-06-01".to_string(),
+                DB.to_string(),
+                Some("backup-2024-06-01".to_string())
+            ),
+            (
+                "nightly-2024-06-02".to_string(),
+                WEB.to_string(),
+                Some("nightly-2024-06-02".to_string())
+            ),
+        ]
+    );
+    assert_eq!(app.in_flight(), 2);
+    data.serve(&mut app, effects);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert!(job.finished());
+    assert_eq!(job.items[0].label, "backup-2024-06-01");
+    assert_eq!(
+        job.items[0].outcome,
+        Outcome::Done("eeeeeeee-0000-4000-8000-000000000000".into())
+    );
+    assert_eq!(app.view().rows.nav().marked_len(), 0);
+    data.press(&mut app, &[ENTER]);
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn import_of_a_snapshot_with_an_unknown_origin_asks_for_the_parent() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    manageable_at(&data, &mut app, "pre-migration");
+    data.press(&mut app, &[Key::char('i'), ENTER]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("pre-migration: choose the parent volume (left/right)")
+    );
+    data.press(
+        &mut app,
+        &[TAB, TAB, TAB, Key::plain(KeyCode::Right), ENTER, TAB],
+    );
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let [Effect::Manage { manage, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(manage.volume_id, CACHE, "first by label: build-cache");
+}
+
+fn export_confirm(app: &App) -> &Confirm {
+    match &app.modal {
+        Some(Modal::Confirm(confirm)) => confirm,
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+}
+
+#[test]
+fn export_confirms_with_the_side_effect_per_volume() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("snapshots"));
+    data.press(
+        &mut app,
+        &[
+            ENTER,
+            Key::char(' '),
+            Key::char(' '),
+            Key::char(' '),
+            Key::char('x'),
+        ],
+    );
+    let confirm = export_confirm(&app);
+    assert_eq!(confirm.focus, Button::Cancel);
+    let Plan::Export(plan) = &confirm.plan else {
+        panic!()
+    };
+    assert!(!plan.needs_typing());
+    let warnings = plan.warnings();
+    assert_eq!(warnings.len(), 2, "one per parent volume: {warnings:?}");
+    assert!(warnings[0].starts_with(&format!(
+        "2 snapshot(s) of volume db-primary ({DB}): after export the snapshot's data stays on the back end"
+    )));
+    assert!(warnings[1].contains("web-assets") && warnings[1].contains("can then not be deleted"));
+    data.press(&mut app, &[Key::plain(KeyCode::Right)]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let ids: Vec<_> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Unmanage {
+                unmanage: Unmanage::Snapshot(id),
+                ..
+            } => id.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "aaaaaaaa-0000-4000-8000-000000000001",
+            "aaaaaaaa-0000-4000-8000-000000000002",
+            "aaaaaaaa-0000-4000-8000-000000000003"
+        ]
+    );
+    data.serve(&mut app, effects);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(job.failures(), 0);
+}
+
+#[test]
+fn bulk_export_needs_the_count_typed() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("snapshots"));
+    data.press(&mut app, &[ENTER, Key::ctrl('a'), Key::ctrl('d'), TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    assert!(effects.is_empty());
+    assert_eq!(
+        export_confirm(&app).hint.as_deref(),
+        Some("type 4 or 'export' to confirm this bulk export")
+    );
+    data.press(&mut app, &chars("3"));
+    assert!(
+        update(&mut app, Msg::Key(ENTER)).is_empty(),
+        "a wrong count does not confirm"
+    );
+    data.press(&mut app, &[Key::plain(KeyCode::Backspace), Key::char('4')]);
+    assert_eq!(export_confirm(&app).typed.value(), "4");
+    let effects = update(&mut app, Msg::Key(ENTER));
+    assert_eq!(effects.len(), 4);
+}
+
+#[test]
+fn volume_export_shows_the_back_ends_refusal() {
+    let data = Dataset {
+        volume_unmanage: Err(Error::InvalidState(format!(
+            "Invalid volume: Volume {DB} has managed snapshots (s1): unmanage them first."
+        ))),
+        ..Dataset::default()
+    };
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER, Key::char('x'), TAB, ENTER]);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(
+        job.items[0].outcome,
+        Outcome::Failed(format!(
+            "InvalidState: Invalid volume: Volume {DB} has managed snapshots (s1): unmanage them first."
+        ))
+    );
+}
+
+#[test]
+fn read_only_sessions_explain_instead_of_acting() {
+    let data = Dataset::read_only();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    let effects = update(&mut app, Msg::Key(Key::char('i')));
+    assert!(effects.is_empty());
+    let refusal = notice(&app);
+    assert_eq!(refusal.title, "Read-only session");
+    assert!(
+        refusal
+            .text
+            .starts_with("Import (manage) is unavailable: this session is read-only (--read-only)")
+    );
+    data.press(&mut app, &[ENTER, ESC, ENTER, Key::char('x')]);
+    assert!(
+        notice(&app)
+            .text
+            .starts_with("Export (unmanage) is unavailable")
+    );
+}
+
+#[test]
+fn late_replies_for_an_old_request_are_dropped() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER]);
+    let first = update(&mut app, Msg::Key(Key::char('r')));
+    let second = update(&mut app, Msg::Key(Key::char('r')));
+    let request_of = |effects: &[Effect]| {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Load {
+                    request,
+                    load: Load::Volumes(ListFilter { host: Some(h), .. }),
+                } if h == HOST => Some(*request),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (old, new) = (request_of(&first), request_of(&second));
+    assert!(new > old);
+    let stale = vec![data.volumes[0].clone()];
+    update(
+        &mut app,
+        Msg::Page {
+            request: old,
+            page: Page::Volumes(stale),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Loaded {
+            request: old,
+            result: Ok(()),
+        },
+    );
+    assert_eq!(
+        app.view().rows.nav().visible_len(),
+        3,
+        "the old reply changed nothing"
+    );
+    assert!(app.view().loading, "still waiting for the newer request");
+    update(
+        &mut app,
+        Msg::Page {
+            request: new,
+            page: Page::Volumes(vec![data.volumes[1].clone()]),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Loaded {
+            request: new,
+            result: Ok(()),
+        },
+    );
+    assert_eq!(app.view().rows.nav().visible_len(), 1);
+    assert!(!app.view().loading);
+}
+
+#[test]
+fn listing_errors_show_the_back_ends_text() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    let effects = update(&mut app, Msg::Key(Key::char('r')));
+    let Effect::Load { request, .. } = effects[0] else {
+        panic!()
+    };
+    let error = Error::Backend("lvs failed: Volume group \"cinder-volumes\" not found".into());
+    update(
+        &mut app,
+        Msg::Loaded {
+            request,
+            result: Err(error),
+        },
+    );
+    let shown = notice(&app);
+    assert!(shown.error);
+    assert_eq!(
+        shown.text,
+        "BackendError: lvs failed: Volume group \"cinder-volumes\" not found"
+    );
+    assert_eq!(
+        app.view().rows.nav().visible_len(),
+        1,
+        "old rows stay after a failed refresh"
+    );
+}
+
+#[test]
+fn commands_open_screens_and_report_typos() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("manageable node1@lvm"));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.view().title(), "Back-end snapshots on node1@lvm");
+    assert_eq!(app.view().rows.nav().visible_len(), 7);
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("volumz"));
+    data.press(&mut app, &[ENTER]);
+    assert!(notice(&app).text.starts_with("unknown command ':volumz'"));
+    data.press(&mut app, &[ENTER, Key::char(':')]);
+    data.press(&mut app, &chars("hosts"));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.views.len(), 1);
+    data.press(&mut app, &[Key::char(':'), Key::char('q'), ENTER]);
+    assert!(app.quit);
+}
+
+#[test]
+fn details_follow_the_selection_and_scroll_when_focused() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    data.press(&mut app, &chars("jjj"));
+    let details = app.details_lines();
+    assert!(details.contains(&("reference".to_string(), "backup-2024-06-01".to_string())));
+    assert!(details.contains(&("parent".to_string(), format!("db-primary ({DB})"))));
+    data.press(&mut app, &[TAB, Key::char('j'), Key::char('j')]);
+    assert_eq!((app.focus, app.details_scroll), (Pane::Details, 2));
+    assert_eq!(
+        selected(&app).as_deref(),
+        Some("backup-2024-06-01"),
+        "j scrolls the pane, not the table"
+    );
+    data.press(&mut app, &[ESC, Key::char('j')]);
+    assert_eq!(app.focus, Pane::Table);
+    assert_eq!(app.details_scroll, 0);
+}

@@ -1,0 +1,225 @@
+//! The console: the only module that knows about terminals. It reads keys, feeds
+//! `app::update`, hands effects to the worker and draws when something changed.
+
+pub mod screens;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use crossterm::event::{
+    Event, EventStream, KeyCode as TermKey, KeyEvent, KeyEventKind, KeyModifiers,
+};
+use futures::StreamExt;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::app::keymap::{Key, KeyCode, Keymap};
+use crate::app::msg::Msg;
+use crate::app::{App, Modal, update};
+use crate::backend::Backend;
+use crate::worker::Worker;
+
+use self::theme::Theme;
+
+/// How the console looks and which keys it uses.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleOptions {
+    /// A built-in theme name or a theme file.
+    pub theme: Option<String>,
+    /// Key overrides: action name → keys.
+    pub keys: BTreeMap<String, String>,
+    /// No colours at all.
+    pub no_color: bool,
+    /// Where crash reports go.
+    pub log_file: Option<PathBuf>,
+}
+
+impl ConsoleOptions {
+    /// Options with `NO_COLOR` taken from the environment.
+    pub fn new(
+        theme: Option<String>,
+        keys: BTreeMap<String, String>,
+        log_file: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            theme,
+            keys,
+            no_color: theme::no_color_requested(),
+            log_file,
+        }
+    }
+
+    /// The keymap and theme, or a clear error before the screen is taken over.
+    pub fn prepare(&self) -> anyhow::Result<(Keymap, Theme)> {
+        let keymap = Keymap::with_overrides(&self.keys)?;
+        let theme = Theme::load(self.theme.as_deref(), self.no_color)?;
+        Ok((keymap, theme))
+    }
+}
+
+/// Converts a terminal key press; `None` for keys the console does not use.
+fn key(event: KeyEvent) -> Option<Key> {
+    let code = match event.code {
+        TermKey::Char(c) => KeyCode::Char(c),
+        TermKey::Enter => KeyCode::Enter,
+        TermKey::Esc => KeyCode::Esc,
+        TermKey::Tab => KeyCode::Tab,
+        TermKey::BackTab => KeyCode::BackTab,
+        TermKey::Backspace => KeyCode::Backspace,
+        TermKey::Delete => KeyCode::Delete,
+        TermKey::Up => KeyCode::Up,
+        TermKey::Down => KeyCode::Down,
+        TermKey::Left => KeyCode::Left,
+        TermKey::Right => KeyCode::Right,
+        TermKey::Home => KeyCode::Home,
+        TermKey::End => KeyCode::End,
+        TermKey::PageUp => KeyCode::PageUp,
+        TermKey::PageDown => KeyCode::PageDown,
+        _ => return None,
+    };
+    Some(Key {
+        code,
+        ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+        alt: event.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+/// Draws the whole screen from the state: header, table (and details), footer, dialog.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    widgets::header::render(frame, header, app, theme);
+    if app.details {
+        let split = if app.details_beside() {
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+        } else {
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)])
+        };
+        let [table, details] = split.areas(body);
+        screens::render(frame, table, app, theme);
+        screens::details::render(frame, details, app, theme);
+    } else {
+        screens::render(frame, body, app, theme);
+    }
+    match &app.prompt {
+        Some(prompt) => widgets::filter::render(frame, footer, prompt, theme),
+        None => widgets::footer::render(frame, footer, app, theme),
+    }
+    let area = frame.area();
+    match &app.modal {
+        None => {}
+        Some(Modal::Help { scroll }) => widgets::help::render(frame, area, app, theme, *scroll),
+        Some(Modal::Notice(notice)) => widgets::confirm::notice(frame, area, notice, theme),
+        Some(Modal::ImportForm(form)) => widgets::form::render(frame, area, form, theme),
+        Some(Modal::Confirm(confirm)) => widgets::confirm::confirm(frame, area, confirm, theme),
+        Some(Modal::Job(job)) => widgets::confirm::job(frame, area, job, theme, app.spinner),
+    }
+}
+
+/// How often spinners move while work is in flight.
+const TICK: Duration = Duration::from_millis(120);
+
+/// Runs the console on `backend` until the operator quits or a signal asks to stop.
+pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::Result<()> {
+    let (keymap, theme) = options.prepare()?;
+    let mut app = App::new(backend.info(), keymap);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(backend, tx);
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    terminal::install_panic_hook(options.log_file.clone());
+    let (mut tui, _guard) = terminal::enter()
+        .inspect_err(|_| terminal::leave_raw_mode())
+        .context("starting the console")?;
+    let size = tui.size().context("reading the terminal size")?;
+    let apply = |app: &mut App, msg: Msg| {
+        for effect in update(app, msg) {
+            worker.run(effect);
+        }
+    };
+    apply(
+        &mut app,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    for effect in app.start() {
+        worker.run(effect);
+    }
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            tui.draw(|frame| draw(frame, &app, &theme))
+                .context("drawing (terminal gone?)")?;
+            dirty = false;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(event))) if event.kind == KeyEventKind::Press => {
+                    if let Some(key) = key(event) {
+                        apply(&mut app, Msg::Key(key));
+                        dirty = true;
+                    }
+                }
+                Some(Ok(Event::Resize(width, height))) => {
+                    apply(&mut app, Msg::Resize { width, height });
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(err)) => return Err(err).context("reading the terminal"),
+                None => break,
+            },
+            Some(msg) = rx.recv() => {
+                apply(&mut app, msg);
+                while let Ok(msg) = rx.try_recv() {
+                    apply(&mut app, msg);
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                if terminal::panicked() {
+                    anyhow::bail!("internal error: a task panicked (see the log file)");
+                }
+                if app.busy() {
+                    apply(&mut app, Msg::Tick);
+                    dirty = true;
+                }
+            }
+            _ = terminate.recv() => {
+                tracing::info!("SIGTERM: leaving the console");
+                break;
+            }
+            _ = hangup.recv() => {
+                tracing::info!("SIGHUP: terminal closed, leaving the console");
+                break;
+            }
+        }
+        if app.quit {
+            break;
+        }
+    }
+    if tui.show_cursor().is_err() {
+        // The terminal is gone (SIGHUP, closed SSH): ratatui's drop would report the
+        // failed cursor restore on stderr, which panics when stderr is gone too.
+        std::mem::forget(tui);
+    }
+    Ok(())
+}

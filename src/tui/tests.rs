@@ -1,0 +1,215 @@
+//! Whole-screen snapshots of every screen and dialog at 80×24 and 160×48, rendered
+//! with ratatui's TestBackend from the fixed dataset; styled dumps for colours and
+//! NO_COLOR.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::keymap::{Key, KeyCode};
+use crate::app::msg::Msg;
+use crate::app::testdata::{Dataset, ENTER, TAB, chars};
+use crate::app::{App, update};
+
+use super::draw;
+use super::theme::Theme;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn app_at(data: &Dataset, width: u16, height: u16, keys: &[Key]) -> App {
+    let mut app = data.app();
+    update(&mut app, Msg::Resize { width, height });
+    data.press(&mut app, keys);
+    app
+}
+
+fn terminal(app: &App, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| draw(frame, app, theme)).unwrap();
+    terminal
+}
+
+/// Snapshots the screen's text at both sizes after `keys`.
+fn screens(name: &str, data: &Dataset, keys: &[Key]) {
+    let theme = Theme::load(None, false).unwrap();
+    for (width, height) in SIZES {
+        let app = app_at(data, width, height, keys);
+        let text = terminal(&app, width, height, &theme).backend().to_string();
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), text);
+    }
+}
+
+/// Snapshots the styled buffer (colours and modifiers) at 80×24, in colour and NO_COLOR.
+fn styled(name: &str, data: &Dataset, keys: &[Key]) {
+    for (suffix, no_color) in [("colour", false), ("no_color", true)] {
+        let theme = Theme::load(None, no_color).unwrap();
+        let app = app_at(data, 80, 24, keys);
+        let buffer = format!("{:?}", terminal(&app, 80, 24, &theme).backend().buffer());
+        if no_color {
+            assert!(
+                !buffer.contains("fg: Black") && !buffer.contains("bg: Cyan"),
+                "NO_COLOR has no colours"
+            );
+        }
+        insta::assert_snapshot!(format!("{name}_{suffix}"), buffer);
+    }
+}
+
+fn keys(parts: &[&[Key]]) -> Vec<Key> {
+    parts.concat()
+}
+
+fn command(text: &str) -> Vec<Key> {
+    keys(&[&[Key::char(':')], &chars(text), &[ENTER]])
+}
+
+#[test]
+fn hosts_screen() {
+    screens("hosts", &Dataset::default(), &[]);
+}
+
+#[test]
+fn volumes_screen() {
+    screens("volumes", &Dataset::default(), &[ENTER, Key::char(' ')]);
+}
+
+#[test]
+fn snapshots_screen() {
+    screens("snapshots", &Dataset::default(), &command("snapshots"));
+}
+
+#[test]
+fn manageable_screen() {
+    screens("manageable", &Dataset::default(), &chars("m"));
+}
+
+#[test]
+fn details_pane() {
+    screens(
+        "details",
+        &Dataset::default(),
+        &keys(&[&chars("mjjj"), &[ENTER]]),
+    );
+    screens(
+        "volume_details",
+        &Dataset::default(),
+        &[ENTER, Key::char('d')],
+    );
+}
+
+#[test]
+fn import_form() {
+    screens(
+        "import_form",
+        &Dataset::default(),
+        &keys(&[
+            &chars("mjjj"),
+            &[Key::char(' '), Key::char(' '), Key::char('i')],
+        ]),
+    );
+}
+
+#[test]
+fn import_form_choosing_a_parent() {
+    screens(
+        "import_form_parent",
+        &Dataset::default(),
+        &keys(&[
+            &chars("mG"),
+            &[Key::char('k'), Key::char('i'), TAB, TAB, TAB],
+        ]),
+    );
+}
+
+#[test]
+fn import_confirm() {
+    screens(
+        "import_confirm",
+        &Dataset::default(),
+        &keys(&[
+            &chars("mjjj"),
+            &[Key::char(' '), Key::char(' '), Key::char('i'), ENTER, ENTER],
+        ]),
+    );
+}
+
+#[test]
+fn export_confirm_with_warning() {
+    let path = keys(&[&command("snapshots"), &chars("  x")]);
+    screens("export_confirm", &Dataset::default(), &path);
+    styled("export_confirm", &Dataset::default(), &path);
+}
+
+#[test]
+fn bulk_export_typing() {
+    let path = keys(&[
+        &command("snapshots"),
+        &[Key::ctrl('a'), Key::char('x'), Key::char('4'), TAB],
+    ]);
+    screens("bulk_export", &Dataset::default(), &path);
+}
+
+#[test]
+fn job_results() {
+    let path = keys(&[
+        &chars("mjjj"),
+        &[
+            Key::char(' '),
+            Key::char(' '),
+            Key::char('i'),
+            ENTER,
+            ENTER,
+            TAB,
+            ENTER,
+        ],
+    ]);
+    screens("import_results", &Dataset::default(), &path);
+}
+
+#[test]
+fn help_overlay() {
+    screens("help", &Dataset::default(), &chars("?"));
+}
+
+#[test]
+fn error_notice() {
+    screens("error", &Dataset::default(), &command("volumz"));
+}
+
+#[test]
+fn read_only_header_and_refusal() {
+    screens("read_only", &Dataset::read_only(), &[]);
+    screens("read_only_refusal", &Dataset::read_only(), &chars("mi"));
+}
+
+#[test]
+fn filter_bar() {
+    screens(
+        "filter",
+        &Dataset::default(),
+        &keys(&[&[ENTER, Key::char('/')], &chars("db")]),
+    );
+}
+
+#[test]
+fn marks_and_selection_in_colour_and_without() {
+    styled("volumes", &Dataset::default(), &[ENTER, Key::char(' ')]);
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let data = Dataset::default();
+    let theme = Theme::load(None, false).unwrap();
+    for (width, height) in [(1, 1), (20, 5), (40, 10)] {
+        for path in [
+            vec![],
+            chars("?"),
+            command("snapshots"),
+            keys(&[&chars("mjjj"), &[Key::char('i')]]),
+        ] {
+            let app = app_at(&data, width, height, &path);
+            terminal(&app, width, height, &theme);
+        }
+    }
+    let app = app_at(&data, 80, 24, &[Key::plain(KeyCode::Enter)]);
+    terminal(&app, 80, 24, &theme);
+}

@@ -1,0 +1,156 @@
+//! The import form: one page per back-end snapshot, with tui-input fields and the
+//! parent volume, which the operator picks when the back end does not tell it.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::form::{Field, ImportForm, Parent};
+use crate::tui::theme::Theme;
+
+use super::{centered, dialog, input_view};
+
+const LABEL: u16 = 16;
+
+/// A field's label, with `>` before the focused one (visible without colours).
+fn field_label(label: &str, focused: bool) -> Span<'static> {
+    let marker = if focused { '>' } else { ' ' };
+    Span::styled(
+        format!("{marker}{label:<w$}", w = LABEL as usize - 1),
+        Style::new().add_modifier(Modifier::BOLD),
+    )
+}
+
+/// Draws the form and puts the cursor in the focused field.
+pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
+    let item = form.item();
+    let width = area.width.saturating_sub(4).min(100);
+    let title = format!(
+        "Import {} of {}: {}",
+        form.current + 1,
+        form.items.len(),
+        item.entry.reference.label()
+    );
+    let inner = dialog(
+        frame,
+        centered(area, width, 14),
+        &title,
+        theme.selected.remove_modifier(Modifier::REVERSED),
+    );
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let row = |n: u16| Rect {
+        y: inner.y + n,
+        height: 1,
+        ..inner
+    };
+    let origin = item
+        .entry
+        .source_reference
+        .as_ref()
+        .map_or("-", |r| r.label());
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!("{:<w$}", "Size", w = LABEL as usize), bold),
+            Span::raw(format!(
+                "{} GiB   origin on the back end: {origin}",
+                item.entry.size
+            )),
+        ])),
+        row(0),
+    );
+    let room = inner.width.saturating_sub(LABEL + 2);
+    let inputs = [
+        (Field::Name, "Name", &item.name),
+        (Field::Description, "Description", &item.description),
+        (Field::Metadata, "Metadata", &item.metadata),
+    ];
+    for (n, (field, label, input)) in inputs.into_iter().enumerate() {
+        let focused = form.field == field;
+        let (text, cursor) = input_view(input, room, focused);
+        let style = if focused {
+            theme.selected
+        } else {
+            Style::new().add_modifier(Modifier::UNDERLINED)
+        };
+        let y = 2 + n as u16;
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                field_label(label, focused),
+                Span::styled(format!("{text:<w$}", w = room as usize), style),
+            ])),
+            row(y),
+        );
+        if focused {
+            frame.set_cursor_position(Position::new(inner.x + LABEL + cursor, inner.y + y));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!("{:<w$}key=value, key=value", "", w = LABEL as usize),
+            theme.muted,
+        )),
+        row(5),
+    );
+    let focused = form.field == Field::Parent;
+    let (parent, note) = match &item.parent {
+        Parent::Known { label, .. } => (label.clone(), "the snapshot's origin".to_string()),
+        Parent::Choose {
+            options,
+            selected: Some(n),
+            ..
+        } => (
+            format!("< {} >", options[*n].1),
+            "chosen by you (left/right)".to_string(),
+        ),
+        Parent::Choose { options, .. } if options.is_empty() => (
+            "none".to_string(),
+            "no managed volume on this host".to_string(),
+        ),
+        Parent::Choose { origin, .. } => (
+            "< choose with left/right >".to_string(),
+            format!(
+                "origin {} is not a managed volume",
+                origin.as_deref().unwrap_or("unknown")
+            ),
+        ),
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            field_label("Parent volume", focused),
+            Span::styled(
+                parent,
+                if focused {
+                    theme.selected
+                } else {
+                    Style::new()
+                },
+            ),
+            Span::styled(format!("  {note}"), theme.muted),
+        ])),
+        row(7),
+    );
+    if let Some(error) = &form.error {
+        frame.render_widget(
+            Paragraph::new(Line::styled(error.clone(), theme.danger)).wrap(Wrap { trim: true }),
+            Rect {
+                y: inner.y + 9,
+                height: 2,
+                ..inner
+            },
+        );
+    }
+    let last = if form.current + 1 == form.items.len() {
+        "enter: review"
+    } else {
+        "enter: next snapshot"
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: snapshot   esc: cancel"),
+            theme.muted,
+        )),
+        row(inner.height.saturating_sub(1)),
+    );
+}

@@ -1,0 +1,256 @@
+//! The real binary in tmux against a real LVM sandbox: browse to the back-end
+//! snapshots, import one, find it under Snapshots, export it past the warning, quit,
+//! and check that the terminal came back and that LVM kept the renamed LV.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use snapport::backend::local::{LocalBackend, LocalConfig};
+use snapport::backend::{Backend, ManageVolumeRequest, Metadata, Reference};
+use snapport::sandbox::{LvSpec, Sandbox, check_prerequisites};
+
+/// Like every LVM test here, a missing tool fails the test: it never skips.
+fn require_prerequisites() {
+    let tmux = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(tmux, "tmux is missing: apt-get install -y tmux");
+    if let Err(err) = check_prerequisites() {
+        panic!("console e2e test prerequisites missing: {err}");
+    }
+}
+
+/// A private tmux server, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "e2e", key]);
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    /// Polls the pane until `done` holds; fails with the last screen after 30 s.
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_text(&self, text: &str) -> String {
+        self.wait_for(&format!("'{text}'"), |screen| screen.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn managed_volume(sandbox: &Sandbox, catalog: &Path) -> String {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let backend = LocalBackend::open(
+            LocalConfig {
+                vg: sandbox.vg().to_string(),
+                catalog: catalog.to_path_buf(),
+                backend_name: Some("e2e@lvm".into()),
+                lvm_system_dir: Some(sandbox.lvm_system_dir()),
+            },
+            true,
+        )
+        .await
+        .unwrap();
+        let volume = backend
+            .manage_volume(&ManageVolumeRequest {
+                host: backend.host_name().to_string(),
+                reference: Reference::name("volume-src"),
+                name: Some("e2e-volume".into()),
+                description: None,
+                metadata: Metadata::new(),
+            })
+            .await
+            .unwrap();
+        volume.id
+    })
+}
+
+#[test]
+fn import_and_export_through_the_console() {
+    require_prerequisites();
+    let dir = tempfile::tempdir().unwrap();
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let vg = format!("snapport-e2e-{}", &unique[..8]);
+    let sandbox = Sandbox::create(
+        &vg,
+        &dir.path().join("vg"),
+        1024,
+        &[
+            LvSpec::volume("volume-src", 256),
+            LvSpec::snapshot("nightly-e2e", 64, "volume-src"),
+        ],
+    )
+    .unwrap();
+    let catalog = dir.path().join("catalog.sqlite");
+    let volume_id = managed_volume(&sandbox, &catalog);
+
+    let tmux = Tmux {
+        socket: format!("snapport-e2e-{}", &unique[..8]),
+    };
+    tmux.run(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "bash --norc --noprofile",
+    ]);
+    tmux.type_text("PS1='E2E$ '; stty sane");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("E2E$");
+    let home = dir.path().join("home");
+    let command = format!(
+        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data XDG_STATE_HOME={home}/state \
+         LVM_SYSTEM_DIR={lvm} {bin} --local --vg {vg} --catalog {catalog} --backend-host e2e@lvm; echo EXIT=$?",
+        home = home.display(),
+        lvm = sandbox.lvm_system_dir().display(),
+        bin = env!("CARGO_BIN_EXE_snapport"),
+        catalog = catalog.display(),
+    );
+    tmux.type_text(&command);
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("Hosts [1/1]");
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
+            .stdout,
+        b"1\n"
+    );
+
+    tmux.keys(&["m"]);
+    tmux.wait_text("nightly-e2e");
+    tmux.keys(&["/"]);
+    tmux.type_text("nightly");
+    tmux.keys(&["Enter", "i"]);
+    tmux.wait_text("Import 1 of 1: nightly-e2e");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("Confirm import");
+    tmux.keys(&["Tab", "Enter"]);
+    let results = tmux.wait_text("finished: 1 done, 0 failed");
+    let new_id = results
+        .lines()
+        .find_map(|line| line.split("nightly-e2e -> ").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no new id in the results:\n{results}"));
+    assert_eq!(new_id.len(), 36, "a uuid: {new_id}");
+    let lvs = sandbox.lv_names().unwrap();
+    assert!(
+        lvs.contains(&(format!("_snapshot-{new_id}"), format!("volume-{volume_id}"))),
+        "{lvs:?}"
+    );
+    assert!(
+        !lvs.iter().any(|(name, _)| name == "nightly-e2e"),
+        "renamed: {lvs:?}"
+    );
+
+    tmux.keys(&["Enter", ":"]);
+    tmux.type_text("snapshots");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("Snapshots (all volumes) [1/1]");
+    tmux.wait_text(&new_id);
+    tmux.keys(&["x"]);
+    let dialog = tmux.wait_text("Confirm export");
+    let flat = dialog.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "after export the snapshot's data stays on the back end",
+        "can then not be deleted",
+        "> [ Cancel ] <",
+    ] {
+        assert!(
+            flat.contains(words),
+            "'{words}' not in the dialog:\n{dialog}"
+        );
+    }
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_text("finished: 1 done, 0 failed");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("Snapshots (all volumes) [0/0]");
+    tmux.keys(&["q"]);
+    tmux.wait_text("EXIT=0");
+
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
+            .stdout,
+        b"0\n",
+        "alternate screen left"
+    );
+    tmux.type_text(
+        "stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo|isig)' | tr '\\n' ' '; echo STTY",
+    );
+    tmux.keys(&["Enter"]);
+    let stty = tmux.wait_for("stty output", |screen| {
+        screen
+            .lines()
+            .any(|l| l.trim_end().ends_with("STTY") && !l.contains("stty"))
+    });
+    let line = stty
+        .lines()
+        .find(|l| l.trim_end().ends_with("STTY") && !l.contains("stty"))
+        .unwrap();
+    assert_eq!(
+        line.trim(),
+        "isig icanon echo STTY",
+        "raw mode left: {stty}"
+    );
+
+    let lvs = sandbox.lv_names().unwrap();
+    assert!(
+        lvs.contains(&(format!("_snapshot-{new_id}"), format!("volume-{volume_id}"))),
+        "exported snapshot keeps its data on the back end: {lvs:?}"
+    );
+}
