@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# cinder-up.sh: bring up a real OpenStack Cinder for snapport's end-to-end tests.
+#
+# cinder-api, cinder-scheduler and cinder-volume (LVM driver) as separate processes,
+# talking over a private RabbitMQ, with a sqlite DB and noauth, all on 127.0.0.1 only.
+# The LVM volume group lives on a private loop device in activation-disabled mode
+# (metadata only: no device-mapper is needed, LVs are never activated), configured
+# through a private LVM_SYSTEM_DIR so nothing else on the machine is touched.
+#
+# Idempotent: installs what is missing (apt, then a pip venv kept in a cache dir),
+# reuses existing state and starts only what is not running. Run as root.
+# When it returns, cinder-volume is up, its pool is listed, and the state dir holds
+# env.sh (source it) and clouds.yaml (clouds "e2e" and "e2e-token").
+#
+# Environment (all optional):
+#   SNAPPORT_E2E_DIR       state dir (default: $TMPDIR/snapport-e2e)
+#   SNAPPORT_E2E_CACHE     where the venv is kept between runs (default: ~/.cache/snapport-e2e)
+#   SNAPPORT_E2E_PYTHON    interpreter for the venv (default: python3)
+#   SNAPPORT_E2E_API_PORT  cinder-api port (default 18776)
+#   SNAPPORT_E2E_AMQP_PORT RabbitMQ AMQP port (default 18672; Erlang dist +1, epmd +2)
+#   SNAPPORT_E2E_VG        VG name (default: snapport-e2e-<random>, fixed per state dir)
+#   SNAPPORT_E2E_DEBUG     "True" for debug logs from the cinder services
+# Settings are read on the first start of a state dir; to change them run
+# cinder-down.sh first.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$HERE/lib.sh"
+trap 'die "cinder-up.sh failed at line $LINENO (exit $?); logs: $LOG"' ERR
+
+T_START=$(date +%s.%N)
+[ "$(id -u)" = 0 ] || die "must run as root (LVM, loop devices, rootwrap)"
+
+CACHE=${SNAPPORT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/snapport-e2e}
+PYTHON=${SNAPPORT_E2E_PYTHON:-python3}
+API_PORT=${SNAPPORT_E2E_API_PORT:-18776}
+AMQP_PORT=${SNAPPORT_E2E_AMQP_PORT:-18672}
+DIST_PORT=$((AMQP_PORT + 1))
+EPMD_PORT=$((AMQP_PORT + 2))
+DEBUG=${SNAPPORT_E2E_DEBUG:-False}
+# noauth tokens are "user:project"; project ids in URLs must match [0-9a-f-]+.
+PROJECT=0123456789abcdef0123456789abcdef
+CINDER_HOST=snapport-e2e
+VOLHOST=$CINDER_HOST@lvm
+POOL=$VOLHOST#lvm
+PV_GIB=1024  # sparse image: only LVM metadata is ever written
+META_MIB=64  # LVM metadata area: room for a few thousand LVs
+PIP_PKGS=(cinder python-cinderclient python-openstackclient)
+
+mkdir -p "$E2E_DIR"
+if [ ! -f "$E2E_MARKER" ]; then
+    [ -z "$(ls -A "$E2E_DIR")" ] || die "$E2E_DIR is not empty and not a harness state dir; pick another SNAPPORT_E2E_DIR"
+    : >"$E2E_MARKER"
+fi
+mkdir -p "$ETC" "$RUN" "$LOG" "$DATA/lock" "$LVMDIR/lock" "$E2E_DIR/bin" "$E2E_DIR/py" "$E2E_DIR/rabbitmq"
+# Everything we start carries this marker, so cinder-down.sh can find stragglers.
+export SNAPPORT_E2E_OWNER=$E2E_DIR
+
+# The VG name is chosen once per state dir and unique, so parallel LVM tests and other
+# Cinder instances on the machine never meet it.
+if [ ! -f "$E2E_DIR/vg.name" ]; then
+    echo "${SNAPPORT_E2E_VG:-snapport-e2e-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}" >"$E2E_DIR/vg.name"
+fi
+VG=$(cat "$E2E_DIR/vg.name")
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ------------------------------------------------------------------ 1. packages
+APT_PKGS=()
+command -v rabbitmq-server >/dev/null || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || APT_PKGS+=(rabbitmq-server)
+command -v lvs >/dev/null || APT_PKGS+=(lvm2)
+command -v curl >/dev/null || APT_PKGS+=(curl)
+command -v losetup >/dev/null || APT_PKGS+=(mount)
+command -v "$PYTHON" >/dev/null || APT_PKGS+=(python3)
+if command -v "$PYTHON" >/dev/null && ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
+    APT_PKGS+=(python3-venv)
+fi
+if [ ${#APT_PKGS[@]} -gt 0 ]; then
+    say "apt: installing ${APT_PKGS[*]}"
+    t0=$(date +%s)
+    # Debian's policy-rc.d may refuse to start services on install; we start RabbitMQ
+    # ourselves anyway. The lock timeout waits out a concurrent apt run.
+    apt-get -o DPkg::Lock::Timeout=600 update -q >"$LOG/apt.log" 2>&1 || die "apt-get update failed; see $LOG/apt.log"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o DPkg::Lock::Timeout=600 "${APT_PKGS[@]}" >>"$LOG/apt.log" 2>&1 ||
+        die "apt-get install ${APT_PKGS[*]} failed; see $LOG/apt.log"
+    say "apt took $(($(date +%s) - t0))s"
+    # a package's own init script may have started a system-wide RabbitMQ/epmd: not ours,
+    # and it listens on its own ports, so we leave it alone.
+fi
+RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
+[ -x "$RABBITMQ_SERVER" ] || RABBITMQ_SERVER=$(command -v rabbitmq-server)
+
+# The venv is keyed by the constraints and the interpreter, so a pin change or another
+# Python gets a fresh one and a warm start skips pip entirely.
+PYVER=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+KEY=$( (cat "$HERE/constraints.txt"; echo "$PYVER ${PIP_PKGS[*]}") | sha256sum | cut -c1-12)
+VENV=$CACHE/venv-$KEY
+if [ ! -f "$VENV/.complete" ]; then
+    say "pip: installing ${PIP_PKGS[*]} (pinned by constraints.txt) into $VENV"
+    t0=$(date +%s)
+    rm -rf "$VENV"
+    mkdir -p "$CACHE"
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -c "$HERE/constraints.txt" "${PIP_PKGS[@]}" \
+        >"$LOG/pip.log" 2>&1 || die "pip install failed; see $LOG/pip.log"
+    : >"$VENV/.complete"
+    say "pip took $(($(date +%s) - t0))s"
+fi
+echo "$VENV" >"$E2E_DIR/venv.path"
+
+# ------------------------------------------------------------ 2. loop device + VG
+# Private LVM config: activation off (metadata only), only our loop device visible,
+# private lock dir (host-wide locks would let any other lvm command stall ours), no
+# metadata backups or archives (they would pile up, and write outside this dir),
+# no hints file in /run/lvm.
+LOOP=$( { losetup -j "$IMG" 2>/dev/null || true; } | head -n1 | cut -d: -f1)
+if [ -z "$LOOP" ]; then
+    [ -f "$IMG" ] || truncate -s "${PV_GIB}G" "$IMG"
+    LOOP=$(losetup -f --show "$IMG") || die "cannot attach a loop device to $IMG"
+    say "attached $IMG to $LOOP"
+fi
+echo "$LOOP" >"$RUN/loop.dev"
+cat >"$LVMDIR/lvm.conf" <<EOF
+# snapport e2e harness: private LVM configuration for VG $VG on $LOOP only
+global { activation = 0 locking_dir = "$LVMDIR/lock" }
+devices { filter = [ "a|^$LOOP\$|", "r|.*|" ] use_devicesfile = 0 obtain_device_list_from_udev = 0 hints = "none" }
+backup { backup = 0 archive = 0 }
+EOF
+export LVM_SYSTEM_DIR=$LVMDIR LVM_SUPPRESS_FD_WARNINGS=1
+if ! vgs "$VG" >/dev/null 2>&1; then
+    say "creating PV and VG $VG on $LOOP"
+    pvcreate -q -y --metadatasize "${META_MIB}m" "$LOOP" >/dev/null 2>"$LOG/lvm-create.err" ||
+        die "pvcreate $LOOP failed: $(cat "$LOG/lvm-create.err")"
+    vgcreate -q "$VG" "$LOOP" >/dev/null 2>"$LOG/lvm-create.err" ||
+        die "vgcreate $VG failed: $(cat "$LOG/lvm-create.err")"
+fi
+
+# ------------------------------------------------------------------- 3. configs
+# Cinder hard-codes its root helper as "sudo cinder-rootwrap <conf>". We are root
+# already: this shim, first on the services' PATH, runs the command as is. Rootwrap
+# still applies its filters, and the environment (LVM_SYSTEM_DIR) passes through.
+cat >"$E2E_DIR/bin/sudo" <<'EOF'
+#!/bin/sh
+# snapport e2e harness: already root, so run the command unchanged (env kept)
+exec "$@"
+EOF
+chmod +x "$E2E_DIR/bin/sudo"
+
+# Cinder's noauth middleware answers every token-less request with "204 + fake token"
+# instead of serving it, which breaks keystoneauth's token-less version discovery of
+# GET /v3 (openstackclient: "Unable to find a version discovery document"). This
+# filter gives a throwaway token to exactly those token-less GETs of /v3 and /v3/.
+cat >"$E2E_DIR/py/snapport_e2e_discovery.py" <<'EOF'
+"""snapport e2e harness: let token-less version discovery (GET /v3, /v3/) past noauth."""
+
+
+def filter_factory(global_conf, **local_conf):
+    def wrap(app):
+        def middleware(environ, start_response):
+            if ('HTTP_X_AUTH_TOKEN' not in environ
+                    and environ.get('REQUEST_METHOD') == 'GET'
+                    and environ.get('PATH_INFO', '') in ('', '/')):
+                environ['HTTP_X_AUTH_TOKEN'] = 'discovery:discovery'
+            return app(environ, start_response)
+        return middleware
+    return wrap
+EOF
+cp "$VENV/etc/cinder/api-paste.ini" "$VENV/etc/cinder/resource_filters.json" "$ETC/"
+sed -i -e 's/^noauth = \(.*\) noauth apiv3$/noauth = \1 e2ediscovery noauth apiv3/' "$ETC/api-paste.ini"
+grep -q '^noauth = .* e2ediscovery noauth apiv3$' "$ETC/api-paste.ini" ||
+    die "api-paste.ini has no noauth pipeline in the expected form; cannot add the discovery filter"
+printf '\n[filter:e2ediscovery]\npaste.filter_factory = snapport_e2e_discovery:filter_factory\n' >>"$ETC/api-paste.ini"
+
+cat >"$ETC/rootwrap.conf" <<EOF
+[DEFAULT]
+filters_path = $VENV/etc/cinder/rootwrap.d
+exec_dirs = /sbin,/usr/sbin,/bin,/usr/bin,$VENV/bin
+use_syslog = False
+EOF
+
+cat >"$ETC/cinder.conf" <<EOF
+# snapport e2e harness: a real Cinder on 127.0.0.1, noauth, LVM driver on VG $VG
+[DEFAULT]
+debug = $DEBUG
+log_dir = $LOG
+state_path = $DATA
+host = $CINDER_HOST
+my_ip = 127.0.0.1
+auth_strategy = noauth
+transport_url = rabbit://guest:guest@127.0.0.1:$AMQP_PORT/
+rpc_response_timeout = 120
+osapi_volume_listen = 127.0.0.1
+osapi_volume_listen_port = $API_PORT
+osapi_volume_workers = 2
+api_paste_config = $ETC/api-paste.ini
+resource_query_filters_file = $ETC/resource_filters.json
+rootwrap_config = $ETC/rootwrap.conf
+enabled_backends = lvm
+default_volume_type = __DEFAULT__
+# pool statistics (capacity, total_volumes) refresh this often; the default is 60 s
+backend_stats_polling_interval = 10
+[database]
+connection = sqlite:///$DATA/cinder.sqlite
+[oslo_concurrency]
+lock_path = $DATA/lock
+[coordination]
+backend_url = file://$DATA/lock
+[cinder_sys_admin]
+helper_command = $VENV/bin/privsep-helper --config-file $ETC/cinder.conf
+[privsep_osbrick]
+helper_command = $VENV/bin/privsep-helper --config-file $ETC/cinder.conf
+[lvm]
+volume_backend_name = lvm
+volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
+volume_group = $VG
+lvm_type = default
+# Cinder prefixes its lvm calls with LVM_SYSTEM_DIR=<this file's dir>
+lvm_conf_file = $LVMDIR/lvm.conf
+lvm_suppress_fd_warnings = True
+# no iSCSI target and no device nodes: manage/unmanage only touch metadata
+target_helper = fake
+target_protocol = iscsi
+volume_clear = none
+EOF
+CONF=(--config-file "$ETC/cinder.conf")
+
+# Environment of every process started below: the sudo shim and venv first on PATH,
+# the private LVM config also for the lvm calls Cinder makes without its prefix
+# (privsep lvrename, lvremove).
+export PATH="$E2E_DIR/bin:$VENV/bin:$PATH"
+
+# Refuse to start a service whose port someone else holds: the tests would talk to
+# the wrong server.
+claim_port() {
+    local port=$1 owner=$2
+    if ! alive "$owner" && port_open "$port"; then
+        die "port 127.0.0.1:$port is taken by another program; set SNAPPORT_E2E_API_PORT/SNAPPORT_E2E_AMQP_PORT"
+    fi
+}
+
+# -------------------------------------------------------------------- 4. RabbitMQ
+# Started by hand (no init system is assumed), node name and ports of its own, AMQP,
+# Erlang distribution and epmd bound to 127.0.0.1, all state in the state dir.
+export HOME=$E2E_DIR/rabbitmq \
+    RABBITMQ_NODENAME=snapport-e2e@localhost \
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$AMQP_PORT \
+    RABBITMQ_DIST_PORT=$DIST_PORT ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$EPMD_PORT \
+    RABBITMQ_MNESIA_BASE=$E2E_DIR/rabbitmq/mnesia RABBITMQ_LOG_BASE=$LOG/rabbitmq \
+    RABBITMQ_CONFIG_FILE=$E2E_DIR/rabbitmq/rabbitmq \
+    RABBITMQ_ENABLED_PLUGINS_FILE=$E2E_DIR/rabbitmq/enabled_plugins \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users.guest = true\n' "$AMQP_PORT" \
+    >"$E2E_DIR/rabbitmq/rabbitmq.conf"
+echo '[].' >"$E2E_DIR/rabbitmq/enabled_plugins"
+claim_port "$EPMD_PORT" epmd
+if ! alive epmd; then
+    # own session, so cinder-down.sh can stop it by process group
+    setsid epmd -address 127.0.0.1 -port "$EPMD_PORT" >"$LOG/epmd.out" 2>&1 &
+    record epmd $!
+    for _ in $(seq 1 50); do port_open "$EPMD_PORT" && break; sleep 0.1; done
+fi
+claim_port "$AMQP_PORT" rabbitmq
+if ! alive rabbitmq; then
+    say "starting RabbitMQ on 127.0.0.1:$AMQP_PORT"
+    setsid "$RABBITMQ_SERVER" >"$LOG/rabbitmq.out" 2>&1 &
+    record rabbitmq $!
+fi
+for _ in $(seq 1 120); do
+    port_open "$AMQP_PORT" && break
+    alive rabbitmq || die "RabbitMQ exited; see $LOG/rabbitmq.out and $LOG/rabbitmq/"
+    sleep 0.5
+done
+port_open "$AMQP_PORT" || die "RabbitMQ does not listen on $AMQP_PORT after 60s; see $LOG/rabbitmq.out"
+
+# ------------------------------------------------------------------- 5. DB schema
+t0=$(date +%s)
+"$VENV/bin/cinder-manage" "${CONF[@]}" db sync >"$LOG/db-sync.log" 2>&1 || die "db sync failed; see $LOG/db-sync.log"
+say "db sync ok ($(($(date +%s) - t0))s)"
+
+# ------------------------------------------------------------ 6. cinder services
+claim_port "$API_PORT" cinder-api
+for svc in cinder-scheduler cinder-volume cinder-api; do
+    if ! alive "$svc"; then
+        say "starting $svc"
+        # PYTHONPATH: the discovery filter above (only cinder-api loads it)
+        PYTHONPATH=$E2E_DIR/py setsid "$VENV/bin/$svc" "${CONF[@]}" >"$LOG/$svc.out" 2>&1 &
+        record "$svc" $!
+    fi
+done
+
+# ----------------------------------------------------------- 7. wait until ready
+API_ROOT=http://127.0.0.1:$API_PORT
+API=$API_ROOT/v3/$PROJECT
+TOKEN=admin:$PROJECT
+# get PATH: the body of an authenticated GET, or nothing
+get() {
+    curl -fsS --max-time 30 -H "X-Auth-Token: $TOKEN" -H "OpenStack-API-Version: volume 3.8" "$API$1" 2>/dev/null
+}
+# json_has EXPR: evaluates a Python expression over the parsed body `d` on stdin
+json_has() { "$VENV/bin/python3" -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)" 2>/dev/null; }
+wait_for() {  # wait_for SECONDS WHAT COMMAND...
+    local secs=$1 what=$2 i svc
+    shift 2
+    for ((i = 0; i < secs * 2; i++)); do
+        "$@" && return 0
+        for svc in cinder-api cinder-scheduler cinder-volume rabbitmq; do
+            alive "$svc" || die "$svc exited while waiting for $what; see $LOG/$svc.out and $LOG/$svc.log"
+        done
+        sleep 0.5
+    done
+    die "timed out after ${secs}s waiting for $what; see $LOG"
+}
+volume_up() {
+    get "/os-services?binary=cinder-volume" |
+        json_has "any(s['host'] == '$VOLHOST' and s['state'] == 'up' for s in d['services'])"
+}
+# The volume service reports its pool a little after it is up; the scheduler needs it.
+pool_listed() { get "/scheduler-stats/get_pools" | json_has "any(p['name'] == '$POOL' for p in d['pools'])"; }
+wait_for 120 "the API on $API_ROOT" get "/os-services"
+wait_for 120 "cinder-volume $VOLHOST to be up" volume_up
+wait_for 120 "pool $POOL to be listed" pool_listed
+
+# Default quotas live in the DB's "default" quota class (10 volumes, 10 snapshots, config
+# flags do not override them) and would stop longer tests with 413.
+curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/json" \
+    -d '{"quota_class_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}}' \
+    "$API/os-quota-class-sets/default" || die "could not lift the default quotas"
+
+# ------------------------------------------------------------- 8. client files
+cat >"$E2E_DIR/env.sh" <<EOF
+# snapport e2e harness: source this file to talk to the running Cinder.
+export SNAPPORT_E2E_DIR=$E2E_DIR
+export SNAPPORT_E2E_API=$API
+export SNAPPORT_E2E_API_ROOT=$API_ROOT
+export SNAPPORT_E2E_TOKEN=$TOKEN
+export SNAPPORT_E2E_PROJECT=$PROJECT
+export SNAPPORT_E2E_VOLHOST=$VOLHOST
+export SNAPPORT_E2E_POOL='$POOL'
+export SNAPPORT_E2E_VG=$VG
+export SNAPPORT_E2E_LOOP=$LOOP
+export SNAPPORT_E2E_VENV=$VENV
+export SNAPPORT_E2E_API_LOG=$LOG/cinder-api.log
+export SNAPPORT_E2E_VOLUME_LOG=$LOG/cinder-volume.log
+export OS_CLIENT_CONFIG_FILE=$E2E_DIR/clouds.yaml
+export LVM_SYSTEM_DIR=$LVMDIR
+export LVM_SUPPRESS_FD_WARNINGS=1
+EOF
+# "e2e": Cinder noauth as such (the token is "<user>:<project>", always admin);
+# "e2e-token": the same through keystoneauth's admin_token plugin (openstackclient).
+cat >"$E2E_DIR/clouds.yaml" <<EOF
+clouds:
+  e2e:
+    auth_type: noauth
+    auth:
+      user_id: admin
+      project_id: $PROJECT
+    block_storage_endpoint_override: $API
+    block_storage_api_version: "3"
+  e2e-token:
+    auth_type: admin_token
+    auth:
+      token: $TOKEN
+      endpoint: $API
+    block_storage_api_version: "3"
+EOF
+
+T_END=$(date +%s.%N)
+ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')
+echo "$ELAPSED" >"$RUN/up.seconds"
+say "ready in ${ELAPSED}s: $API (X-Auth-Token: $TOKEN), volume host $VOLHOST, VG $VG on $LOOP"
+say "to use it: . $E2E_DIR/env.sh"
