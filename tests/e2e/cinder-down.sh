@@ -14,7 +14,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 trap 'die "cinder-down.sh failed at line $LINENO (exit $?)"' ERR
 
@@ -36,32 +36,46 @@ fi
 # Send SIG to every member of process group PGID.
 signal_group() { kill "-$1" -- "-$2" 2>/dev/null || true; }
 
-# stop NAME: TERM the recorded process group, wait, then KILL what is left of it.
-stop() {
-    local name=$1 f=$RUN/$1.pid pid start members
-    [ -f "$f" ] || return 0
-    read -r pid start <"$f"
-    members=$(group_members "$pid")
-    if [ -n "$members" ] && { alive "$name" || ! [ -e "/proc/$pid" ]; }; then
-        # the leader is ours (or gone, leaving its group behind, e.g. a privsep daemon)
-        say "stopping $name (process group $pid)"
-        signal_group TERM "$pid"
-        for _ in $(seq 1 40); do
-            [ -z "$(group_members "$pid")" ] && break
-            sleep 0.25
-        done
-        if [ -n "$(group_members "$pid")" ]; then
-            say "$name did not stop within 10s: SIGKILL"
-            signal_group KILL "$pid"
+# Process-group ids of the recorded processes among NAMES that are still ours: the
+# leader is the one we started, or it is gone and left members behind (a privsep
+# daemon keeps cinder-volume's group). Stale PID files are removed.
+our_groups() {
+    local name pid
+    for name in "$@"; do
+        [ -f "$RUN/$name.pid" ] || continue
+        read -r pid _ <"$RUN/$name.pid"
+        if [ -n "$(group_members "$pid")" ] && { alive "$name" || ! [ -e "/proc/$pid" ]; }; then
+            echo "$pid"
+        else
+            rm -f "$RUN/$name.pid"
         fi
-    fi
-    rm -f "$f"
+    done
 }
 
-# API first (no new requests), then the workers, then the message bus.
-for svc in cinder-api cinder-volume cinder-scheduler rabbitmq epmd; do
-    stop "$svc"
-done
+# stop NAME...: TERM their process groups together, wait up to 15s, KILL the rest.
+stop() {
+    local groups g left name
+    groups=$(our_groups "$@")
+    if [ -n "$groups" ]; then
+        say "stopping $* (process groups $(echo "$groups" | tr '\n' ' '))"
+        for g in $groups; do signal_group TERM "$g"; done
+        for _ in $(seq 1 60); do
+            left=
+            for g in $groups; do [ -n "$(group_members "$g")" ] && left="$left $g"; done
+            [ -z "$left" ] && break
+            sleep 0.25
+        done
+        if [ -n "$left" ]; then
+            say "still running after 15s, SIGKILL to process groups$left"
+            for g in $left; do signal_group KILL "$g"; done
+        fi
+    fi
+    for name in "$@"; do rm -f "$RUN/$name.pid"; done
+}
+
+# API and workers first (they talk to RabbitMQ until the end), then the message bus.
+stop cinder-api cinder-volume cinder-scheduler
+stop rabbitmq epmd
 
 # Whatever still carries our marker left its group: stop it too.
 left=$(marked_processes)

@@ -25,7 +25,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 trap 'die "cinder-up.sh failed at line $LINENO (exit $?); logs: $LOG"' ERR
 
@@ -240,7 +240,7 @@ claim_port() {
     fi
 }
 
-# -------------------------------------------------------------------- 4. RabbitMQ
+# ------------------------------------------------------- 4. RabbitMQ, DB schema
 # Started by hand (no init system is assumed), node name and ports of its own, AMQP,
 # Erlang distribution and epmd bound to 127.0.0.1, all state in the state dir.
 export HOME=$E2E_DIR/rabbitmq \
@@ -268,6 +268,11 @@ if ! alive rabbitmq; then
     setsid "$RABBITMQ_SERVER" >"$LOG/rabbitmq.out" 2>&1 &
     record rabbitmq $!
 fi
+# The DB schema needs no message bus: create it while RabbitMQ boots (it takes ~8s).
+t0=$(date +%s)
+"$VENV/bin/cinder-manage" "${CONF[@]}" db sync >"$LOG/db-sync.log" 2>&1 || die "db sync failed; see $LOG/db-sync.log"
+say "db sync ok ($(($(date +%s) - t0))s)"
+
 for _ in $(seq 1 120); do
     port_open "$AMQP_PORT" && break
     alive rabbitmq || die "RabbitMQ exited; see $LOG/rabbitmq.out and $LOG/rabbitmq/"
@@ -275,12 +280,7 @@ for _ in $(seq 1 120); do
 done
 port_open "$AMQP_PORT" || die "RabbitMQ does not listen on $AMQP_PORT after 60s; see $LOG/rabbitmq.out"
 
-# ------------------------------------------------------------------- 5. DB schema
-t0=$(date +%s)
-"$VENV/bin/cinder-manage" "${CONF[@]}" db sync >"$LOG/db-sync.log" 2>&1 || die "db sync failed; see $LOG/db-sync.log"
-say "db sync ok ($(($(date +%s) - t0))s)"
-
-# ------------------------------------------------------------ 6. cinder services
+# ------------------------------------------------------------ 5. cinder services
 claim_port "$API_PORT" cinder-api
 for svc in cinder-scheduler cinder-volume cinder-api; do
     if ! alive "$svc"; then
@@ -291,7 +291,7 @@ for svc in cinder-scheduler cinder-volume cinder-api; do
     fi
 done
 
-# ----------------------------------------------------------- 7. wait until ready
+# ----------------------------------------------------------- 6. wait until ready
 API_ROOT=http://127.0.0.1:$API_PORT
 API=$API_ROOT/v3/$PROJECT
 TOKEN=admin:$PROJECT
@@ -319,7 +319,8 @@ volume_up() {
 }
 # The volume service reports its pool a little after it is up; the scheduler needs it.
 pool_listed() { get "/scheduler-stats/get_pools" | json_has "any(p['name'] == '$POOL' for p in d['pools'])"; }
-wait_for 120 "the API on $API_ROOT" get "/os-services"
+api_answers() { get "/os-services" >/dev/null; }
+wait_for 120 "the API on $API_ROOT" api_answers
 wait_for 120 "cinder-volume $VOLHOST to be up" volume_up
 wait_for 120 "pool $POOL to be listed" pool_listed
 
@@ -329,7 +330,7 @@ curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: applic
     -d '{"quota_class_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}}' \
     "$API/os-quota-class-sets/default" || die "could not lift the default quotas"
 
-# ------------------------------------------------------------- 8. client files
+# ------------------------------------------------------------- 7. client files
 cat >"$E2E_DIR/env.sh" <<EOF
 # snapport e2e harness: source this file to talk to the running Cinder.
 export SNAPPORT_E2E_DIR=$E2E_DIR

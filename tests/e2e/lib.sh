@@ -1,6 +1,6 @@
 # Shared by cinder-up.sh and cinder-down.sh: where the harness keeps its state, and
 # how it recognises, starts and stops its own processes. Sourced, never executed.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 
 # The state dir holds everything one harness instance owns: configs, the sqlite DB, the
 # loop image, logs, PID files, env.sh and clouds.yaml. A marker file guards rm -rf.
@@ -51,7 +51,7 @@ marked_processes() {
     for p in /proc/[0-9]*; do
         p=${p#/proc/}
         [ "$p" = "$$" ] && continue
-        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SNAPPORT_E2E_OWNER=$E2E_DIR" && echo "$p"
+        { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qxF "SNAPPORT_E2E_OWNER=$E2E_DIR" && echo "$p"
     done
     return 0
 }
