@@ -359,13 +359,11 @@ clouds:
       user_id: admin
       project_id: $PROJECT
     block_storage_endpoint_override: $API
-    block_storage_api_version: "3"
   e2e-token:
     auth_type: admin_token
     auth:
       token: $TOKEN
       endpoint: $API
-    block_storage_api_version: "3"
 EOF
 
 T_END=$(date +%s.%N)
