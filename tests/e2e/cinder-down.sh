@@ -73,9 +73,9 @@ stop() {
     for name in "$@"; do rm -f "$RUN/$name.pid"; done
 }
 
-# API and workers first (they talk to RabbitMQ until the end), then the message bus.
+# API and workers first (they use RabbitMQ and the DB until the end), then those.
 stop cinder-api cinder-volume cinder-scheduler
-stop rabbitmq epmd
+stop rabbitmq epmd mariadb
 
 # Whatever still carries our marker left its group: stop it too.
 left=$(marked_processes)

@@ -2,7 +2,9 @@
 # cinder-up.sh: bring up a real OpenStack Cinder for snapport's end-to-end tests.
 #
 # cinder-api, cinder-scheduler and cinder-volume (LVM driver) as separate processes,
-# talking over a private RabbitMQ, with a sqlite DB and noauth, all on 127.0.0.1 only.
+# talking over a private RabbitMQ, with a private MariaDB (unix socket only) and noauth,
+# all on 127.0.0.1 only. (sqlite is not enough: Cinder's own heartbeats write to the DB
+# concurrently with requests, and sqlite then fails requests with "database is locked".)
 # The LVM volume group lives on a private loop device in activation-disabled mode
 # (metadata only: no device-mapper is needed, LVs are never activated), configured
 # through a private LVM_SYSTEM_DIR so nothing else on the machine is touched.
@@ -46,7 +48,7 @@ VOLHOST=$CINDER_HOST@lvm
 POOL=$VOLHOST#lvm
 PV_GIB=1024  # sparse image: only LVM metadata is ever written
 META_MIB=64  # LVM metadata area: room for a few thousand LVs
-PIP_PKGS=(cinder python-cinderclient python-openstackclient)
+PIP_PKGS=(cinder python-cinderclient python-openstackclient PyMySQL)
 
 mkdir -p "$E2E_DIR"
 if [ ! -f "$E2E_MARKER" ]; then
@@ -54,6 +56,7 @@ if [ ! -f "$E2E_MARKER" ]; then
     : >"$E2E_MARKER"
 fi
 mkdir -p "$ETC" "$RUN" "$LOG" "$DATA/lock" "$LVMDIR/lock" "$E2E_DIR/bin" "$E2E_DIR/py" "$E2E_DIR/rabbitmq"
+MYSQL_SOCK=$RUN/mysqld.sock
 # Everything we start carries this marker, so cinder-down.sh can find stragglers.
 export SNAPPORT_E2E_OWNER=$E2E_DIR
 
@@ -70,6 +73,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 APT_PKGS=()
 command -v rabbitmq-server >/dev/null || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || APT_PKGS+=(rabbitmq-server)
 command -v lvs >/dev/null || APT_PKGS+=(lvm2)
+command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || APT_PKGS+=(mariadb-server)
 command -v curl >/dev/null || APT_PKGS+=(curl)
 command -v losetup >/dev/null || APT_PKGS+=(mount)
 command -v "$PYTHON" >/dev/null || APT_PKGS+=(python3)
@@ -202,7 +206,7 @@ default_volume_type = __DEFAULT__
 # pool statistics (capacity, total_volumes) refresh this often; the default is 60 s
 backend_stats_polling_interval = 10
 [database]
-connection = sqlite:///$DATA/cinder.sqlite
+connection = mysql+pymysql://cinder:cinder@localhost/cinder?unix_socket=$MYSQL_SOCK&charset=utf8
 [oslo_concurrency]
 lock_path = $DATA/lock
 [coordination]
@@ -240,7 +244,25 @@ claim_port() {
     fi
 }
 
-# ------------------------------------------------------- 4. RabbitMQ, DB schema
+# -------------------------------------------------------------------- 4. MariaDB
+# A private server: datadir in the state dir, no TCP at all (unix socket in run/),
+# durability traded for speed (a test DB).
+if [ ! -d "$DATA/mysql/mysql" ]; then
+    say "initialising a MariaDB datadir"
+    mariadb-install-db --no-defaults --user=root --datadir="$DATA/mysql" >"$LOG/mariadb-install.log" 2>&1 ||
+        die "mariadb-install-db failed; see $LOG/mariadb-install.log"
+fi
+if ! alive mariadb; then
+    say "starting MariaDB (socket $MYSQL_SOCK)"
+    setsid "$(command -v mariadbd || echo /usr/sbin/mariadbd)" --no-defaults --user=root \
+        --datadir="$DATA/mysql" --skip-networking --socket="$MYSQL_SOCK" \
+        --pid-file="$RUN/mariadbd.pidfile" --log-error="$LOG/mariadb.err" --skip-name-resolve \
+        --max-connections=500 --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
+        --innodb-buffer-pool-size=128M --skip-log-bin >"$LOG/mariadb.out" 2>&1 &
+    record mariadb $!
+fi
+
+# ------------------------------------------------------- 5. RabbitMQ, DB schema
 # Started by hand (no init system is assumed), node name and ports of its own, AMQP,
 # Erlang distribution and epmd bound to 127.0.0.1, all state in the state dir.
 export HOME=$E2E_DIR/rabbitmq \
@@ -268,7 +290,18 @@ if ! alive rabbitmq; then
     setsid "$RABBITMQ_SERVER" >"$LOG/rabbitmq.out" 2>&1 &
     record rabbitmq $!
 fi
-# The DB schema needs no message bus: create it while RabbitMQ boots (it takes ~8s).
+# MariaDB and RabbitMQ boot in parallel; the DB schema needs no message bus, so it is
+# created while RabbitMQ is still starting.
+mariadb_sql() { mariadb --no-defaults -S "$MYSQL_SOCK" -uroot -e "$1"; }
+for _ in $(seq 1 120); do
+    mariadb_sql 'select 1' >/dev/null 2>&1 && break
+    alive mariadb || die "MariaDB exited; see $LOG/mariadb.err"
+    sleep 0.25
+done
+mariadb_sql "CREATE DATABASE IF NOT EXISTS cinder;
+    CREATE USER IF NOT EXISTS 'cinder'@'localhost' IDENTIFIED BY 'cinder';
+    GRANT ALL ON cinder.* TO 'cinder'@'localhost';" 2>"$LOG/mariadb-grant.err" ||
+    die "MariaDB does not answer on $MYSQL_SOCK: $(cat "$LOG/mariadb-grant.err"); see $LOG/mariadb.err"
 t0=$(date +%s)
 "$VENV/bin/cinder-manage" "${CONF[@]}" db sync >"$LOG/db-sync.log" 2>&1 || die "db sync failed; see $LOG/db-sync.log"
 say "db sync ok ($(($(date +%s) - t0))s)"
@@ -280,7 +313,7 @@ for _ in $(seq 1 120); do
 done
 port_open "$AMQP_PORT" || die "RabbitMQ does not listen on $AMQP_PORT after 60s; see $LOG/rabbitmq.out"
 
-# ------------------------------------------------------------ 5. cinder services
+# ------------------------------------------------------------ 6. cinder services
 claim_port "$API_PORT" cinder-api
 for svc in cinder-scheduler cinder-volume cinder-api; do
     if ! alive "$svc"; then
@@ -291,7 +324,7 @@ for svc in cinder-scheduler cinder-volume cinder-api; do
     fi
 done
 
-# ----------------------------------------------------------- 6. wait until ready
+# ----------------------------------------------------------- 7. wait until ready
 API_ROOT=http://127.0.0.1:$API_PORT
 API=$API_ROOT/v3/$PROJECT
 TOKEN=admin:$PROJECT
@@ -306,7 +339,7 @@ wait_for() {  # wait_for SECONDS WHAT COMMAND...
     shift 2
     for ((i = 0; i < secs * 2; i++)); do
         "$@" && return 0
-        for svc in cinder-api cinder-scheduler cinder-volume rabbitmq; do
+        for svc in cinder-api cinder-scheduler cinder-volume rabbitmq mariadb; do
             alive "$svc" || die "$svc exited while waiting for $what; see $LOG/$svc.out and $LOG/$svc.log"
         done
         sleep 0.5
@@ -330,7 +363,7 @@ curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: applic
     -d '{"quota_class_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}}' \
     "$API/os-quota-class-sets/default" || die "could not lift the default quotas"
 
-# ------------------------------------------------------------- 7. client files
+# ------------------------------------------------------------- 8. client files
 cat >"$E2E_DIR/env.sh" <<EOF
 # snapport e2e harness: source this file to talk to the running Cinder.
 export SNAPPORT_E2E_DIR=$E2E_DIR
