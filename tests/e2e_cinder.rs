@@ -10,10 +10,12 @@
 //! and each removes the LVs it seeded: Cinder's manageable listings cost a few lvm calls
 //! per LV.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -24,6 +26,8 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 struct Harness {
     dir: PathBuf,
     vars: BTreeMap<String, String>,
+    /// HOME and XDG dirs of the snapport runs (config, logs), per test.
+    home: tempfile::TempDir,
     _turn: MutexGuard<'static, ()>,
 }
 
@@ -61,6 +65,7 @@ fn harness() -> Option<Harness> {
     Some(Harness {
         dir,
         vars,
+        home: tempfile::tempdir().expect("temp dir"),
         _turn: turn,
     })
 }
@@ -129,6 +134,9 @@ impl Harness {
         );
         Seeded {
             harness: self,
+            snapshot_ids: RefCell::default(),
+            volume_ids: RefCell::default(),
+            error_records: RefCell::default(),
             lvs: created
                 .as_array()
                 .expect("a list")
@@ -203,6 +211,70 @@ impl Harness {
         })
     }
 
+    /// The snapport binary on cloud `e2e` of the harness's clouds.yaml.
+    fn snapport(&self) -> assert_cmd::Command {
+        self.snapport_on("e2e")
+    }
+
+    /// The snapport binary on `cloud` of the harness's clouds.yaml, with HOME and the
+    /// XDG dirs in the test's temp dir and no other OS_* settings.
+    fn snapport_on(&self, cloud: &str) -> assert_cmd::Command {
+        let home = self.home.path();
+        let mut command = assert_cmd::Command::cargo_bin("snapport").expect("binary built");
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OS_")) {
+            command.env_remove(key);
+        }
+        command
+            .current_dir(home)
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("OS_CLIENT_CONFIG_FILE", self.var("OS_CLIENT_CONFIG_FILE"))
+            .args(["--os-cloud", cloud]);
+        command
+    }
+
+    /// Runs snapport with `-f json` to success and parses its output.
+    fn snapport_json(&self, args: &[&str]) -> Value {
+        let out = self
+            .snapport()
+            .args(args)
+            .args(["-f", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&out)))
+    }
+
+    /// Runs snapport expecting exit `code` and a one-line error; returns that line.
+    fn snapport_fails(&self, args: &[&str], code: i32) -> String {
+        let assert = self.snapport().args(args).assert().code(code);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        stderr.trim_end().to_string()
+    }
+
+    /// POST requests cinder-api has served so far, as its request log shows them.
+    fn posts(&self) -> usize {
+        // the log line is written right after the response: let a late one land
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::read_to_string(self.var("SNAPPORT_E2E_API_LOG"))
+            .expect("cinder-api log")
+            .lines()
+            .filter(|line| line.contains("eventlet.wsgi.server") && line.contains("\"POST /v3/"))
+            .count()
+    }
+
+    /// What python-cinderclient sees now (manageable lists, volumes, snapshots).
+    fn reference_view(&self) -> Value {
+        self.script_json("reference_client.py", &["view"])
+    }
+
     fn get(&self, path: &str) -> Value {
         let answer = self.request("GET", path, true, None);
         assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
@@ -210,11 +282,19 @@ impl Harness {
     }
 }
 
-/// LVs a test seeded; removed again (under their current names) when dropped.
+/// LVs a test seeded and the Cinder records it created. Dropping it unmanages the
+/// imports, deletes error records and removes the LVs under their current names, so
+/// the VG stays small (listing cost grows with it) and tests stay independent.
 struct Seeded<'h> {
     harness: &'h Harness,
     /// LV name -> origin LV name (None for an origin).
     lvs: Vec<(String, Option<String>)>,
+    /// Managed snapshot ids (unmanaged at the end; their LV is `_snapshot-<id>`).
+    snapshot_ids: RefCell<Vec<String>>,
+    /// Managed volume ids (unmanaged at the end; their LV is `volume-<id>`).
+    volume_ids: RefCell<Vec<String>>,
+    /// Records left in status error by a failed import (deleted at the end).
+    error_records: RefCell<Vec<(&'static str, String)>>,
 }
 
 impl Seeded<'_> {
@@ -232,32 +312,102 @@ impl Seeded<'_> {
             .filter_map(|(name, origin)| origin.as_deref().map(|o| (name.as_str(), o)))
             .collect()
     }
+
+    /// Snapshot LVs seeded on origin `volume` (its seeded name).
+    fn snapshots_of(&self, volume: &str) -> Vec<&str> {
+        self.snapshots()
+            .into_iter()
+            .filter(|(_, origin)| *origin == volume)
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    fn track_volume(&self, id: &str) {
+        self.volume_ids.borrow_mut().push(id.to_string());
+    }
+
+    fn track_snapshot(&self, id: &str) {
+        self.snapshot_ids.borrow_mut().push(id.to_string());
+    }
+
+    fn untrack_snapshot(&self, id: &str) {
+        self.snapshot_ids.borrow_mut().retain(|s| s != id);
+    }
+
+    fn track_error_record(&self, kind: &'static str, id: &str) {
+        self.error_records.borrow_mut().push((kind, id.to_string()));
+    }
+
+    /// Sends a cleanup request and waits until the record is gone.
+    fn forget(&self, method: &str, path: &str, body: Option<Value>) -> Result<(), String> {
+        let h = self.harness;
+        let answer = h.request(method, path, true, body);
+        if answer.status != 202 && answer.status != 404 {
+            return Err(format!(
+                "{method} {path}: {} {}",
+                answer.status, answer.body
+            ));
+        }
+        let record = path.trim_end_matches("/action");
+        for _ in 0..120 {
+            if h.request("GET", record, true, None).status == 404 {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Err(format!("{record} still there 30 s after {method} {path}"))
+    }
+
+    fn clean_up(&self) -> Result<(), String> {
+        let unmanage = Some(json!({"os-unmanage": null}));
+        for id in self.snapshot_ids.borrow().iter() {
+            self.forget("POST", &format!("/snapshots/{id}/action"), unmanage.clone())?;
+        }
+        for (kind, id) in self.error_records.borrow().iter() {
+            self.forget("DELETE", &format!("/{kind}s/{id}"), None)?;
+        }
+        for id in self.volume_ids.borrow().iter() {
+            self.forget("POST", &format!("/volumes/{id}/action"), unmanage.clone())?;
+        }
+        let mut names: Vec<String> = self.lvs.iter().map(|(name, _)| name.clone()).collect();
+        names.extend(
+            self.snapshot_ids
+                .borrow()
+                .iter()
+                .map(|id| format!("_snapshot-{id}")),
+        );
+        names.extend(
+            self.volume_ids
+                .borrow()
+                .iter()
+                .map(|id| format!("volume-{id}")),
+        );
+        let present = self.harness.lvs();
+        names.retain(|name| present.contains_key(name));
+        if names.is_empty() {
+            return Ok(());
+        }
+        let out = self
+            .harness
+            .script("seed.py")
+            .arg("remove")
+            .args(&names)
+            .output()
+            .map_err(|err| err.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
 }
 
 impl Drop for Seeded<'_> {
     fn drop(&mut self) {
-        let present = self.harness.lvs();
-        let names: Vec<&str> = self
-            .lvs
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .filter(|name| present.contains_key(*name))
-            .collect();
-        if !names.is_empty() {
-            let mut args = vec!["remove"];
-            args.extend(names);
-            let out = self
-                .harness
-                .script("seed.py")
-                .args(&args)
-                .output()
-                .expect("seed.py runs");
-            if !out.status.success() && !std::thread::panicking() {
-                panic!(
-                    "cannot remove seeded LVs: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
+        if let Err(err) = self.clean_up()
+            && !std::thread::panicking()
+        {
+            panic!("cleanup after the test failed: {err}");
         }
     }
 }
@@ -474,4 +624,393 @@ fn reference_clients_run_the_manage_flows() {
             "{lv} left behind"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------
+// snapport itself (`--os-cloud e2e`) against the real Cinder.
+
+const UNKNOWN_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Entries of a manageable listing keyed by their reference's source-name.
+fn by_reference(listing: &Value) -> BTreeMap<String, Value> {
+    listing
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {listing}"))
+        .iter()
+        .map(|entry| {
+            let name = entry["reference"]["source-name"]
+                .as_str()
+                .expect("source-name");
+            (name.to_string(), entry.clone())
+        })
+        .collect()
+}
+
+/// Manages `lv` as a volume with snapport and returns its id.
+fn manage_volume(h: &Harness, seeded: &Seeded, lv: &str) -> String {
+    let volume = h.snapport_json(&[
+        "volume",
+        "manage",
+        "--host",
+        h.var("SNAPPORT_E2E_POOL"),
+        "--ref",
+        lv,
+        "--name",
+        "e2e-volume",
+    ]);
+    let id = volume["id"].as_str().expect("id").to_string();
+    seeded.track_volume(&id);
+    assert_eq!(volume["status"], "available", "{volume}");
+    id
+}
+
+/// Manages snapshot LV `lv` under volume `volume_id` with snapport, returns its id.
+fn manage_snapshot(h: &Harness, seeded: &Seeded, volume_id: &str, lv: &str) -> String {
+    let snapshot = h.snapport_json(&[
+        "snapshot", "manage", "--volume", volume_id, "--ref", lv, "--name", "e2e-snap",
+    ]);
+    let id = snapshot["id"].as_str().expect("id").to_string();
+    seeded.track_snapshot(&id);
+    assert_eq!(snapshot["status"], "available", "{snapshot}");
+    assert_eq!(snapshot["volume_id"], volume_id, "{snapshot}");
+    id
+}
+
+#[test]
+fn snapport_lists_the_harness_host() {
+    let Some(h) = harness() else { return };
+    let hosts = h.snapport_json(&["host", "list"]);
+    let hosts = hosts.as_array().expect("a list");
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    let host = &hosts[0];
+    assert_eq!(host["host"], h.var("SNAPPORT_E2E_POOL"));
+    assert_eq!(host["state"], "up");
+    assert_eq!(host["status"], "enabled");
+    assert!(
+        host["total_capacity_gb"].as_f64().unwrap() > 100.0,
+        "{host}"
+    );
+    // the admin_token cloud reaches the same Cinder
+    let via_token = h
+        .snapport_on("e2e-token")
+        .args(["host", "list", "-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let via_token: Value = serde_json::from_slice(&via_token).expect("JSON");
+    assert_eq!(via_token[0]["host"], host["host"]);
+}
+
+#[test]
+fn snapport_imports_a_volume_and_snapshot_and_exports_the_snapshot() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 2);
+    let volhost = h.volhost();
+    let lv = seeded.volumes()[0].to_string();
+    let (first, second) = {
+        let snaps = seeded.snapshots_of(&lv);
+        (snaps[0].to_string(), snaps[1].to_string())
+    };
+
+    // the seeded origin is listed as safe to manage
+    let volumes = by_reference(&h.snapport_json(&["volume", "manageable", "--host", volhost]));
+    assert_eq!(volumes[&lv]["safe_to_manage"], true, "{}", volumes[&lv]);
+    assert_eq!(volumes[&lv]["cinder_id"], Value::Null);
+
+    // volume import: Cinder renames the LV to volume-<id>; its snapshots follow it
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let volume_lv = format!("volume-{volume_id}");
+    let lvs = h.lvs();
+    assert!(
+        lvs.contains_key(&volume_lv) && !lvs.contains_key(&lv),
+        "{lvs:?}"
+    );
+    assert_eq!(lvs[&first].as_deref(), Some(volume_lv.as_str()));
+
+    // both snapshots are manageable, safe, with the renamed origin
+    let snapshots = by_reference(&h.snapport_json(&["snapshot", "manageable", "--host", volhost]));
+    for name in [&first, &second] {
+        assert_eq!(
+            snapshots[name],
+            json!({
+                "reference": {"source-name": name},
+                "size": 1,
+                "safe_to_manage": true,
+                "reason_not_safe": null,
+                "cinder_id": null,
+                "extra_info": null,
+                "source_reference": {"source-name": volume_lv},
+            })
+        );
+    }
+
+    // snapshot import: renamed to _snapshot-<id>, still a snapshot of the volume's LV
+    let snapshot_id = manage_snapshot(&h, &seeded, &volume_id, &first);
+    let snapshot_lv = format!("_snapshot-{snapshot_id}");
+    let lvs = h.lvs();
+    assert!(!lvs.contains_key(&first), "{lvs:?}");
+    assert_eq!(lvs[&snapshot_lv].as_deref(), Some(volume_lv.as_str()));
+
+    // now unsafe (already managed, with its id); the other one is still safe
+    let listing = h.snapport_json(&["snapshot", "manageable", "--host", volhost]);
+    let snapshots = by_reference(&listing);
+    assert_eq!(snapshots[&snapshot_lv]["safe_to_manage"], false);
+    assert_eq!(
+        snapshots[&snapshot_lv]["reason_not_safe"],
+        "already managed"
+    );
+    assert_eq!(snapshots[&snapshot_lv]["cinder_id"], snapshot_id.as_str());
+    assert_eq!(snapshots[&second]["safe_to_manage"], true);
+
+    // snapport and python-cinderclient see the same back end and the same records
+    let reference = h.reference_view();
+    assert_eq!(
+        by_reference(&reference["manageable_snapshots"]),
+        snapshots,
+        "snapport and cinderclient disagree on the manageable snapshots"
+    );
+    let snapport_volumes =
+        by_reference(&h.snapport_json(&["volume", "manageable", "--host", volhost]));
+    assert_eq!(
+        by_reference(&reference["manageable_volumes"]),
+        snapport_volumes,
+        "snapport and cinderclient disagree on the manageable volumes"
+    );
+    let listed = h.snapport_json(&["snapshot", "list"]);
+    let ours = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|s| s["id"] == snapshot_id.as_str())
+        .unwrap_or_else(|| panic!("{snapshot_id} not listed: {listed}"));
+    assert_eq!(ours["status"], "available");
+    assert_eq!(ours["volume_id"], volume_id.as_str());
+    let theirs = reference["snapshots"]
+        .as_array()
+        .expect("snapshots")
+        .iter()
+        .find(|s| s["ID"] == snapshot_id.as_str())
+        .unwrap_or_else(|| panic!("cinderclient does not list {snapshot_id}"));
+    assert_eq!(
+        (
+            &theirs["Volume ID"],
+            &theirs["Status"],
+            &theirs["Name"],
+            &theirs["Size"]
+        ),
+        (
+            &ours["volume_id"],
+            &ours["status"],
+            &ours["name"],
+            &ours["size"]
+        )
+    );
+
+    // export: the record goes, the LV stays and is manageable again
+    h.snapport()
+        .args(["snapshot", "unmanage", &snapshot_id, "--yes"])
+        .assert()
+        .success();
+    seeded.untrack_snapshot(&snapshot_id);
+    let gone = h.request("GET", &format!("/snapshots/{snapshot_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    assert_eq!(
+        h.lvs().get(&snapshot_lv).cloned().flatten().as_deref(),
+        Some(volume_lv.as_str()),
+        "the LV must stay after the export"
+    );
+    let snapshots = by_reference(&h.snapport_json(&["snapshot", "manageable", "--host", volhost]));
+    assert_eq!(snapshots[&snapshot_lv]["safe_to_manage"], true);
+    assert_eq!(snapshots[&snapshot_lv]["cinder_id"], Value::Null);
+}
+
+#[test]
+fn snapport_reports_cinders_errors_for_an_unknown_volume_and_a_missing_lv() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 1);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshot = seeded.snapshots_of(&lv)[0].to_string();
+
+    // unknown parent volume: Cinder's own 404 message, and nothing is posted
+    let posts = h.posts();
+    let line = h.snapport_fails(
+        &[
+            "snapshot", "manage", "--volume", UNKNOWN_ID, "--ref", &snapshot,
+        ],
+        1,
+    );
+    let cinder = h.request("GET", &format!("/volumes/{UNKNOWN_ID}"), true, None);
+    assert_eq!(cinder.status, 404);
+    let message = cinder.body["itemNotFound"]["message"].as_str().unwrap();
+    assert_eq!(message, format!("Volume {UNKNOWN_ID} could not be found."));
+    assert!(line.contains(message), "{line}");
+    assert_eq!(h.posts(), posts, "a request for an unknown volume was sent");
+
+    // a missing LV as a volume: Cinder accepts it (202) and fails later; snapport
+    // reports the failure and names the error record it left
+    let missing = format!("volume-missing-{}", std::process::id());
+    let posts = h.posts();
+    let line = h.snapport_fails(
+        &[
+            "volume",
+            "manage",
+            "--host",
+            h.var("SNAPPORT_E2E_POOL"),
+            "--ref",
+            &missing,
+        ],
+        1,
+    );
+    assert_eq!(h.posts(), posts + 1, "exactly the import is posted");
+    let record = line
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .find(|word| word.len() == 36 && word.matches('-').count() == 4)
+        .unwrap_or_else(|| panic!("no record id in: {line}"))
+        .to_string();
+    seeded.track_error_record("volume", &record);
+    assert!(line.contains("went to status error"), "{line}");
+    assert!(line.contains(&format!("error record {record}")), "{line}");
+    let volume = h.get(&format!("/volumes/{record}"));
+    assert_eq!(volume["volume"]["status"], "error", "{volume}");
+    let log = std::fs::read_to_string(h.var("SNAPPORT_E2E_VOLUME_LOG")).expect("volume log");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("ManageExistingInvalidReference")
+                && l.contains(&missing)
+                && l.contains("Specified logical volume does not exist.")),
+        "cinder-volume.log does not explain the failure"
+    );
+
+    // a missing LV as a snapshot: snapport finds it absent from the back end's list and
+    // refuses before posting
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let posts = h.posts();
+    let line = h.snapport_fails(
+        &[
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_id,
+            "--ref",
+            "_snapshot-missing",
+        ],
+        1,
+    );
+    assert!(line.contains("ManageExistingInvalidReference"), "{line}");
+    assert!(line.contains("_snapshot-missing does not exist"), "{line}");
+    assert_eq!(h.posts(), posts, "a request for a missing LV was sent");
+}
+
+#[test]
+fn snapport_refuses_foreign_and_managed_snapshots_before_sending() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(2, 1);
+    let (a, b) = (
+        seeded.volumes()[0].to_string(),
+        seeded.volumes()[1].to_string(),
+    );
+    let snap_of_a = seeded.snapshots_of(&a)[0].to_string();
+    let volume_a = manage_volume(&h, &seeded, &a);
+    let volume_b = manage_volume(&h, &seeded, &b);
+    let managed = manage_snapshot(&h, &seeded, &volume_a, &snap_of_a);
+    let snap_of_b = seeded.snapshots_of(&b)[0].to_string();
+
+    let posts = h.posts();
+    // a snapshot of B declared on A (Cinder itself would accept it)
+    let line = h.snapport_fails(
+        &[
+            "snapshot", "manage", "--volume", &volume_a, "--ref", &snap_of_b,
+        ],
+        1,
+    );
+    assert!(
+        line.contains(&format!("{snap_of_b} is a snapshot of volume-{volume_b}")),
+        "{line}"
+    );
+    // the current LV name of a managed snapshot (Cinder would import it twice)
+    let line = h.snapport_fails(
+        &[
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_a,
+            "--ref",
+            &format!("_snapshot-{managed}"),
+        ],
+        1,
+    );
+    assert!(line.contains("already managed"), "{line}");
+    assert!(line.contains(&managed), "{line}");
+    // a volume LV that is already managed
+    let line = h.snapport_fails(
+        &[
+            "volume",
+            "manage",
+            "--host",
+            h.var("SNAPPORT_E2E_POOL"),
+            "--ref",
+            &format!("volume-{volume_b}"),
+        ],
+        1,
+    );
+    assert!(line.contains("already managed"), "{line}");
+    assert_eq!(h.posts(), posts, "a refused import was sent to Cinder");
+    // the refused LVs are untouched
+    let lvs = h.lvs();
+    assert!(lvs.contains_key(&snap_of_b), "{lvs:?}");
+    assert!(lvs.contains_key(&format!("_snapshot-{managed}")), "{lvs:?}");
+}
+
+#[test]
+fn read_only_snapport_lists_but_sends_no_post() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 1);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshot = seeded.snapshots_of(&lv)[0].to_string();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let snapshot_id = manage_snapshot(&h, &seeded, &volume_id, &snapshot);
+
+    let posts = h.posts();
+    let listing = h
+        .snapport()
+        .args([
+            "--read-only",
+            "snapshot",
+            "manageable",
+            "--host",
+            h.volhost(),
+            "-f",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listing: Value = serde_json::from_slice(&listing).expect("JSON");
+    assert!(by_reference(&listing).contains_key(&format!("_snapshot-{snapshot_id}")));
+    let pool = h.var("SNAPPORT_E2E_POOL");
+    for args in [
+        vec!["snapshot", "unmanage", snapshot_id.as_str(), "--yes"],
+        vec![
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_id,
+            "--ref",
+            "_snapshot-x",
+        ],
+        vec!["volume", "manage", "--host", pool, "--ref", "volume-x"],
+        vec!["volume", "unmanage", volume_id.as_str(), "--yes"],
+    ] {
+        let mut full = vec!["--read-only"];
+        full.extend(args);
+        let line = h.snapport_fails(&full, 3);
+        assert!(line.contains("read-only"), "{line}");
+    }
+    assert_eq!(h.posts(), posts, "read-only snapport sent a POST");
+    let still = h.get(&format!("/snapshots/{snapshot_id}"));
+    assert_eq!(still["snapshot"]["status"], "available");
 }
