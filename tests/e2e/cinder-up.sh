@@ -80,21 +80,29 @@ command -v "$PYTHON" >/dev/null || APT_PKGS+=(python3)
 if command -v "$PYTHON" >/dev/null && ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
     APT_PKGS+=(python3-venv)
 fi
-if [ ${#APT_PKGS[@]} -gt 0 ]; then
+apt_install() {
     say "apt: installing ${APT_PKGS[*]}"
+    local t0
     t0=$(date +%s)
     # Debian's policy-rc.d may refuse to start services on install; we start RabbitMQ
-    # ourselves anyway. The lock timeout waits out a concurrent apt run.
+    # and MariaDB ourselves anyway (a system-wide instance, if a package started one,
+    # is not ours and is left alone). The lock timeout waits out a concurrent apt run.
     apt-get -o DPkg::Lock::Timeout=600 update -q >"$LOG/apt.log" 2>&1 || die "apt-get update failed; see $LOG/apt.log"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         -o DPkg::Lock::Timeout=600 "${APT_PKGS[@]}" >>"$LOG/apt.log" 2>&1 ||
         die "apt-get install ${APT_PKGS[*]} failed; see $LOG/apt.log"
     say "apt took $(($(date +%s) - t0))s"
-    # a package's own init script may have started a system-wide RabbitMQ/epmd: not ours,
-    # and it listens on its own ports, so we leave it alone.
+}
+APT_PID=
+if [ ${#APT_PKGS[@]} -gt 0 ]; then
+    if command -v "$PYTHON" >/dev/null && "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
+        # pip needs none of these: download both at once
+        apt_install &
+        APT_PID=$!
+    else
+        apt_install
+    fi
 fi
-RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
-[ -x "$RABBITMQ_SERVER" ] || RABBITMQ_SERVER=$(command -v rabbitmq-server)
 
 # The venv is keyed by the constraints and the interpreter, so a pin change or another
 # Python gets a fresh one and a warm start skips pip entirely.
@@ -113,6 +121,11 @@ if [ ! -f "$VENV/.complete" ]; then
     say "pip took $(($(date +%s) - t0))s"
 fi
 echo "$VENV" >"$E2E_DIR/venv.path"
+if [ -n "$APT_PID" ]; then
+    wait "$APT_PID" || die "apt-get failed; see $LOG/apt.log"
+fi
+RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
+[ -x "$RABBITMQ_SERVER" ] || RABBITMQ_SERVER=$(command -v rabbitmq-server)
 
 # ------------------------------------------------------------ 2. loop device + VG
 # Private LVM config: activation off (metadata only), only our loop device visible,
@@ -205,6 +218,8 @@ enabled_backends = lvm
 default_volume_type = __DEFAULT__
 # pool statistics (capacity, total_volumes) refresh this often; the default is 60 s
 backend_stats_polling_interval = 10
+# a stop (cinder-down.sh) need not wait a minute for idle connections
+graceful_shutdown_timeout = 5
 [database]
 connection = mysql+pymysql://cinder:cinder@localhost/cinder?unix_socket=$MYSQL_SOCK&charset=utf8
 [oslo_concurrency]
