@@ -47,6 +47,7 @@ finish() {
     local t0
     t0=$(date +%s.%N)
     "$HERE/cinder-down.sh" || say "cinder-down.sh failed: check for leftovers of $SNAPPORT_E2E_DIR"
+    rm -f "$UP_LOG"
     say "down took $(seconds_since "$t0")s"
     [ "$rc" != 0 ] && [ "$TESTS_RC" = 0 ] && TESTS_RC=$rc
     exit "$TESTS_RC"
