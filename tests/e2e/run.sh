@@ -3,7 +3,7 @@
 # tests compile, runs them with SNAPPORT_E2E_DIR set, and always tears the harness
 # down again (cinder-down.sh), whatever happened. Exits with the tests' exit code.
 #
-#   tests/e2e/run.sh [CARGO TEST ARGS...]     default: --test e2e_cinder
+#   tests/e2e/run.sh [CARGO TEST ARGS...]     default: --locked --test e2e_cinder
 #
 # Run as root on Debian. SNAPPORT_E2E_LOGS=DIR keeps a copy of the harness logs there
 # (they are printed in part on failure anyway). Other SNAPPORT_E2E_* knobs: see
@@ -15,7 +15,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 say() { echo "[e2e run $(date +%T)] $*"; }
 
 if [ $# -eq 0 ]; then
-    set -- --test e2e_cinder
+    set -- --locked --test e2e_cinder
 fi
 # A fresh state dir per run unless one was given.
 if [ -z "${SNAPPORT_E2E_DIR:-}" ]; then
@@ -60,7 +60,7 @@ say "bringing up the harness in $SNAPPORT_E2E_DIR (log: $UP_LOG) while the tests
 "$HERE/cinder-up.sh" >"$UP_LOG" 2>&1 &
 UP_PID=$!
 
-cargo test --locked --no-run "$@"
+cargo test --no-run "$@"
 T_BUILD=$(seconds_since "$T0")
 
 if ! wait "$UP_PID"; then
@@ -75,7 +75,7 @@ say "build ${T_BUILD}s; harness ready after $(seconds_since "$T0")s (cinder-up.s
 
 T1=$(date +%s.%N)
 set +e
-cargo test --locked "$@"
+cargo test "$@"
 TESTS_RC=$?
 set -e
 say "tests took $(seconds_since "$T1")s (exit $TESTS_RC)"
