@@ -9,6 +9,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use snapport::backend::Metadata;
 use snapport::backend::local::catalog::{Catalog, Kind, NewRecord};
+use snapport::backend::local::lvm::{LV_FIELDS, report_args};
 use snapport::sandbox::{LvSpec, Sandbox};
 
 const VOLUMES: usize = 2500;
@@ -79,16 +80,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let out = sandbox
                 .lvm("lvs")
-                .args([
-                    "--reportformat",
-                    "json",
-                    "--units",
-                    "b",
-                    "--nosuffix",
-                    "-o",
-                    "lv_name,lv_attr,lv_size,origin",
-                    &vg,
-                ])
+                .args(report_args(LV_FIELDS, &vg))
                 .output()
                 .unwrap();
             assert!(out.status.success());

@@ -91,6 +91,26 @@ fn parse_bytes(field: &str, text: &str) -> Result<u64> {
     })
 }
 
+/// The `lvs` fields snapport reads.
+pub const LV_FIELDS: &str = "lv_name,lv_attr,lv_size,origin";
+/// The `vgs` fields snapport reads.
+const VG_FIELDS: &str = "vg_size,vg_free";
+
+/// Arguments of an `lvs`/`vgs` JSON report in bytes for `fields` of `vg`; the
+/// benchmark runs the same call raw.
+pub fn report_args<'a>(fields: &'a str, vg: &'a str) -> [&'a str; 8] {
+    [
+        "--reportformat",
+        "json",
+        "--units",
+        "b",
+        "--nosuffix",
+        "-o",
+        fields,
+        vg,
+    ]
+}
+
 /// Parses `lvs --reportformat json --units b --nosuffix -o lv_name,lv_attr,lv_size,origin`.
 pub fn parse_lvs(stdout: &[u8]) -> Result<Vec<LogicalVolume>> {
     let report: Report<LvSection> = serde_json::from_slice(stdout)
@@ -188,41 +208,13 @@ impl Lvm {
 
     /// Every LV of the group, in one `lvs` call.
     pub async fn logical_volumes(&self) -> Result<Vec<LogicalVolume>> {
-        let stdout = self
-            .run(
-                "lvs",
-                &[
-                    "--reportformat",
-                    "json",
-                    "--units",
-                    "b",
-                    "--nosuffix",
-                    "-o",
-                    "lv_name,lv_attr,lv_size,origin",
-                    &self.vg,
-                ],
-            )
-            .await?;
+        let stdout = self.run("lvs", &report_args(LV_FIELDS, &self.vg)).await?;
         parse_lvs(&stdout)
     }
 
     /// Size and free space of the group.
     pub async fn capacity(&self) -> Result<GroupCapacity> {
-        let stdout = self
-            .run(
-                "vgs",
-                &[
-                    "--reportformat",
-                    "json",
-                    "--units",
-                    "b",
-                    "--nosuffix",
-                    "-o",
-                    "vg_size,vg_free",
-                    &self.vg,
-                ],
-            )
-            .await?;
+        let stdout = self.run("vgs", &report_args(VG_FIELDS, &self.vg)).await?;
         parse_vgs(&stdout)
     }
 
