@@ -169,3 +169,137 @@ impl App {
         self.start()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::msg::{Load, Msg};
+    use crate::app::testdata::{Dataset, ENTER, ESC, chars};
+    use crate::app::{Rows, update};
+
+    fn switcher(app: &App) -> &Switcher {
+        match &app.modal {
+            Some(Modal::Switcher(switcher)) => switcher,
+            other => panic!("expected the switcher, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn b_lists_the_named_back_ends_with_the_open_one_selected() {
+        let data = Dataset::default();
+        let mut app = data.app();
+        data.press(&mut app, &chars("b"));
+        let s = switcher(&app);
+        let names: Vec<&str> = s.choices.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["lab", "new", "old"]);
+        assert_eq!((s.current, s.selected), (2, 2));
+        data.press(&mut app, &[ENTER]);
+        assert!(app.modal.is_none(), "enter on the open one just closes");
+
+        let mut data = Dataset::default();
+        data.session.current = None;
+        let mut app = data.app();
+        data.press(&mut app, &chars("b"));
+        let s = switcher(&app);
+        assert_eq!(s.choices[0].name, "(this session)");
+        assert_eq!(s.choices[0].about, "local lvm vg=cinder-volumes");
+        assert_eq!(s.current, 0);
+    }
+
+    #[test]
+    fn choosing_a_back_end_switches_and_reloads_every_screen() {
+        let data = Dataset::default();
+        let mut app = data.app();
+        data.press(&mut app, &[ENTER]);
+        assert_eq!(app.views.len(), 2);
+        data.press(&mut app, &chars("bk"));
+        let effects = update(&mut app, Msg::Key(ENTER));
+        let [
+            Effect::Connect {
+                request,
+                name,
+                hosts: false,
+            },
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(name, "new");
+        assert_eq!(
+            switcher(&app).connecting,
+            Some((*request, "new".to_string()))
+        );
+        assert!(app.busy(), "the header shows the work in flight");
+        let reply = data.replies(&effects[0]);
+        let effects = update(&mut app, reply[0].clone());
+        assert_eq!(
+            effects[0],
+            Effect::Switch {
+                connection: *request
+            }
+        );
+        assert!(
+            matches!(
+                &effects[1],
+                Effect::Load {
+                    load: Load::Hosts,
+                    ..
+                }
+            ),
+            "{effects:?}"
+        );
+        assert_eq!(app.session.current.as_deref(), Some("new"));
+        assert_eq!(app.info.label, "local lvm vg=cinder-volumes host=new@lvm");
+        assert_eq!(app.views.len(), 1, "back to the hosts screen");
+        assert!(matches!(app.view().rows, Rows::Hosts(_)));
+        assert!(app.host_volumes.is_empty(), "nothing of the old back end");
+        assert!(app.modal.is_none());
+    }
+
+    #[test]
+    fn an_unreachable_back_end_is_a_dismissible_error() {
+        let data = Dataset::default();
+        let mut app = data.app();
+        data.press(&mut app, &[ENTER]);
+        data.press(&mut app, &chars(":backend lab"));
+        data.press(&mut app, &[ENTER]);
+        let Some(Modal::Notice(notice)) = &app.modal else {
+            panic!("{:?}", app.modal)
+        };
+        assert_eq!(notice.title, "Cannot open back end 'lab'");
+        assert!(notice.text.contains("connection refused"));
+        assert!(notice.error);
+        data.press(&mut app, &[ESC]);
+        assert!(app.modal.is_none());
+        assert_eq!(app.session.current.as_deref(), Some("old"), "still on old");
+        assert_eq!(app.views.len(), 2, "the screens stay");
+    }
+
+    #[test]
+    fn a_reply_nobody_waits_for_is_released() {
+        let data = Dataset::default();
+        let mut app = data.app();
+        data.press(&mut app, &chars(":backend new"));
+        let effects = update(&mut app, Msg::Key(ENTER));
+        assert!(
+            update(&mut app, Msg::Key(crate::app::testdata::TAB)).is_empty(),
+            "keys wait while opening"
+        );
+        assert!(switcher(&app).connecting.is_some());
+        update(&mut app, Msg::Key(ESC));
+        assert!(app.modal.is_none(), "esc stops waiting");
+        let [Effect::Connect { request, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        let reply = data.replies(&effects[0]);
+        let effects = update(&mut app, reply[0].clone());
+        assert_eq!(
+            effects,
+            [Effect::Release {
+                connection: *request
+            }]
+        );
+        assert_eq!(app.session.current.as_deref(), Some("old"));
+        assert!(!app.busy());
+    }
+}

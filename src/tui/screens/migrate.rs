@@ -174,12 +174,13 @@ fn review_lines(review: &Review, theme: &Theme) -> Vec<Line<'static>> {
         }
     };
     if let Some(plan) = plan {
+        lines.extend(steps(plan));
+        lines.push(Line::raw(""));
         lines.extend(
             describe(plan, &plan.chains(), Phase::Forward)
                 .lines()
-                .map(|line| Line::raw(line.to_string())),
+                .map(|line| Line::styled(line.to_string(), theme.muted)),
         );
-        lines.extend(steps(plan));
     }
     lines
 }

@@ -65,7 +65,7 @@ pub fn render(
             theme.warning,
         ),
         None => Line::styled(
-            "j/k: choose  enter: open  esc: close  (:backend NAME opens a clouds.yaml cloud)",
+            "enter: open  esc: close  :backend CLOUD opens a clouds.yaml cloud",
             theme.muted,
         ),
     };
