@@ -541,3 +541,45 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(args: &[&str]) -> Global {
+        let mut argv = vec!["snapport"];
+        argv.extend(args);
+        Cli::try_parse_from(argv).unwrap().global
+    }
+
+    #[test]
+    fn the_open_back_end_is_named_the_way_migrate_resume_finds_it() {
+        let config: ConfigFile = toml::from_str(
+            "[backends.old]\nkind = \"local\"\nvg = \"vg0\"\n\
+             [backends.prod]\nkind = \"cloud\"\ncloud = \"other\"\n",
+        )
+        .unwrap();
+        let name = |args: &[&str]| {
+            let global = global(args);
+            let spec = global.backend_spec(&config).unwrap();
+            global.backend_name(&config, &spec)
+        };
+        assert_eq!(name(&["--backend", "old"]).as_deref(), Some("old"));
+        assert_eq!(
+            name(&["--local", "--vg", "vg0"]).as_deref(),
+            Some("old"),
+            "the config entry that describes the same back end"
+        );
+        assert_eq!(
+            name(&["--local", "--vg", "vg1"]),
+            None,
+            "no name to resume by"
+        );
+        assert_eq!(name(&["--os-cloud", "lab"]).as_deref(), Some("lab"));
+        assert_eq!(
+            name(&["--os-cloud", "prod"]),
+            None,
+            "'prod' names another back end in the config file"
+        );
+    }
+}

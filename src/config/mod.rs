@@ -164,6 +164,8 @@ mod tests {
                 cloud: Some("prod".into())
             }
         );
+        assert_eq!(config.backend("old").describe(), "local lvm vg=vg0");
+        assert_eq!(config.backend("new").describe(), "cloud prod");
         assert_eq!(
             config.backend("other"),
             BackendSpec::Cloud {
