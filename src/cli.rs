@@ -264,6 +264,24 @@ impl Global {
         ConfigFile::load(&path, required).map_err(|err| Failure::usage(err.to_string()))
     }
 
+    /// The name of the back end `spec` describes, as `migrate resume` will look it up:
+    /// `--backend NAME`, the config file's entry for the same back end, or the
+    /// `--os-cloud` cloud when the config file does not reuse its name.
+    pub fn backend_name(&self, config: &ConfigFile, spec: &BackendSpec) -> Option<String> {
+        if let Some(name) = &self.backend {
+            return Some(name.clone());
+        }
+        if let Some((name, _)) = config.backends.iter().find(|(_, named)| *named == spec) {
+            return Some(name.clone());
+        }
+        match spec {
+            BackendSpec::Cloud { cloud: Some(cloud) } if !config.backends.contains_key(cloud) => {
+                Some(cloud.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Which back end the options name.
     pub fn backend_spec(&self, config: &ConfigFile) -> Result<BackendSpec, Failure> {
         if self.local {
@@ -472,15 +490,25 @@ pub async fn run_command(
 
 /// The console's theme and keys from `--theme` and the config file, checked now so
 /// that a typo is a clear error on the normal screen.
+/// `current` is the open back end's name, for the switcher and the migration wizard.
 fn console_options(
     global: &Global,
     config: &ConfigFile,
     paths: &Paths,
+    current: Option<String>,
 ) -> Result<ConsoleOptions, Failure> {
+    let directory = crate::connect::Directory {
+        config: config.clone(),
+        config_path: global.config.clone(),
+        paths: paths.clone(),
+        current,
+        read_only: global.read_only,
+    };
     let options = ConsoleOptions::new(
         global.theme.clone().or_else(|| config.theme.clone()),
         config.keys.clone(),
         Some(paths.log_file()),
+        Some(directory),
     );
     options
         .prepare()
@@ -493,7 +521,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     let config = cli.global.config_file(paths)?;
     match cli.command {
         Some(Command::Demo(args)) => {
-            let options = console_options(&cli.global, &config, paths)?;
+            let options = console_options(&cli.global, &config, paths, None)?;
             crate::demo::run(args, options, paths, cli.global.read_only).await
         }
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
@@ -503,12 +531,55 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
             run_command(backend, command).await
         }
         None => {
-            let options = console_options(&cli.global, &config, paths)?;
             let spec = cli.global.backend_spec(&config)?;
+            let name = cli.global.backend_name(&config, &spec);
+            let options = console_options(&cli.global, &config, paths, name)?;
             let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
             crate::tui::run(backend, options)
                 .await
                 .map_err(Failure::from)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(args: &[&str]) -> Global {
+        let mut argv = vec!["snapport"];
+        argv.extend(args);
+        Cli::try_parse_from(argv).unwrap().global
+    }
+
+    #[test]
+    fn the_open_back_end_is_named_the_way_migrate_resume_finds_it() {
+        let config: ConfigFile = toml::from_str(
+            "[backends.old]\nkind = \"local\"\nvg = \"vg0\"\n\
+             [backends.prod]\nkind = \"cloud\"\ncloud = \"other\"\n",
+        )
+        .unwrap();
+        let name = |args: &[&str]| {
+            let global = global(args);
+            let spec = global.backend_spec(&config).unwrap();
+            global.backend_name(&config, &spec)
+        };
+        assert_eq!(name(&["--backend", "old"]).as_deref(), Some("old"));
+        assert_eq!(
+            name(&["--local", "--vg", "vg0"]).as_deref(),
+            Some("old"),
+            "the config entry that describes the same back end"
+        );
+        assert_eq!(
+            name(&["--local", "--vg", "vg1"]),
+            None,
+            "no name to resume by"
+        );
+        assert_eq!(name(&["--os-cloud", "lab"]).as_deref(), Some("lab"));
+        assert_eq!(
+            name(&["--os-cloud", "prod"]),
+            None,
+            "'prod' names another back end in the config file"
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! Turns a back-end description (command-line options or a config-file entry) into a
 //! live back end, wrapped read-only when asked.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::remote::{RemoteBackend, RemoteOptions};
 use crate::backend::{Backend, ReadOnly};
-use crate::config::{BackendSpec, Paths};
+use crate::config::{BackendSpec, ConfigFile, Paths};
 
 /// Opens the back end `spec` describes. Read-only sessions skip crash recovery, which
 /// writes to the catalog, and refuse every mutation in the back-end layer.
@@ -52,4 +53,38 @@ pub async fn open(
     } else {
         Arc::from(backend)
     })
+}
+
+/// Everything needed to open back ends by name after start-up (the console's switcher
+/// and migration wizard): the config file, snapport's paths, which back end is open, and
+/// the session's read-only flag, which every back end opened later keeps.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    pub config: ConfigFile,
+    /// The `--config FILE` given, repeated in the commands the console suggests.
+    pub config_path: Option<PathBuf>,
+    pub paths: Paths,
+    /// The open back end's name, when it has one.
+    pub current: Option<String>,
+    pub read_only: bool,
+}
+
+impl Directory {
+    /// Opens the back end `name` names: a `[backends.NAME]` or a clouds.yaml cloud.
+    pub async fn open(&self, name: &str) -> anyhow::Result<Arc<dyn Backend>> {
+        open(&self.config.backend(name), &self.paths, self.read_only).await
+    }
+
+    /// The command line that reaches the same config file: `snapport [--config FILE]`.
+    pub fn command(&self) -> String {
+        match &self.config_path {
+            Some(path) => format!("snapport --config {}", path.display()),
+            None => "snapport".to_string(),
+        }
+    }
+
+    /// Where the console writes migration plans, journals and id maps.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.paths.state_dir.join("migrations")
+    }
 }

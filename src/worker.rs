@@ -1,47 +1,145 @@
 //! Runs the console's effects against the back end on tokio tasks and reports back as
 //! messages, so the UI never waits for lvm or the network. Listings stream page by
-//! page; imports and exports run a few at a time.
+//! page; imports and exports run a few at a time. The worker also owns the back ends
+//! opened by name (the switcher's and the migration wizard's) and runs migrations,
+//! turning the engine's progress callback into messages.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Semaphore, mpsc::UnboundedSender};
+use tokio::task::JoinHandle;
 
-use crate::app::msg::{Effect, Load, Msg, Page, Unmanage};
+use crate::app::migrate::{Ran, Review, RunEnd};
+use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId, Unmanage};
 use crate::backend::Backend;
+use crate::connect::Directory;
+use crate::migrate::journal::{Journal, Phase};
+use crate::migrate::preflight::{self, Sides};
+use crate::migrate::{IdMap, MigrateError, Options, Outcome, Plan, apply, plan};
 
 /// How many imports or exports run at once.
 const MUTATIONS_AT_ONCE: usize = 4;
 
+/// Back ends and runs shared by the worker's tasks.
+struct Shared {
+    /// The console's back end; effects take the one current when they start.
+    current: Mutex<Arc<dyn Backend>>,
+    /// Back ends opened by name, by the request that opened them.
+    opened: Mutex<HashMap<RequestId, Arc<dyn Backend>>>,
+    /// Stop flags of running migrations, by request.
+    stops: Mutex<HashMap<RequestId, Arc<AtomicBool>>>,
+    /// Running migrations, awaited before the console exits.
+    runs: Mutex<Vec<JoinHandle<()>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Spawns back-end calls and sends their results to the console.
 #[derive(Clone)]
 pub struct Worker {
-    backend: Arc<dyn Backend>,
     tx: UnboundedSender<Msg>,
     mutations: Arc<Semaphore>,
+    shared: Arc<Shared>,
+    directory: Option<Arc<Directory>>,
 }
 
 impl Worker {
-    /// A worker that reports to `tx`.
-    pub fn new(backend: Arc<dyn Backend>, tx: UnboundedSender<Msg>) -> Self {
+    /// A worker on `backend` that reports to `tx`; `directory` opens back ends by name.
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        directory: Option<Directory>,
+        tx: UnboundedSender<Msg>,
+    ) -> Self {
         Self {
-            backend,
             tx,
             mutations: Arc::new(Semaphore::new(MUTATIONS_AT_ONCE)),
+            shared: Arc::new(Shared {
+                current: Mutex::new(backend),
+                opened: Mutex::new(HashMap::new()),
+                stops: Mutex::new(HashMap::new()),
+                runs: Mutex::new(Vec::new()),
+            }),
+            directory: directory.map(Arc::new),
         }
     }
 
-    /// Starts one effect; returns at once.
+    /// Starts one effect; returns at once. Switching, releasing and stopping take effect
+    /// before the next effect starts.
     pub fn run(&self, effect: Effect) {
-        let worker = self.clone();
-        tokio::spawn(async move { worker.execute(effect).await });
+        match effect {
+            Effect::Switch { connection } => {
+                if let Some(backend) = lock(&self.shared.opened).remove(&connection) {
+                    *lock(&self.shared.current) = backend;
+                }
+            }
+            Effect::Release { connection } => {
+                lock(&self.shared.opened).remove(&connection);
+            }
+            Effect::Stop { request } => {
+                if let Some(stop) = lock(&self.shared.stops).get(&request) {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+            Effect::Migrate { request, .. } => {
+                let stop = Arc::new(AtomicBool::new(false));
+                lock(&self.shared.stops).insert(request, stop.clone());
+                let worker = self.clone();
+                let source = self.current();
+                // The engine's run future is not `Send` (its chains borrow the plan), so
+                // it runs on a blocking thread of its own, driven by the runtime's handle.
+                let runtime = tokio::runtime::Handle::current();
+                let run = tokio::task::spawn_blocking(move || {
+                    runtime.block_on(worker.migrate(effect, source, stop))
+                });
+                let mut runs = lock(&self.shared.runs);
+                runs.retain(|run| !run.is_finished());
+                runs.push(run);
+            }
+            effect => {
+                let worker = self.clone();
+                let backend = self.current();
+                tokio::spawn(async move { worker.execute(effect, backend).await });
+            }
+        }
     }
 
-    async fn execute(self, effect: Effect) {
-        let backend = self.backend.as_ref();
-        // A send fails only when the console has quit; the result has nobody to go to.
-        let send = |msg| {
-            let _ = self.tx.send(msg);
-        };
+    /// Asks running migrations to stop after their steps in flight and waits for them,
+    /// so that quitting never cuts a step in half.
+    pub async fn wind_down(&self) {
+        for stop in lock(&self.shared.stops).values() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        let runs = std::mem::take(&mut *lock(&self.shared.runs));
+        for run in runs {
+            let _ = run.await;
+        }
+    }
+
+    fn current(&self) -> Arc<dyn Backend> {
+        lock(&self.shared.current).clone()
+    }
+
+    fn opened(&self, connection: RequestId) -> Result<Arc<dyn Backend>, String> {
+        lock(&self.shared.opened)
+            .get(&connection)
+            .cloned()
+            .ok_or_else(|| "the target back end was closed; choose it again".to_string())
+    }
+
+    /// A send fails only when the console has quit; the result has nobody to go to.
+    fn send(&self, msg: Msg) {
+        let _ = self.tx.send(msg);
+    }
+
+    async fn execute(self, effect: Effect, backend: Arc<dyn Backend>) {
+        let backend = backend.as_ref();
         match effect {
             Effect::Load { request, load } => {
                 let tx = self.tx.clone();
@@ -68,7 +166,7 @@ impl Worker {
                 if let Err(err) = &result {
                     tracing::warn!(request, error = %err, "listing failed");
                 }
-                send(Msg::Loaded { request, result });
+                self.send(Msg::Loaded { request, result });
             }
             Effect::Manage {
                 request,
@@ -81,7 +179,7 @@ impl Worker {
                 if let Err(err) = &result {
                     tracing::warn!(error = %err, "manage failed");
                 }
-                send(Msg::Managed {
+                self.send(Msg::Managed {
                     request,
                     item,
                     result,
@@ -106,12 +204,177 @@ impl Worker {
                 if let Err(err) = &result {
                     tracing::warn!(error = %err, "unmanage failed");
                 }
-                send(Msg::Unmanaged {
+                self.send(Msg::Unmanaged {
                     request,
                     item,
                     result,
                 });
             }
+            Effect::Connect {
+                request,
+                name,
+                hosts,
+            } => {
+                let result = self.connect(request, &name, hosts).await;
+                if let Err(err) = &result {
+                    tracing::warn!(%name, error = %err, "opening a back end failed");
+                }
+                self.send(Msg::Connected { request, result });
+            }
+            Effect::Plan {
+                request,
+                volumes,
+                from,
+                to,
+                target_host,
+                target,
+            } => {
+                let review = match self.opened(target) {
+                    Ok(target) => {
+                        review(backend, target.as_ref(), &volumes, &from, &to, &target_host).await
+                    }
+                    Err(err) => Review::Failed(err),
+                };
+                self.send(Msg::Planned { request, review });
+            }
+            Effect::Switch { .. }
+            | Effect::Release { .. }
+            | Effect::Stop { .. }
+            | Effect::Migrate { .. } => {
+                unreachable!("handled in Worker::run")
+            }
         }
     }
+
+    async fn connect(
+        &self,
+        request: RequestId,
+        name: &str,
+        hosts: bool,
+    ) -> Result<Connection, String> {
+        let directory = self.directory.as_ref().ok_or_else(|| {
+            "this console cannot open other back ends (no config file was read)".to_string()
+        })?;
+        tracing::info!(%name, "opening back end");
+        let backend = directory
+            .open(name)
+            .await
+            .map_err(|err| format!("{err:#}"))?;
+        let hosts = if hosts {
+            backend.hosts().await.map_err(|err| err.to_string())?
+        } else {
+            Vec::new()
+        };
+        let info = backend.info();
+        lock(&self.shared.opened).insert(request, backend);
+        Ok(Connection { info, hosts })
+    }
+
+    /// Saves the plan, applies it with progress messages, writes the id map.
+    async fn migrate(self, effect: Effect, source: Arc<dyn Backend>, stop: Arc<AtomicBool>) {
+        let Effect::Migrate {
+            request,
+            plan,
+            plan_file,
+            journal,
+            target,
+        } = effect
+        else {
+            unreachable!("only migrations come here")
+        };
+        let end = match self.opened(target) {
+            Ok(target) => {
+                let tx = self.tx.clone();
+                let events = move |event| {
+                    let _ = tx.send(Msg::Progress { request, event });
+                };
+                apply_plan(*plan, &plan_file, &journal, source, target, &events, &stop).await
+            }
+            Err(err) => RunEnd::Refused(err),
+        };
+        lock(&self.shared.stops).remove(&request);
+        self.send(Msg::Migrated { request, end });
+    }
+}
+
+/// Reads the volumes from the source, builds the plan and runs preflight on both sides.
+async fn review(
+    source: &dyn Backend,
+    target: &dyn Backend,
+    volumes: &[String],
+    from: &str,
+    to: &str,
+    target_host: &str,
+) -> Review {
+    let found = match plan::gather(source, volumes).await {
+        Ok(found) => found,
+        Err(MigrateError::Preflight(problems)) => {
+            return Review::Refused {
+                plan: None,
+                problems,
+            };
+        }
+        Err(err) => return Review::Failed(err.to_string()),
+    };
+    let plan = Plan::build(from, to, target_host, &found);
+    match preflight::check(Sides { source, target }, &plan.chains()).await {
+        Ok(()) => Review::Ready(plan),
+        Err(MigrateError::Preflight(problems)) => Review::Refused {
+            plan: Some(plan),
+            problems,
+        },
+        Err(err) => Review::Failed(err.to_string()),
+    }
+}
+
+/// Writes the plan file, applies the plan journaled in `journal` and writes the id map
+/// beside the journal, as `snapport migrate apply` does.
+async fn apply_plan(
+    plan: Plan,
+    plan_file: &Path,
+    journal: &Path,
+    source: Arc<dyn Backend>,
+    target: Arc<dyn Backend>,
+    events: &(dyn Fn(crate::migrate::Event) + Sync),
+    stop: &AtomicBool,
+) -> RunEnd {
+    if let Some(dir) = journal.parent()
+        && let Err(err) = std::fs::create_dir_all(dir)
+    {
+        return RunEnd::Refused(format!("cannot create {}: {err}", dir.display()));
+    }
+    if let Err(err) = plan.save(plan_file) {
+        return RunEnd::Refused(err.to_string());
+    }
+    let prepared = match apply::prepare_apply(plan, journal, source, target).await {
+        Ok(prepared) => prepared,
+        Err(err) => return RunEnd::Refused(err.to_string()),
+    };
+    tracing::info!(journal = %journal.display(), "migration starts");
+    let (outcome, error, state) = match prepared.run(&Options::default(), events, stop).await {
+        Ok((outcome, state)) => (outcome, None, state),
+        Err(err) => match Journal::read(journal) {
+            Ok(state) => {
+                let remaining = state
+                    .plan
+                    .steps()
+                    .filter(|step| !state.step(Phase::Forward, step.step).is_done())
+                    .count();
+                let outcome = Outcome {
+                    remaining,
+                    ..Outcome::default()
+                };
+                (outcome, Some(err.to_string()), state)
+            }
+            Err(_) => return RunEnd::Refused(err.to_string()),
+        },
+    };
+    let map = IdMap::from_state(&state);
+    let reports = map.write_next_to(journal).map_err(|err| err.to_string());
+    RunEnd::Ran(Box::new(Ran {
+        outcome,
+        error,
+        map,
+        reports,
+    }))
 }

@@ -2,91 +2,15 @@
 //! snapshots, import one, find it under Snapshots, export it past the warning, quit,
 //! and check that the terminal came back and that LVM kept the renamed LV.
 
+mod tmux;
+
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use snapport::backend::local::{LocalBackend, LocalConfig};
 use snapport::backend::{Backend, ManageVolumeRequest, Metadata, Reference};
-use snapport::sandbox::{LvSpec, Sandbox, check_prerequisites};
+use snapport::sandbox::{LvSpec, Sandbox};
 
-/// Like every LVM test here, a missing tool fails the test: it never skips.
-fn require_prerequisites() {
-    let tmux = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(tmux, "tmux is missing: apt-get install -y tmux");
-    if let Err(err) = check_prerequisites() {
-        panic!("console e2e test prerequisites missing: {err}");
-    }
-}
-
-/// A private tmux server, killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        let output = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.run(&["send-keys", "-t", "e2e", key]);
-        }
-    }
-
-    fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    /// Polls the pane until `done` holds; fails with the last screen after 30 s.
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        self.wait_for(&format!("'{text}'"), |screen| screen.contains(text))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
+use tmux::{Tmux, require_prerequisites};
 
 fn managed_volume(sandbox: &Sandbox, catalog: &Path) -> String {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -135,25 +59,7 @@ fn import_and_export_through_the_console() {
     let catalog = dir.path().join("catalog.sqlite");
     let volume_id = managed_volume(&sandbox, &catalog);
 
-    let tmux = Tmux {
-        socket: format!("snapport-e2e-{}", &unique[..8]),
-    };
-    tmux.run(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "bash --norc --noprofile",
-    ]);
-    tmux.type_text("PS1='E2E$ '; stty sane");
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("E2E$");
+    let tmux = Tmux::start(&unique[..8]);
     let home = dir.path().join("home");
     let command = format!(
         "HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data XDG_STATE_HOME={home}/state \
@@ -223,30 +129,7 @@ fn import_and_export_through_the_console() {
     tmux.keys(&["q"]);
     tmux.wait_text("EXIT=0");
 
-    assert_eq!(
-        tmux.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
-            .stdout,
-        b"0\n",
-        "alternate screen left"
-    );
-    tmux.type_text(
-        "stty -a | tr ' ' '\\n' | grep -xE -- '-?(icanon|echo|isig)' | tr '\\n' ' '; echo STTY",
-    );
-    tmux.keys(&["Enter"]);
-    let stty = tmux.wait_for("stty output", |screen| {
-        screen
-            .lines()
-            .any(|l| l.trim_end().ends_with("STTY") && !l.contains("stty"))
-    });
-    let line = stty
-        .lines()
-        .find(|l| l.trim_end().ends_with("STTY") && !l.contains("stty"))
-        .unwrap();
-    assert_eq!(
-        line.trim(),
-        "isig icanon echo STTY",
-        "raw mode left: {stty}"
-    );
+    tmux.assert_restored();
 
     let lvs = sandbox.lv_names().unwrap();
     assert!(

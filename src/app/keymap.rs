@@ -177,6 +177,8 @@ pub enum Action {
     Manageable,
     Import,
     Export,
+    Backends,
+    Migrate,
 }
 
 /// Every action with its config name and default keys.
@@ -203,6 +205,8 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Manageable, "manageable", &["m"]),
     (Action::Import, "import", &["i"]),
     (Action::Export, "export", &["x", "ctrl-d"]),
+    (Action::Backends, "backends", &["b"]),
+    (Action::Migrate, "migrate", &["M"]),
 ];
 
 impl Action {
@@ -217,7 +221,7 @@ impl Action {
 
     /// True for actions that change the back end (unavailable read-only).
     pub fn mutating(self) -> bool {
-        matches!(self, Action::Import | Action::Export)
+        matches!(self, Action::Import | Action::Export | Action::Migrate)
     }
 }
 
@@ -275,6 +279,12 @@ const BINDINGS: &[Binding] = &[
         "export (unmanage) volumes…",
         Some("export"),
     ),
+    bind(
+        C::Volumes,
+        A::Migrate,
+        "migrate volumes with their snapshots to another back end…",
+        Some("migrate"),
+    ),
     bind(C::Snapshots, A::Open, "details", None),
     bind(
         C::Snapshots,
@@ -296,9 +306,10 @@ const BINDINGS: &[Binding] = &[
     bind(
         C::Global,
         A::Command,
-        "command (:hosts :volumes :snapshots :manageable HOST :q)",
+        "command (:hosts :volumes :snapshots :backend :migrate …)",
         None,
     ),
+    bind(C::Global, A::Backends, "switch back end…", None),
     bind(C::Global, A::Sort, "sort by next column", None),
     bind(C::Global, A::SortReverse, "reverse sort", None),
     bind(C::Global, A::Details, "details pane", Some("details")),
@@ -531,12 +542,12 @@ mod tests {
     }
 
     #[test]
-    fn only_import_and_export_mutate() {
+    fn only_import_export_and_migrate_mutate() {
         let mutating: Vec<_> = ACTIONS
             .iter()
             .filter(|(a, _, _)| a.mutating())
             .map(|(_, n, _)| *n)
             .collect();
-        assert_eq!(mutating, ["import", "export"]);
+        assert_eq!(mutating, ["import", "export", "migrate"]);
     }
 }

@@ -3,24 +3,31 @@
 
 pub mod details;
 pub mod form;
+pub mod gate;
 pub mod keymap;
+pub mod migrate;
 pub mod msg;
 pub mod plan;
 pub mod rows;
+pub mod switcher;
 pub mod table;
 pub mod update;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use tui_input::Input;
 
 use crate::backend::{BackendInfo, ManageableSnapshot, Volume, backend_of};
 
 use self::form::ImportForm;
+use self::gate::Gate;
 use self::keymap::{Context, Keymap};
+use self::migrate::Wizard;
 use self::msg::RequestId;
 use self::plan::{ExportPlan, ImportPlan};
 use self::rows::{HostRow, ManageableRow, SnapshotRow, VolumeRow};
+use self::switcher::Switcher;
 use self::table::{Navigate, Table};
 
 pub use self::update::update;
@@ -147,8 +154,9 @@ pub struct Notice {
 }
 
 /// The button a dialog's Enter activates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Button {
+    #[default]
     Cancel,
     Proceed,
 }
@@ -164,11 +172,8 @@ pub enum Plan {
 #[derive(Debug, Clone)]
 pub struct Confirm {
     pub plan: Plan,
-    pub focus: Button,
-    /// The count or `export`, for bulk exports.
-    pub typed: Input,
-    /// Why the last Enter did not proceed.
-    pub hint: Option<String>,
+    /// The buttons; bulk exports need the count or `export` typed.
+    pub gate: Gate,
 }
 
 /// How one item of a job went.
@@ -219,6 +224,42 @@ pub enum Modal {
     ImportForm(Box<ImportForm>),
     Confirm(Box<Confirm>),
     Job(Job),
+    Switcher(Switcher),
+    Migrate(Box<Wizard>),
+}
+
+/// A back end named in the config file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedBackend {
+    pub name: String,
+    /// What it is, e.g. `local lvm vg=cinder-volumes` or `cloud prod`.
+    pub about: String,
+}
+
+/// The back ends the console can reach by name, and what it tells the operator to type
+/// on the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The open back end's name; a migration needs it so that `migrate resume` finds
+    /// the source again.
+    pub current: Option<String>,
+    /// The config file's named back ends.
+    pub backends: Vec<NamedBackend>,
+    /// Where the wizard writes plans, journals and id maps.
+    pub migrations_dir: PathBuf,
+    /// `snapport` with the options that reach the same config file.
+    pub command: String,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self {
+            current: None,
+            backends: Vec::new(),
+            migrations_dir: PathBuf::from("migrations"),
+            command: "snapport".to_string(),
+        }
+    }
 }
 
 /// A listing kept for annotations: per host, its volumes or its back-end snapshots.
@@ -245,6 +286,8 @@ impl<T> Cached<T> {
 /// The whole console state.
 pub struct App {
     pub info: BackendInfo,
+    /// The back ends reachable by name.
+    pub session: Session,
     pub keymap: Keymap,
     /// The screen stack; never empty.
     pub views: Vec<View>,
@@ -277,6 +320,7 @@ impl App {
     pub fn new(info: BackendInfo, keymap: Keymap) -> Self {
         Self {
             info,
+            session: Session::default(),
             keymap,
             views: Vec::new(),
             modal: None,

@@ -2,11 +2,16 @@
 //! Every request carries a number; replies for a request no screen waits for any more
 //! are dropped, so a slow answer never overwrites a newer one.
 
+use std::path::PathBuf;
+
 use crate::backend::{
-    Error, Host, ListFilter, ManageSnapshotRequest, ManageableSnapshot, Snapshot, Volume,
+    BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageableSnapshot, Snapshot,
+    Volume,
 };
+use crate::migrate::{Event, Plan};
 
 use super::keymap::Key;
+use super::migrate::{Review, RunEnd};
 
 /// Identifies one request to the back end.
 pub type RequestId = u64;
@@ -39,6 +44,25 @@ pub enum Msg {
         item: usize,
         result: Result<(), Error>,
     },
+    /// A back end was opened by name; the worker keeps it as connection `request`.
+    Connected {
+        request: RequestId,
+        result: Result<Connection, String>,
+    },
+    /// A migration plan was built and checked.
+    Planned { request: RequestId, review: Review },
+    /// A step of a running migration started, finished or failed.
+    Progress { request: RequestId, event: Event },
+    /// A migration run ended.
+    Migrated { request: RequestId, end: RunEnd },
+}
+
+/// A back end just opened, as the console sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub info: BackendInfo,
+    /// Its hosts, when asked for.
+    pub hosts: Vec<Host>,
 }
 
 /// Rows of one page, typed.
@@ -83,5 +107,42 @@ pub enum Effect {
         request: RequestId,
         item: usize,
         unmanage: Unmanage,
+    },
+    /// Opens the back end `name` (listing its hosts when `hosts`) and keeps it as
+    /// connection `request` until it is used or released.
+    Connect {
+        request: RequestId,
+        name: String,
+        hosts: bool,
+    },
+    /// Makes a connection the console's back end.
+    Switch {
+        connection: RequestId,
+    },
+    /// Closes a connection nobody needs any more.
+    Release {
+        connection: RequestId,
+    },
+    /// Reads volumes from the console's back end and plans their move to the back end
+    /// of connection `target`, with preflight.
+    Plan {
+        request: RequestId,
+        volumes: Vec<String>,
+        from: String,
+        to: String,
+        target_host: String,
+        target: RequestId,
+    },
+    /// Saves the plan beside the journal and carries it out, reporting every step.
+    Migrate {
+        request: RequestId,
+        plan: Box<Plan>,
+        plan_file: PathBuf,
+        journal: PathBuf,
+        target: RequestId,
+    },
+    /// Asks a running migration to stop after the steps in flight.
+    Stop {
+        request: RequestId,
     },
 }

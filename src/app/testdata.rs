@@ -1,14 +1,21 @@
 //! Fixed data for tests of the state machine and the screens, and a stand-in worker
 //! that answers effects from it the way the real worker would (pages, then Loaded).
 
+use std::path::PathBuf;
+
 use crate::backend::{
     BackendInfo, Error, Host, ManageableSnapshot, Metadata, Reference, Snapshot, Volume,
 };
+use crate::migrate::journal::Phase;
+use crate::migrate::plan::SourceVolume;
+use crate::migrate::report::{Entry, Placement};
+use crate::migrate::{Event, IdMap, Outcome, Plan, Problem};
 
-use super::App;
 use super::keymap::{Key, KeyCode, Keymap};
-use super::msg::{Effect, Load, Msg, Page, Unmanage};
+use super::migrate::{Ran, Review, RunEnd};
+use super::msg::{Connection, Effect, Load, Msg, Page, Unmanage};
 use super::update;
+use super::{App, NamedBackend, Session};
 
 pub const HOST: &str = "node1@lvm#cinder-volumes";
 pub const DB: &str = "11111111-1111-4111-8111-111111111111";
@@ -69,6 +76,45 @@ pub struct Dataset {
     pub manageable: Vec<ManageableSnapshot>,
     /// What every volume unmanage answers.
     pub volume_unmanage: Result<(), Error>,
+    /// The named back ends, the open one, where migrations go.
+    pub session: Session,
+    /// Back ends whose opening fails, with the error.
+    pub unreachable: Vec<(String, String)>,
+    /// The hosts every other back end lists.
+    pub target_hosts: Vec<Host>,
+    /// What preflight finds wrong with every plan.
+    pub problems: Vec<Problem>,
+    /// A migration run stalls when this step has started.
+    pub stall_at: Option<usize>,
+    /// This step of a migration run fails.
+    pub fail_at: Option<usize>,
+}
+
+/// The time every test plan is made at.
+pub const PLANNED_AT: &str = "2024-06-05T09:30:00Z";
+
+fn target_host(host: &str, free: f64) -> Host {
+    Host {
+        host: host.into(),
+        zone: Some("nova".into()),
+        status: "enabled".into(),
+        state: "up".into(),
+        updated_at: None,
+        total_capacity_gb: Some(100.0),
+        free_capacity_gb: Some(free),
+    }
+}
+
+fn named(name: &str, about: &str) -> NamedBackend {
+    NamedBackend {
+        name: name.into(),
+        about: about.into(),
+    }
+}
+
+/// The id a migration gives the resource created by `step`.
+pub fn new_id(step: usize) -> String {
+    format!("ffffffff-0000-4000-8000-{step:012}")
 }
 
 impl Default for Dataset {
@@ -147,6 +193,27 @@ impl Default for Dataset {
                 ),
             ],
             volume_unmanage: Ok(()),
+            session: Session {
+                current: Some("old".into()),
+                backends: vec![
+                    named("lab", "cloud lab"),
+                    named("new", "local lvm vg=cinder-volumes host=new@lvm"),
+                    named("old", "local lvm vg=cinder-volumes host=old@lvm"),
+                ],
+                migrations_dir: PathBuf::from("/home/op/.local/state/snapport/migrations"),
+                command: "snapport --config /etc/snapport/config.toml".into(),
+            },
+            unreachable: vec![(
+                "lab".into(),
+                "cannot reach https://lab.example:5000/v3: connection refused".into(),
+            )],
+            target_hosts: vec![
+                target_host("new@lvm#cinder-volumes", 42.5),
+                target_host("new@lvm#fast", 10.0),
+            ],
+            problems: Vec::new(),
+            stall_at: None,
+            fail_at: None,
         }
     }
 }
@@ -232,7 +299,165 @@ impl Dataset {
                     Unmanage::Volume(_) => self.volume_unmanage.clone(),
                 },
             }],
+            Effect::Connect {
+                request,
+                name,
+                hosts,
+            } => vec![Msg::Connected {
+                request: *request,
+                result: self.connect(name, *hosts),
+            }],
+            Effect::Plan {
+                request,
+                volumes,
+                from,
+                to,
+                target_host,
+                ..
+            } => vec![Msg::Planned {
+                request: *request,
+                review: self.review(volumes, from, to, target_host),
+            }],
+            Effect::Migrate {
+                request,
+                plan,
+                journal,
+                ..
+            } => self.run(*request, plan, journal),
+            Effect::Switch { .. } | Effect::Release { .. } | Effect::Stop { .. } => Vec::new(),
         }
+    }
+
+    fn connect(&self, name: &str, hosts: bool) -> Result<Connection, String> {
+        if let Some((_, error)) = self.unreachable.iter().find(|(n, _)| n == name) {
+            return Err(error.clone());
+        }
+        Ok(Connection {
+            info: BackendInfo {
+                label: format!("local lvm vg=cinder-volumes host={name}@lvm"),
+                read_only: self.info.read_only,
+            },
+            hosts: if hosts {
+                self.target_hosts.clone()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// The plan the engine would build from this data, with the set preflight problems.
+    pub fn review(&self, volumes: &[String], from: &str, to: &str, target_host: &str) -> Review {
+        let sources: Vec<SourceVolume> = volumes
+            .iter()
+            .filter_map(|id| self.volumes.iter().find(|v| &v.id == id))
+            .map(|volume| SourceVolume {
+                volume: volume.clone(),
+                snapshots: self
+                    .snapshots
+                    .iter()
+                    .filter(|s| s.volume_id == volume.id)
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        let mut plan = Plan::build(from, to, target_host, &sources);
+        plan.created_at = PLANNED_AT.into();
+        if self.problems.is_empty() {
+            Review::Ready(plan)
+        } else {
+            Review::Refused {
+                plan: Some(plan),
+                problems: self.problems.clone(),
+            }
+        }
+    }
+
+    /// A run's events step by step, then its end (unless it stalls).
+    fn run(&self, request: u64, plan: &Plan, journal: &std::path::Path) -> Vec<Msg> {
+        let mut msgs = Vec::new();
+        let mut outcome = Outcome::default();
+        let mut done = Vec::new();
+        let event = |event| Msg::Progress { request, event };
+        for step in plan.steps() {
+            let number = step.step;
+            if !outcome.failed.is_empty() {
+                outcome.remaining += 1;
+                continue;
+            }
+            msgs.push(event(Event::Started {
+                phase: Phase::Forward,
+                step: number,
+                on: step.on,
+                description: step.action.describe(),
+            }));
+            if self.stall_at == Some(number) {
+                return msgs;
+            }
+            if self.fail_at == Some(number) {
+                let error = "Volume is busy: it has snapshots (VolumeIsBusy)".to_string();
+                msgs.push(event(Event::Failed {
+                    phase: Phase::Forward,
+                    step: number,
+                    error: error.clone(),
+                }));
+                outcome.failed.push((number, error));
+                outcome.remaining += 1;
+                continue;
+            }
+            let new_id = step.action.is_manage().then(|| new_id(number));
+            msgs.push(event(Event::Finished {
+                phase: Phase::Forward,
+                step: number,
+                new_id: new_id.clone(),
+            }));
+            done.push((step.item.clone(), new_id));
+            outcome.finished += 1;
+        }
+        let placed = |id: &str| {
+            let moved = done.iter().find(|(item, new)| item == id && new.is_some());
+            let left = done.iter().any(|(item, _)| item == id);
+            match moved {
+                Some((_, new)) => (new.clone(), Placement::Moved),
+                None if left => (None, Placement::InTransit),
+                None => (None, Placement::OnSource),
+            }
+        };
+        let mut entries = Vec::new();
+        for volume in &plan.volumes {
+            let items = std::iter::once((&volume.volume, "volume", None)).chain(
+                volume
+                    .snapshots
+                    .iter()
+                    .map(|s| (s, "snapshot", Some(volume.volume.id.clone()))),
+            );
+            for (item, kind, parent) in items {
+                let (target_id, placement) = placed(&item.id);
+                entries.push(Entry {
+                    kind,
+                    name: item.name.clone(),
+                    source_id: item.id.clone(),
+                    target_id,
+                    rollback_id: None,
+                    volume_source_id: parent,
+                    placement,
+                });
+            }
+        }
+        let report = |suffix: &str| PathBuf::from(format!("{}.{suffix}", journal.display()));
+        msgs.push(Msg::Migrated {
+            request,
+            end: RunEnd::Ran(Box::new(Ran {
+                outcome,
+                error: None,
+                map: IdMap {
+                    from: plan.from.clone(),
+                    to: plan.to.clone(),
+                    entries,
+                },
+                reports: Ok((report("ids.json"), report("ids.csv"))),
+            })),
+        });
+        msgs
     }
 
     /// Answers `effects` and every effect the answers cause, like a fast back end.
@@ -249,6 +474,7 @@ impl Dataset {
     /// A console that has loaded the hosts screen.
     pub fn app(&self) -> App {
         let mut app = App::new(self.info.clone(), Keymap::default());
+        app.session = self.session.clone();
         let effects = app.start();
         self.serve(&mut app, effects);
         app

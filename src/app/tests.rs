@@ -208,7 +208,7 @@ fn import_goes_form_then_confirm_then_job() {
     let Some(Modal::Confirm(confirm)) = &app.modal else {
         panic!("{:?}", app.modal)
     };
-    assert_eq!(confirm.focus, Button::Cancel, "focus starts on Cancel");
+    assert_eq!(confirm.gate.focus, Button::Cancel, "focus starts on Cancel");
     let effects = update(&mut app, Msg::Key(ENTER));
     assert!(
         effects.is_empty() && app.modal.is_none(),
@@ -312,7 +312,7 @@ fn export_confirms_with_the_side_effect_per_volume() {
         ],
     );
     let confirm = export_confirm(&app);
-    assert_eq!(confirm.focus, Button::Cancel);
+    assert_eq!(confirm.gate.focus, Button::Cancel);
     let Plan::Export(plan) = &confirm.plan else {
         panic!()
     };
@@ -360,7 +360,7 @@ fn bulk_export_needs_the_count_typed() {
     let effects = update(&mut app, Msg::Key(ENTER));
     assert!(effects.is_empty());
     assert_eq!(
-        export_confirm(&app).hint.as_deref(),
+        export_confirm(&app).gate.hint.as_deref(),
         Some("type 4 or 'export' to confirm this bulk export")
     );
     data.press(&mut app, &chars("3"));
@@ -369,7 +369,7 @@ fn bulk_export_needs_the_count_typed() {
         "a wrong count does not confirm"
     );
     data.press(&mut app, &[Key::plain(KeyCode::Backspace), Key::char('4')]);
-    assert_eq!(export_confirm(&app).typed.value(), "4");
+    assert_eq!(export_confirm(&app).gate.typed.value(), "4");
     let effects = update(&mut app, Msg::Key(ENTER));
     assert_eq!(effects.len(), 4);
 }

@@ -3,17 +3,19 @@
 use crate::backend::{Error, ListFilter, backend_of};
 
 use super::form::{FormOutcome, ImportForm, edit};
+use super::gate::{Gate, Typing, Verdict};
 use super::keymap::{Action, Context, Key, KeyCode};
 use super::msg::{Effect, Load, Msg, Page, RequestId, Unmanage};
 use super::plan::{ExportItem, ExportKind, ExportPlan};
 use super::rows::{HostRow, ManageableRow, SnapshotRow, VolumeRow};
 use super::table::Table;
 use super::{
-    App, Button, Cached, Confirm, Job, JobItem, Modal, Notice, Outcome, Pane, Plan, Prompt,
-    PromptKind, Rows, Scope, View,
+    App, Cached, Confirm, Job, JobItem, Modal, Notice, Outcome, Pane, Plan, Prompt, PromptKind,
+    Rows, Scope, View, migrate, switcher,
 };
 
-type Effects = Vec<Effect>;
+/// The work one message calls for.
+pub(super) type Effects = Vec<Effect>;
 
 /// Applies one message and returns the work it calls for.
 pub fn update(app: &mut App, msg: Msg) -> Effects {
@@ -51,6 +53,31 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             let outcome = result.map(|()| "exported; its data stays on the back end".to_string());
             job_item(app, request, item, outcome)
         }
+        Msg::Connected { request, result } => {
+            app.settle(request);
+            if let Some(effects) = switcher::connected(app, request, &result) {
+                return effects;
+            }
+            migrate::connected(app, request, result).unwrap_or_else(|| {
+                vec![Effect::Release {
+                    connection: request,
+                }]
+            })
+        }
+        Msg::Planned { request, review } => {
+            app.settle(request);
+            migrate::planned(app, request, review);
+            Vec::new()
+        }
+        Msg::Progress { request, event } => {
+            migrate::progress(app, request, event);
+            Vec::new()
+        }
+        Msg::Migrated { request, end } => {
+            app.settle(request);
+            migrate::migrated(app, request, end);
+            Vec::new()
+        }
     }
 }
 
@@ -60,7 +87,8 @@ impl App {
         push(self, Rows::Hosts(Table::default()), Scope::default())
     }
 
-    fn notice(&mut self, title: &str, text: impl Into<String>, error: bool) {
+    /// Shows a message the operator dismisses.
+    pub(super) fn notice(&mut self, title: &str, text: impl Into<String>, error: bool) {
         self.modal = Some(Modal::Notice(Notice {
             title: title.to_string(),
             text: text.into(),
@@ -402,6 +430,12 @@ fn job_item(
     if !job.finished() {
         return Vec::new();
     }
+    after_changes(app)
+}
+
+/// Reloads what a change on the back end may have touched: the screen on top now, the
+/// others when shown again.
+pub(super) fn after_changes(app: &mut App) -> Effects {
     for view in &mut app.views {
         view.stale = true;
     }
@@ -456,46 +490,50 @@ fn modal_key(app: &mut App, modal: Modal, key: Key) -> Effects {
             FormOutcome::Submitted(plan) => {
                 app.modal = Some(Modal::Confirm(Box::new(Confirm {
                     plan: Plan::Import(plan),
-                    focus: Button::Cancel,
-                    typed: Default::default(),
-                    hint: None,
+                    gate: Gate::default(),
                 })));
             }
         },
         Modal::Confirm(confirm) => return confirm_key(app, confirm, key),
+        Modal::Switcher(switcher) => return switcher::key(app, switcher, key),
+        Modal::Migrate(wizard) => return migrate::key(app, wizard, key),
     }
     Vec::new()
 }
 
+/// Moves a list selection with the list keys; false for other keys.
+pub(super) fn move_choice(selected: &mut usize, len: usize, key: Key) -> bool {
+    let last = len.saturating_sub(1);
+    *selected = match key.code {
+        KeyCode::Char('j') | KeyCode::Down | KeyCode::Tab => (*selected + 1).min(last),
+        KeyCode::Char('k') | KeyCode::Up | KeyCode::BackTab => selected.saturating_sub(1),
+        KeyCode::Char('g') | KeyCode::Home => 0,
+        KeyCode::Char('G') | KeyCode::End => last,
+        _ => return false,
+    };
+    true
+}
+
 fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
-    let typing = matches!(&confirm.plan, Plan::Export(plan) if plan.needs_typing());
-    confirm.hint = None;
-    match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-            confirm.focus = match confirm.focus {
-                Button::Cancel => Button::Proceed,
-                Button::Proceed => Button::Cancel,
-            };
+    let typing = match &confirm.plan {
+        Plan::Export(plan) if plan.needs_typing() => Some(Typing {
+            accepts: &|typed| plan.accepts(typed),
+            hint: format!(
+                "type {} or '{}' to confirm this bulk export",
+                plan.items.len(),
+                super::plan::BULK_WORD
+            ),
+        }),
+        _ => None,
+    };
+    match confirm.gate.key(key, typing) {
+        Verdict::Cancel => Vec::new(),
+        Verdict::Proceed => launch(app, confirm.plan),
+        Verdict::Stay => {
+            app.modal = Some(Modal::Confirm(confirm));
+            Vec::new()
         }
-        KeyCode::Enter if confirm.focus == Button::Cancel => return Vec::new(),
-        KeyCode::Enter => match &confirm.plan {
-            Plan::Export(plan) if typing && !plan.accepts(confirm.typed.value()) => {
-                confirm.hint = Some(format!(
-                    "type {} or '{}' to confirm this bulk export",
-                    plan.items.len(),
-                    super::plan::BULK_WORD
-                ));
-            }
-            _ => return launch(app, confirm.plan),
-        },
-        _ if typing => {
-            edit(&mut confirm.typed, key);
-        }
-        _ => {}
     }
-    app.modal = Some(Modal::Confirm(confirm));
-    Vec::new()
 }
 
 /// Starts the confirmed plan: one effect per item, progress in a dialog.
@@ -576,8 +614,8 @@ fn prompt_key(app: &mut App, mut prompt: Prompt, key: Key) -> Effects {
     Vec::new()
 }
 
-const COMMANDS: &str =
-    ":hosts, :volumes [HOST], :snapshots [VOLUME-ID], :manageable [HOST], :help, :q";
+const COMMANDS: &str = ":hosts, :volumes [HOST], :snapshots [VOLUME-ID], :manageable [HOST], \
+     :backend [NAME], :migrate [TARGET], :help, :q";
 
 fn command(app: &mut App, line: &str) -> Effects {
     let mut words = line.split_whitespace();
@@ -612,6 +650,8 @@ fn command(app: &mut App, line: &str) -> Effects {
                 Scope { host: None, volume },
             )
         }
+        "backend" | "backends" | "be" => switcher::open(app, argument),
+        "migrate" => migrate::start(app, argument),
         "manageable" | "man" => match argument.map(str::to_string).or_else(|| guess_host(app)) {
             Some(host) => open_manageable(app, host),
             None => {
@@ -658,9 +698,11 @@ fn open_manageable(app: &mut App, host: String) -> Effects {
     )
 }
 
-fn read_only_refusal(app: &mut App, action: Action) {
+/// Explains why a change is unavailable in a read-only session.
+pub(super) fn read_only_refusal(app: &mut App, action: Action) {
     let what = match action {
         Action::Import => "Import (manage)",
+        Action::Migrate => "Migration (unmanage here, manage on the target)",
         _ => "Export (unmanage)",
     };
     app.notice(
@@ -765,6 +807,8 @@ fn act_on_table(app: &mut App, context: Context, action: Action) -> Effects {
         },
         Action::Import => import(app),
         Action::Export => export(app),
+        Action::Backends => switcher::open(app, None),
+        Action::Migrate => migrate::start(app, None),
     };
     if app.view().rows.nav().selected_key() != before.as_deref() {
         app.details_scroll = 0;
@@ -930,9 +974,7 @@ fn export(app: &mut App) -> Effects {
     if !plan.items.is_empty() {
         app.modal = Some(Modal::Confirm(Box::new(Confirm {
             plan: Plan::Export(plan),
-            focus: Button::Cancel,
-            typed: Default::default(),
-            hint: None,
+            gate: Gate::default(),
         })));
     }
     Vec::new()

@@ -294,23 +294,30 @@ fn finish(journal: &Path, state: &State, outcome: &Outcome) -> Result<(), Failur
     if outcome.complete() {
         return Ok(());
     }
-    let mut message = String::new();
-    for (step, error) in &outcome.failed {
-        message.push_str(&format!("step {step} failed: {error}\n"));
-    }
-    if outcome.stopped {
-        message.push_str("stopped on request\n");
-    }
-    let journal = journal.display();
-    message.push_str(&format!(
-        "{} step(s) not done: fix the cause, then `snapport migrate resume {journal}` \
-         or `snapport migrate rollback {journal}`",
-        outcome.remaining
-    ));
     Err(Failure {
         code: exit::FAILED,
-        message,
+        message: unfinished(outcome, journal, "snapport").join("\n"),
     })
+}
+
+/// What a run that did not finish left behind, one line each: the failed steps, a stop,
+/// and the commands (`snapport` as the operator runs it) that finish or undo it.
+pub fn unfinished(outcome: &Outcome, journal: &Path, snapport: &str) -> Vec<String> {
+    let mut lines: Vec<String> = outcome
+        .failed
+        .iter()
+        .map(|(step, error)| format!("step {step} failed: {error}"))
+        .collect();
+    if outcome.stopped {
+        lines.push("stopped on request".to_string());
+    }
+    let journal = journal.display();
+    lines.push(format!(
+        "{} step(s) not done: fix the cause, then `{snapport} migrate resume {journal}` \
+         or `{snapport} migrate rollback {journal}`",
+        outcome.remaining
+    ));
+    lines
 }
 
 fn side_label(plan: &Plan, side: Side) -> &str {
@@ -367,7 +374,7 @@ fn print_event(plan: &Plan, event: Event) {
 }
 
 /// What the steps will change, side by side, with the warnings an operator needs.
-fn describe(plan: &Plan, chains: &[Vec<plan::Step>], phase: Phase) -> String {
+pub fn describe(plan: &Plan, chains: &[Vec<plan::Step>], phase: Phase) -> String {
     let count = |side: Side, wanted: fn(&Action) -> bool| {
         chains
             .iter()

@@ -75,6 +75,20 @@ pub enum BackendSpec {
     Cloud { cloud: Option<String> },
 }
 
+impl BackendSpec {
+    /// A short description for lists of back ends.
+    pub fn describe(&self) -> String {
+        match self {
+            BackendSpec::Local { vg, host, .. } => match host {
+                Some(host) => format!("local lvm vg={vg} host={host}"),
+                None => format!("local lvm vg={vg}"),
+            },
+            BackendSpec::Cloud { cloud: Some(cloud) } => format!("cloud {cloud}"),
+            BackendSpec::Cloud { cloud: None } => "the default cloud".to_string(),
+        }
+    }
+}
+
 /// The config file, `config.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -150,6 +164,8 @@ mod tests {
                 cloud: Some("prod".into())
             }
         );
+        assert_eq!(config.backend("old").describe(), "local lvm vg=vg0");
+        assert_eq!(config.backend("new").describe(), "cloud prod");
         assert_eq!(
             config.backend("other"),
             BackendSpec::Cloud {

@@ -25,8 +25,9 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::keymap::{Key, KeyCode, Keymap};
 use crate::app::msg::Msg;
-use crate::app::{App, Modal, update};
+use crate::app::{App, Modal, NamedBackend, Session, update};
 use crate::backend::Backend;
+use crate::connect::Directory;
 use crate::worker::Worker;
 
 use self::theme::Theme;
@@ -42,6 +43,8 @@ pub struct ConsoleOptions {
     pub no_color: bool,
     /// Where crash reports go.
     pub log_file: Option<PathBuf>,
+    /// The back ends the switcher and the migration wizard can open by name.
+    pub directory: Option<Directory>,
 }
 
 impl ConsoleOptions {
@@ -50,12 +53,35 @@ impl ConsoleOptions {
         theme: Option<String>,
         keys: BTreeMap<String, String>,
         log_file: Option<PathBuf>,
+        directory: Option<Directory>,
     ) -> Self {
         Self {
             theme,
             keys,
             no_color: theme::no_color_requested(),
             log_file,
+            directory,
+        }
+    }
+
+    /// What the console's state knows of the back ends reachable by name.
+    fn session(&self) -> Session {
+        let Some(directory) = &self.directory else {
+            return Session::default();
+        };
+        Session {
+            current: directory.current.clone(),
+            backends: directory
+                .config
+                .backends
+                .iter()
+                .map(|(name, spec)| NamedBackend {
+                    name: name.clone(),
+                    about: spec.describe(),
+                })
+                .collect(),
+            migrations_dir: directory.migrations_dir(),
+            command: directory.command(),
         }
     }
 
@@ -127,6 +153,17 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Modal::ImportForm(form)) => widgets::form::render(frame, area, form, theme),
         Some(Modal::Confirm(confirm)) => widgets::confirm::confirm(frame, area, confirm, theme),
         Some(Modal::Job(job)) => widgets::confirm::job(frame, area, job, theme, app.spinner),
+        Some(Modal::Switcher(switcher)) => widgets::switcher::render(
+            frame,
+            area,
+            switcher,
+            app.info.read_only,
+            theme,
+            app.spinner,
+        ),
+        Some(Modal::Migrate(wizard)) => {
+            screens::migrate::render(frame, area, wizard, theme, app.spinner)
+        }
     }
 }
 
@@ -137,8 +174,9 @@ const TICK: Duration = Duration::from_millis(120);
 pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::Result<()> {
     let (keymap, theme) = options.prepare()?;
     let mut app = App::new(backend.info(), keymap);
+    app.session = options.session();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = Worker::new(backend, tx);
+    let worker = Worker::new(backend, options.directory.clone(), tx);
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
@@ -216,6 +254,7 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
             break;
         }
     }
+    worker.wind_down().await;
     if tui.show_cursor().is_err() {
         // The terminal is gone (SIGHUP, closed SSH): ratatui's drop would report the
         // failed cursor restore on stderr, which panics when stderr is gone too.

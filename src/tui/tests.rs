@@ -213,3 +213,81 @@ fn tiny_terminals_do_not_panic() {
     let app = app_at(&data, 80, 24, &[Key::plain(KeyCode::Enter)]);
     terminal(&app, 80, 24, &theme);
 }
+
+#[test]
+fn backend_switcher() {
+    screens("switcher", &Dataset::default(), &chars("b"));
+}
+
+/// Keys from the hosts screen to the wizard for the marked volumes (the first `marks`).
+fn wizard_path(marks: usize, then: &[Key]) -> Vec<Key> {
+    let marks = vec![Key::char(' '); marks];
+    keys(&[&[ENTER], &marks, &[Key::char('M')], then])
+}
+
+#[test]
+fn migration_wizard_steps() {
+    let data = Dataset::default();
+    screens("wizard_target", &data, &wizard_path(1, &[Key::char('j')]));
+    screens(
+        "wizard_host",
+        &data,
+        &wizard_path(1, &[Key::char('j'), ENTER]),
+    );
+    let review = wizard_path(1, &[Key::char('j'), ENTER, ENTER]);
+    screens("wizard_review", &data, &review);
+    screens(
+        "wizard_confirm",
+        &data,
+        &wizard_path(
+            2,
+            &keys(&[&[Key::char('j'), ENTER, ENTER, ENTER], &chars("migr")]),
+        ),
+    );
+    screens(
+        "wizard_summary",
+        &data,
+        &keys(&[&review, &[ENTER, TAB, ENTER]]),
+    );
+}
+
+#[test]
+fn migration_wizard_refusals_and_failures() {
+    let data = Dataset {
+        problems: vec![
+            crate::migrate::Problem::new(
+                "new@lvm#cinder-volumes",
+                "the target host is not up (state 'down')",
+            ),
+            crate::migrate::Problem::new(
+                "_snapshot-aaaaaaaa-0000-4000-8000-000000000002",
+                "a volume or snapshot of this name is already managed on the target",
+            ),
+        ],
+        ..Dataset::default()
+    };
+    let review = wizard_path(1, &[Key::char('j'), ENTER, ENTER]);
+    screens("wizard_review_refused", &data, &review);
+
+    let mut data = Dataset {
+        stall_at: Some(3),
+        ..Dataset::default()
+    };
+    screens(
+        "wizard_progress",
+        &data,
+        &keys(&[&review, &[ENTER, TAB, ENTER]]),
+    );
+    data.stall_at = None;
+    data.fail_at = Some(3);
+    screens(
+        "wizard_unfinished",
+        &data,
+        &keys(&[&review, &[ENTER, TAB, ENTER]]),
+    );
+    screens(
+        "wizard_read_only",
+        &Dataset::read_only(),
+        &wizard_path(1, &[]),
+    );
+}

@@ -3,6 +3,7 @@
 pub mod details;
 pub mod hosts;
 pub mod manageable;
+pub mod migrate;
 pub mod snapshots;
 pub mod volumes;
 

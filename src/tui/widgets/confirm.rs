@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::app::gate::Gate;
 use crate::app::plan::BULK_WORD;
 use crate::app::{Button, Confirm, Job, Notice, Outcome, Plan};
 use crate::tui::theme::Theme;
@@ -37,7 +38,8 @@ pub fn notice(frame: &mut Frame, area: Rect, notice: &Notice, theme: &Theme) {
     );
 }
 
-fn split_last(area: Rect) -> [Rect; 2] {
+/// The area without its last row, and the last row.
+pub fn split_last(area: Rect) -> [Rect; 2] {
     let body = Rect {
         height: area.height.saturating_sub(1),
         ..area
@@ -113,55 +115,81 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) 
             )
         }
     };
+    let prompt = typing.map(|count| format!("Type {count} or '{BULK_WORD}' to confirm: "));
     let width = width_for(area);
-    let extra = 3 + u16::from(typing.is_some()) + u16::from(confirm.hint.is_some());
-    let height = (wrapped_height(&lines, width - 2) + extra + 1).min(area.height);
+    let rows = gate_rows(&confirm.gate, prompt.is_some());
+    let height = (wrapped_height(&lines, width - 2) + rows + 2).min(area.height);
     let inner = dialog(frame, centered(area, width, height), title, theme.danger);
-    let body = Rect {
-        height: inner.height.saturating_sub(extra - 1),
-        ..inner
-    };
+    let [body, bottom] = split_bottom(inner, rows);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    let mut y = body.y + body.height;
-    if let Some(count) = typing {
-        let prompt = format!("Type {count} or '{BULK_WORD}' to confirm: ");
-        let room = inner.width.saturating_sub(prompt.len() as u16);
-        let (text, cursor) = input_view(&confirm.typed, room, true);
+    gate(
+        frame,
+        bottom,
+        &confirm.gate,
+        prompt.as_deref(),
+        &action,
+        theme,
+    );
+}
+
+/// How many rows [`gate`] takes: the typed line, the hint, a blank row and the buttons.
+pub fn gate_rows(gate: &Gate, typing: bool) -> u16 {
+    2 + u16::from(typing) + u16::from(gate.hint.is_some())
+}
+
+/// `area` split into its body and its last `rows` rows.
+pub fn split_bottom(area: Rect, rows: u16) -> [Rect; 2] {
+    let body = Rect {
+        height: area.height.saturating_sub(rows),
+        ..area
+    };
+    let bottom = Rect {
+        y: area.y + body.height,
+        height: area.height - body.height,
+        ..area
+    };
+    [body, bottom]
+}
+
+/// Draws the typed confirmation (when `prompt` asks for one), the hint and the buttons.
+pub fn gate(
+    frame: &mut Frame,
+    area: Rect,
+    gate: &Gate,
+    prompt: Option<&str>,
+    action: &str,
+    theme: &Theme,
+) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let row = |y| Rect {
+        y,
+        height: 1,
+        ..area
+    };
+    let mut y = area.y;
+    if let Some(prompt) = prompt {
+        let room = area.width.saturating_sub(prompt.len() as u16);
+        let (text, cursor) = input_view(&gate.typed, room, true);
         let line = Line::from(vec![
-            Span::styled(prompt.clone(), bold),
+            Span::styled(prompt.to_string(), bold),
             Span::styled(text, theme.marked),
         ]);
-        frame.render_widget(
-            Paragraph::new(line),
-            Rect {
-                y,
-                height: 1,
-                ..inner
-            },
-        );
-        frame.set_cursor_position(Position::new(inner.x + prompt.len() as u16 + cursor, y));
+        frame.render_widget(Paragraph::new(line), row(y));
+        frame.set_cursor_position(Position::new(area.x + prompt.len() as u16 + cursor, y));
         y += 1;
     }
-    if let Some(hint) = &confirm.hint {
+    if let Some(hint) = &gate.hint {
         frame.render_widget(
             Paragraph::new(Line::styled(hint.clone(), theme.danger)),
-            Rect {
-                y,
-                height: 1,
-                ..inner
-            },
+            row(y),
         );
         y += 1;
     }
-    let last = inner.y + inner.height.saturating_sub(1);
-    if y <= last {
+    let last = area.y + area.height.saturating_sub(1);
+    if y <= last && area.height > 0 {
         frame.render_widget(
-            Paragraph::new(buttons(confirm.focus, &action, theme)),
-            Rect {
-                y: last,
-                height: 1,
-                ..inner
-            },
+            Paragraph::new(buttons(gate.focus, action, theme)),
+            row(last),
         );
     }
 }

@@ -1,5 +1,5 @@
 //! Building blocks of the console's screens: the table, dialogs, the import form, the
-//! filter bar, help, header and footer.
+//! filter bar, help, header, footer and the back-end switcher.
 
 pub mod confirm;
 pub mod filter;
@@ -7,6 +7,7 @@ pub mod footer;
 pub mod form;
 pub mod header;
 pub mod help;
+pub mod switcher;
 pub mod table;
 
 use ratatui::Frame;
