@@ -28,6 +28,14 @@ fn snapshot_request(volume_id: &str, lv: &str) -> ManageSnapshotRequest {
     }
 }
 
+/// Imports the LV `lv` as volume `name`; the test cannot go on without it.
+async fn managed_volume(backend: &impl Backend, lv: &str, name: &str) -> snapport::backend::Volume {
+    backend
+        .manage_volume(&volume_request(lv, name))
+        .await
+        .expect("the volume is imported")
+}
+
 /// A snapshot manage that must fail.
 async fn refused(backend: &impl Backend, volume_id: &str, lv: &str) -> Error {
     backend
@@ -40,10 +48,7 @@ async fn refused(backend: &impl Backend, volume_id: &str, lv: &str) -> Error {
 async fn manageable_snapshots_carry_cinder_verdicts() {
     let env = LvmEnv::new("verdicts", &standard_layout());
     let backend = env.backend().await;
-    let vol_a = backend
-        .manage_volume(&volume_request("vol-a", "a"))
-        .await
-        .unwrap();
+    let vol_a = managed_volume(&backend, "vol-a", "a").await;
     let managed = backend
         .manage_snapshot(&snapshot_request(&vol_a.id, "snap-a1"))
         .await
@@ -82,10 +87,7 @@ async fn manageable_snapshots_carry_cinder_verdicts() {
 async fn manage_renames_the_lv_and_unmanage_leaves_it() {
     let env = LvmEnv::new("roundtrip", &standard_layout());
     let backend = env.backend().await;
-    let volume = backend
-        .manage_volume(&volume_request("vol-a", "a"))
-        .await
-        .unwrap();
+    let volume = managed_volume(&backend, "vol-a", "a").await;
     assert_eq!(volume.size, 1);
     assert!(env.lv_names().contains(&format!("volume-{}", volume.id)));
     assert!(!env.lv_names().contains(&"vol-a".to_string()));
@@ -136,14 +138,8 @@ async fn manage_renames_the_lv_and_unmanage_leaves_it() {
 async fn manage_refuses_what_cinder_would_get_wrong() {
     let env = LvmEnv::new("refusals", &standard_layout());
     let backend = env.backend().await;
-    let vol_a = backend
-        .manage_volume(&volume_request("vol-a", "a"))
-        .await
-        .unwrap();
-    let vol_b = backend
-        .manage_volume(&volume_request("vol-b", "b"))
-        .await
-        .unwrap();
+    let vol_a = managed_volume(&backend, "vol-a", "a").await;
+    let vol_b = managed_volume(&backend, "vol-b", "b").await;
 
     let unknown = refused(&backend, "00000000-0000-0000-0000-000000000000", "snap-a1").await;
     assert!(
@@ -202,14 +198,8 @@ async fn manage_refuses_what_cinder_would_get_wrong() {
 async fn force_imports_a_snapshot_of_another_volume() {
     let env = LvmEnv::new("force", &standard_layout());
     let backend = env.backend().await;
-    backend
-        .manage_volume(&volume_request("vol-a", "a"))
-        .await
-        .unwrap();
-    let vol_b = backend
-        .manage_volume(&volume_request("vol-b", "b"))
-        .await
-        .unwrap();
+    managed_volume(&backend, "vol-a", "a").await;
+    let vol_b = managed_volume(&backend, "vol-b", "b").await;
     let mut request = snapshot_request(&vol_b.id, "snap-a1");
     request.force = true;
     let snapshot = backend.manage_snapshot(&request).await.unwrap();
