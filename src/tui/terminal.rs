@@ -1,7 +1,7 @@
 //! Terminal hygiene: raw mode and the alternate screen on the way in; restored on every
 //! way out (normal exit, error, panic, SIGTERM/SIGHUP); crash reports to the log file.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
@@ -12,8 +12,12 @@ use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mod
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-/// The console's terminal.
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+/// The console's terminal. Buffered so that a frame leaves in one write: over SSH a
+/// redraw is one burst of packets and never shows half-drawn.
+pub type Tui = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Large enough for a full 160x48 frame with colours.
+const FRAME_BUFFER_BYTES: usize = 256 * 1024;
 
 static PANICKED: AtomicBool = AtomicBool::new(false);
 static CRASH_LOG: Mutex<Option<PathBuf>> = Mutex::new(None);
@@ -81,7 +85,10 @@ pub fn enter() -> io::Result<(Tui, Guard)> {
     enable_raw_mode()?;
     let guard = Guard;
     execute!(io::stdout(), EnterAlternateScreen)?;
-    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        FRAME_BUFFER_BYTES,
+        io::stdout(),
+    )))?;
     Ok((terminal, guard))
 }
 

@@ -79,14 +79,18 @@ impl Tmux {
         self.run(&["send-keys", "-t", "e2e", "-l", text]);
     }
 
-    /// Polls the pane until `done` holds; fails with the last screen after 30 s.
+    /// Polls the pane until `done` holds on a settled screen: two captures in a row
+    /// that agree, so a frame caught half-drawn is never what a test asserts on.
+    /// Fails with the last screen after 30 s.
     pub fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut previous: Option<String> = None;
         loop {
             let screen = self.screen();
-            if done(&screen) {
+            if done(&screen) && previous.as_deref() == Some(screen.as_str()) {
                 return screen;
             }
+            previous = Some(screen.clone());
             assert!(
                 Instant::now() < deadline,
                 "timed out waiting for {what}; the screen:\n{screen}"
