@@ -216,9 +216,16 @@ impl Harness {
         self.snapport_on("e2e")
     }
 
-    /// The snapport binary on `cloud` of the harness's clouds.yaml, with HOME and the
-    /// XDG dirs in the test's temp dir and no other OS_* settings.
+    /// The snapport binary on `cloud` of the harness's clouds.yaml.
     fn snapport_on(&self, cloud: &str) -> assert_cmd::Command {
+        let mut command = self.snapport_bare();
+        command.args(["--os-cloud", cloud]);
+        command
+    }
+
+    /// The snapport binary with the harness's clouds.yaml, HOME and the XDG dirs in the
+    /// test's temp dir and no other OS_* settings; no back end chosen.
+    fn snapport_bare(&self) -> assert_cmd::Command {
         let home = self.home.path();
         let mut command = assert_cmd::Command::cargo_bin("snapport").expect("binary built");
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OS_")) {
@@ -230,8 +237,7 @@ impl Harness {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env("XDG_DATA_HOME", home.join("data"))
-            .env("OS_CLIENT_CONFIG_FILE", self.var("OS_CLIENT_CONFIG_FILE"))
-            .args(["--os-cloud", cloud]);
+            .env("OS_CLIENT_CONFIG_FILE", self.var("OS_CLIENT_CONFIG_FILE"));
         command
     }
 
@@ -1013,4 +1019,207 @@ fn read_only_snapport_lists_but_sends_no_post() {
     assert_eq!(h.posts(), posts, "read-only snapport sent a POST");
     let still = h.get(&format!("/snapshots/{snapshot_id}"));
     assert_eq!(still["snapshot"]["status"], "available");
+}
+
+// A migration between the harness's two deployments ("e2e" and "e2e-b"): two Cinders
+// with their own databases and API ports over the same volume group.
+
+/// GET on deployment b's API: the status and the JSON body.
+fn get_on_b(h: &Harness, path: &str) -> Answer {
+    h.request("GET", &format!("{}{path}", h.var("SNAPPORT_E2E_B_API")), true, None)
+}
+
+/// What a migration's journal says: `migrate report -f json`.
+fn id_map(h: &Harness, journal: &Path) -> Value {
+    let out = h
+        .snapport_bare()
+        .args(["migrate", "report"])
+        .arg(journal)
+        .args(["-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("JSON id map")
+}
+
+/// Rolls the migration back when dropped (rollback is idempotent, and a no-op once done),
+/// then hands what it managed again on deployment a to `seeded`, whose own cleanup
+/// runs next: whatever the test did, neither cloud keeps a record of it.
+struct RollBackOnDrop<'a> {
+    h: &'a Harness,
+    seeded: &'a Seeded<'a>,
+    journal: PathBuf,
+}
+
+impl Drop for RollBackOnDrop<'_> {
+    fn drop(&mut self) {
+        if !self.journal.exists() {
+            return;
+        }
+        let rolled_back = self
+            .h
+            .snapport_bare()
+            .args(["migrate", "rollback", "--yes"])
+            .arg(&self.journal)
+            .output()
+            .expect("snapport runs");
+        for entry in id_map(self.h, &self.journal)["entries"]
+            .as_array()
+            .expect("entries")
+        {
+            if let Some(id) = entry["rollback_id"].as_str() {
+                match entry["kind"].as_str() {
+                    Some("volume") => self.seeded.track_volume(id),
+                    _ => self.seeded.track_snapshot(id),
+                }
+            }
+        }
+        if !rolled_back.status.success() && !std::thread::panicking() {
+            panic!(
+                "rolling the migration back failed: {}",
+                String::from_utf8_lossy(&rolled_back.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 2);
+    let lv = seeded.volumes()[0].to_string();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let mut snapshot_ids = Vec::new();
+    for (n, snapshot_lv) in seeded.snapshots_of(&lv).into_iter().enumerate() {
+        let name = format!("e2e-daily-{n}");
+        let snapshot = h.snapport_json(&[
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_id,
+            "--ref",
+            snapshot_lv,
+            "--name",
+            &name,
+        ]);
+        let id = snapshot["id"].as_str().expect("id").to_string();
+        seeded.track_snapshot(&id);
+        snapshot_ids.push((id, name));
+    }
+    let b_pool = h.var("SNAPPORT_E2E_B_POOL");
+    let work = h.home.path();
+    let plan = work.join("plan.json");
+    let journal = work.join("plan.journal.jsonl");
+    let _rollback = RollBackOnDrop {
+        h: &h,
+        seeded: &seeded,
+        journal: journal.clone(),
+    };
+
+    // plan and preflight: deployment b sees the volume's LV on its host
+    h.snapport_bare()
+        .args(["migrate", "plan", "--from", "e2e", "--to", "e2e-b"])
+        .args(["--target-host", b_pool, "-o"])
+        .arg(&plan)
+        .arg(&volume_id)
+        .assert()
+        .success();
+    let posts = h.posts();
+    h.snapport_bare()
+        .args(["migrate", "apply", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(&plan)
+        .assert()
+        .success();
+    assert_eq!(
+        h.posts(),
+        posts + 3,
+        "deployment a gets one unmanage per snapshot and one for the volume"
+    );
+
+    // deployment a forgot them; deployment b manages them, with their names, on its host
+    for id in std::iter::once(&volume_id).chain(snapshot_ids.iter().map(|(id, _)| id)) {
+        let kind = if *id == volume_id { "volumes" } else { "snapshots" };
+        let gone = h.request("GET", &format!("/{kind}/{id}"), true, None);
+        assert_eq!(gone.status, 404, "{kind}/{id} still on a: {}", gone.body);
+    }
+    let map = id_map(&h, &journal);
+    let moved = |source: &str| -> String {
+        let entry = map["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["source_id"] == source)
+            .unwrap_or_else(|| panic!("{source} not in the id map: {map}"));
+        assert_eq!(entry["placement"], "moved", "{entry}");
+        entry["target_id"].as_str().expect("target id").to_string()
+    };
+    let b_volume = moved(&volume_id);
+    let on_b = get_on_b(&h, &format!("/volumes/{b_volume}"));
+    assert_eq!(on_b.status, 200, "{}", on_b.body);
+    let volume = &on_b.body["volume"];
+    assert_eq!(volume["name"], "e2e-volume");
+    assert_eq!(volume["status"], "available");
+    assert_eq!(volume["os-vol-host-attr:host"], b_pool);
+    assert_eq!(volume["metadata"]["snapport:source-id"], volume_id.as_str());
+    let lvs = h.lvs();
+    let b_volume_lv = format!("volume-{b_volume}");
+    assert!(lvs.contains_key(&b_volume_lv), "{lvs:?}");
+    for (id, name) in &snapshot_ids {
+        let b_snapshot = moved(id);
+        let on_b = get_on_b(&h, &format!("/snapshots/{b_snapshot}"));
+        assert_eq!(on_b.status, 200, "{}", on_b.body);
+        let snapshot = &on_b.body["snapshot"];
+        assert_eq!(snapshot["name"], name.as_str());
+        assert_eq!(snapshot["status"], "available");
+        assert_eq!(snapshot["volume_id"], b_volume.as_str());
+        assert_eq!(
+            lvs.get(&format!("_snapshot-{b_snapshot}")),
+            Some(&Some(b_volume_lv.clone())),
+            "the snapshot LV carries b's id and stays a snapshot of the volume: {lvs:?}"
+        );
+    }
+    // snapport on b lists what b's API holds
+    let listed = h
+        .snapport_on("e2e-b")
+        .args(["snapshot", "list", "-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed: Value = serde_json::from_slice(&listed).expect("JSON");
+    let mut names: Vec<&str> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|s| s["volume_id"] == b_volume.as_str())
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["e2e-daily-0", "e2e-daily-1"]);
+
+    // rollback: back on a under new ids, gone from b
+    h.snapport_bare()
+        .args(["migrate", "rollback", "--yes"])
+        .arg(&journal)
+        .assert()
+        .success();
+    let gone = get_on_b(&h, &format!("/volumes/{b_volume}"));
+    assert_eq!(gone.status, 404, "still on b: {}", gone.body);
+    let map = id_map(&h, &journal);
+    for entry in map["entries"].as_array().expect("entries") {
+        assert_eq!(entry["placement"], "rolled_back", "{entry}");
+        let id = entry["rollback_id"].as_str().expect("rollback id");
+        let kind = if entry["kind"] == "volume" {
+            "volume"
+        } else {
+            "snapshot"
+        };
+        let back = h.get(&format!("/{kind}s/{id}"));
+        assert_eq!(back[kind]["status"], "available", "{back}");
+        assert_eq!(back[kind]["name"], entry["name"], "{back}");
+    }
 }

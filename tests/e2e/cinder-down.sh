@@ -74,7 +74,7 @@ stop() {
 }
 
 # API and workers first (they use RabbitMQ and the DB until the end), then those.
-stop cinder-api cinder-volume cinder-scheduler
+stop cinder-api cinder-volume cinder-scheduler cinder-api-b cinder-volume-b cinder-scheduler-b
 stop rabbitmq epmd mariadb
 
 # Whatever still carries our marker left its group: stop it too.

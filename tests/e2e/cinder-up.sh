@@ -9,16 +9,20 @@
 # (metadata only: no device-mapper is needed, LVs are never activated), configured
 # through a private LVM_SYSTEM_DIR so nothing else on the machine is touched.
 #
+# Two deployments share the VG, MariaDB and RabbitMQ: "a" (the main one) and "b" (its
+# own database, RabbitMQ vhost, volume host and API port), so that migrations between
+# two clouds that share storage can be tested against real Cinder on both sides.
+#
 # Idempotent: installs what is missing (apt, then a pip venv kept in a cache dir),
 # reuses existing state and starts only what is not running. Run as root.
 # When it returns, cinder-volume is up, its pool is listed, and the state dir holds
-# env.sh (source it) and clouds.yaml (clouds "e2e" and "e2e-token").
+# env.sh (source it) and clouds.yaml (clouds "e2e", "e2e-token" and "e2e-b").
 #
 # Environment (all optional):
 #   SNAPPORT_E2E_DIR       state dir (default: $TMPDIR/snapport-e2e)
 #   SNAPPORT_E2E_CACHE     where the venv is kept between runs (default: ~/.cache/snapport-e2e)
 #   SNAPPORT_E2E_PYTHON    interpreter for the venv (default: python3)
-#   SNAPPORT_E2E_API_PORT  cinder-api port (default 18776)
+#   SNAPPORT_E2E_API_PORT  cinder-api port of deployment a (default 18776; b gets +1)
 #   SNAPPORT_E2E_AMQP_PORT RabbitMQ AMQP port (default 18672; Erlang dist +1, epmd +2)
 #   SNAPPORT_E2E_VG        VG name (default: snapport-e2e-<random>, fixed per state dir)
 #   SNAPPORT_E2E_DEBUG     "True" for debug logs from the cinder services
@@ -43,9 +47,7 @@ EPMD_PORT=$((AMQP_PORT + 2))
 DEBUG=${SNAPPORT_E2E_DEBUG:-False}
 # noauth tokens are "user:project"; project ids in URLs must match [0-9a-f-]+.
 PROJECT=0123456789abcdef0123456789abcdef
-CINDER_HOST=snapport-e2e
-VOLHOST=$CINDER_HOST@lvm
-POOL=$VOLHOST#lvm
+B_API_PORT=$((API_PORT + 1))
 PV_GIB=1024  # sparse image: only LVM metadata is ever written
 META_MIB=64  # LVM metadata area: room for a few thousand LVs
 PIP_PKGS=(cinder python-cinderclient python-openstackclient PyMySQL)
@@ -197,20 +199,39 @@ exec_dirs = /sbin,/usr/sbin,/bin,/usr/bin,$VENV/bin
 use_syslog = False
 EOF
 
-cat >"$ETC/cinder.conf" <<EOF
-# snapport e2e harness: a real Cinder on 127.0.0.1, noauth, LVM driver on VG $VG
+# Deployment NAME ("a" or "b"): its config dir, logs, state, database, RabbitMQ vhost,
+# API port and Cinder host. "a" keeps the top-level dirs, "b" gets sub-dirs named b.
+deployment() {
+    local name=$1
+    if [ "$name" = a ]; then
+        etc=$ETC log=$LOG data=$DATA db=cinder vhost='' port=$API_PORT workers=2
+    else
+        etc=$ETC/$name log=$LOG/$name data=$DATA/$name db=cinder_$name vhost=$name port=$B_API_PORT workers=1
+    fi
+}
+# The "host" of deployment NAME's services; its pool is <host>@lvm#lvm.
+cinder_host() { if [ "$1" = a ]; then echo snapport-e2e; else echo "snapport-e2e-$1"; fi; }
+# The suffix of deployment NAME's recorded process names (cinder-api, cinder-api-b).
+suffix() { if [ "$1" = a ]; then echo ""; else echo "-$1"; fi; }
+
+write_cinder_conf() {
+    local name=$1 etc log data db vhost port workers
+    deployment "$name"
+    mkdir -p "$etc" "$log" "$data/lock"
+    cat >"$etc/cinder.conf" <<EOF
+# snapport e2e harness: deployment $name, a real Cinder on 127.0.0.1, noauth, LVM driver on VG $VG
 [DEFAULT]
 debug = $DEBUG
-log_dir = $LOG
-state_path = $DATA
-host = $CINDER_HOST
+log_dir = $log
+state_path = $data
+host = $(cinder_host "$name")
 my_ip = 127.0.0.1
 auth_strategy = noauth
-transport_url = rabbit://guest:guest@127.0.0.1:$AMQP_PORT/
+transport_url = rabbit://guest:guest@127.0.0.1:$AMQP_PORT/$vhost
 rpc_response_timeout = 120
 osapi_volume_listen = 127.0.0.1
-osapi_volume_listen_port = $API_PORT
-osapi_volume_workers = 2
+osapi_volume_listen_port = $port
+osapi_volume_workers = $workers
 api_paste_config = $ETC/api-paste.ini
 resource_query_filters_file = $ETC/resource_filters.json
 rootwrap_config = $ETC/rootwrap.conf
@@ -221,15 +242,15 @@ backend_stats_polling_interval = 10
 # a stop (cinder-down.sh) need not wait a minute for idle connections
 graceful_shutdown_timeout = 5
 [database]
-connection = mysql+pymysql://cinder:cinder@localhost/cinder?unix_socket=$MYSQL_SOCK&charset=utf8
+connection = mysql+pymysql://cinder:cinder@localhost/$db?unix_socket=$MYSQL_SOCK&charset=utf8
 [oslo_concurrency]
-lock_path = $DATA/lock
+lock_path = $data/lock
 [coordination]
-backend_url = file://$DATA/lock
+backend_url = file://$data/lock
 [cinder_sys_admin]
-helper_command = $VENV/bin/privsep-helper --config-file $ETC/cinder.conf
+helper_command = $VENV/bin/privsep-helper --config-file $etc/cinder.conf
 [privsep_osbrick]
-helper_command = $VENV/bin/privsep-helper --config-file $ETC/cinder.conf
+helper_command = $VENV/bin/privsep-helper --config-file $etc/cinder.conf
 [lvm]
 volume_backend_name = lvm
 volume_driver = cinder.volume.drivers.lvm.LVMVolumeDriver
@@ -243,7 +264,9 @@ target_helper = fake
 target_protocol = iscsi
 volume_clear = none
 EOF
-CONF=(--config-file "$ETC/cinder.conf")
+}
+DEPLOYMENTS=(a b)
+for d in "${DEPLOYMENTS[@]}"; do write_cinder_conf "$d"; done
 
 # Environment of every process started below: the sudo shim and venv first on PATH,
 # the private LVM config also for the lvm calls Cinder makes without its prefix
@@ -313,12 +336,22 @@ for _ in $(seq 1 120); do
     alive mariadb || die "MariaDB exited; see $LOG/mariadb.err"
     sleep 0.25
 done
-mariadb_sql "CREATE DATABASE IF NOT EXISTS cinder;
-    CREATE USER IF NOT EXISTS 'cinder'@'localhost' IDENTIFIED BY 'cinder';
-    GRANT ALL ON cinder.* TO 'cinder'@'localhost';" 2>"$LOG/mariadb-grant.err" ||
-    die "MariaDB does not answer on $MYSQL_SOCK: $(cat "$LOG/mariadb-grant.err"); see $LOG/mariadb.err"
+# One database per deployment, schemas synced in parallel.
+SYNC_PIDS=()
+for d in "${DEPLOYMENTS[@]}"; do
+    deployment "$d"
+    mariadb_sql "CREATE DATABASE IF NOT EXISTS $db;
+        CREATE USER IF NOT EXISTS 'cinder'@'localhost' IDENTIFIED BY 'cinder';
+        GRANT ALL ON $db.* TO 'cinder'@'localhost';" 2>"$LOG/mariadb-grant.err" ||
+        die "MariaDB does not answer on $MYSQL_SOCK: $(cat "$LOG/mariadb-grant.err"); see $LOG/mariadb.err"
+    "$VENV/bin/cinder-manage" --config-file "$etc/cinder.conf" db sync >"$log/db-sync.log" 2>&1 &
+    SYNC_PIDS+=($!)
+done
 t0=$(date +%s)
-"$VENV/bin/cinder-manage" "${CONF[@]}" db sync >"$LOG/db-sync.log" 2>&1 || die "db sync failed; see $LOG/db-sync.log"
+for i in "${!DEPLOYMENTS[@]}"; do
+    deployment "${DEPLOYMENTS[$i]}"
+    wait "${SYNC_PIDS[$i]}" || die "db sync of deployment ${DEPLOYMENTS[$i]} failed; see $log/db-sync.log"
+done
 say "db sync ok ($(($(date +%s) - t0))s)"
 
 for _ in $(seq 1 120); do
@@ -327,25 +360,51 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 port_open "$AMQP_PORT" || die "RabbitMQ does not listen on $AMQP_PORT after 60s; see $LOG/rabbitmq.out"
+# Every deployment but "a" talks on a vhost of its own: sharing one, a scheduler would
+# take the other deployment's requests off the common topic queues.
+RABBITMQCTL=/usr/lib/rabbitmq/bin/rabbitmqctl
+[ -x "$RABBITMQCTL" ] || RABBITMQCTL=$(command -v rabbitmqctl)
+for d in "${DEPLOYMENTS[@]}"; do
+    deployment "$d"
+    [ -n "$vhost" ] || continue
+    if ! "$RABBITMQCTL" -q list_vhosts 2>"$LOG/rabbitmqctl.err" | grep -qxF "$vhost"; then
+        "$RABBITMQCTL" -q add_vhost "$vhost" >>"$LOG/rabbitmqctl.err" 2>&1 ||
+            die "rabbitmqctl add_vhost $vhost failed: $(cat "$LOG/rabbitmqctl.err")"
+    fi
+    "$RABBITMQCTL" -q set_permissions -p "$vhost" guest '.*' '.*' '.*' >>"$LOG/rabbitmqctl.err" 2>&1 ||
+        die "rabbitmqctl set_permissions on $vhost failed: $(cat "$LOG/rabbitmqctl.err")"
+done
 
 # ------------------------------------------------------------ 6. cinder services
-claim_port "$API_PORT" cinder-api
-for svc in cinder-scheduler cinder-volume cinder-api; do
-    if ! alive "$svc"; then
-        say "starting $svc"
-        # PYTHONPATH: the discovery filter above (only cinder-api loads it)
-        PYTHONPATH=$E2E_DIR/py setsid "$VENV/bin/$svc" "${CONF[@]}" >"$LOG/$svc.out" 2>&1 &
-        record "$svc" $!
-    fi
+SERVICES=(rabbitmq mariadb)
+for d in "${DEPLOYMENTS[@]}"; do
+    deployment "$d"
+    claim_port "$port" "cinder-api$(suffix "$d")"
+    for svc in cinder-scheduler cinder-volume cinder-api; do
+        name=$svc$(suffix "$d")
+        SERVICES+=("$name")
+        if ! alive "$name"; then
+            say "starting $name"
+            # PYTHONPATH: the discovery filter above (only cinder-api loads it)
+            PYTHONPATH=$E2E_DIR/py setsid "$VENV/bin/$svc" --config-file "$etc/cinder.conf" >"$LOG/$name.out" 2>&1 &
+            record "$name" $!
+        fi
+    done
 done
 
 # ----------------------------------------------------------- 7. wait until ready
-API_ROOT=http://127.0.0.1:$API_PORT
-API=$API_ROOT/v3/$PROJECT
 TOKEN=admin:$PROJECT
-# get PATH: the body of an authenticated GET, or nothing
+api_root() {
+    local etc log data db vhost port workers
+    deployment "$1"
+    echo "http://127.0.0.1:$port"
+}
+api() { echo "$(api_root "$1")/v3/$PROJECT"; }
+volhost() { echo "$(cinder_host "$1")@lvm"; }
+pool() { echo "$(volhost "$1")#lvm"; }
+# get DEPLOYMENT PATH: the body of an authenticated GET, or nothing
 get() {
-    curl -fsS --max-time 30 -H "X-Auth-Token: $TOKEN" -H "OpenStack-API-Version: volume 3.8" "$API$1" 2>/dev/null
+    curl -fsS --max-time 30 -H "X-Auth-Token: $TOKEN" -H "OpenStack-API-Version: volume 3.8" "$(api "$1")$2" 2>/dev/null
 }
 # json_has EXPR: evaluates a Python expression over the parsed body `d` on stdin
 json_has() { "$VENV/bin/python3" -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)" 2>/dev/null; }
@@ -354,29 +413,34 @@ wait_for() {  # wait_for SECONDS WHAT COMMAND...
     shift 2
     for ((i = 0; i < secs * 2; i++)); do
         "$@" && return 0
-        for svc in cinder-api cinder-scheduler cinder-volume rabbitmq mariadb; do
-            alive "$svc" || die "$svc exited while waiting for $what; see $LOG/$svc.out and $LOG/$svc.log"
+        for svc in "${SERVICES[@]}"; do
+            alive "$svc" || die "$svc exited while waiting for $what; see $LOG/$svc.out and the cinder logs in $LOG"
         done
         sleep 0.5
     done
     die "timed out after ${secs}s waiting for $what; see $LOG"
 }
 volume_up() {
-    get "/os-services?binary=cinder-volume" |
-        json_has "any(s['host'] == '$VOLHOST' and s['state'] == 'up' for s in d['services'])"
+    get "$1" "/os-services?binary=cinder-volume" |
+        json_has "any(s['host'] == '$(volhost "$1")' and s['state'] == 'up' for s in d['services'])"
 }
 # The volume service reports its pool a little after it is up; the scheduler needs it.
-pool_listed() { get "/scheduler-stats/get_pools" | json_has "any(p['name'] == '$POOL' for p in d['pools'])"; }
-api_answers() { get "/os-services" >/dev/null; }
-wait_for 120 "the API on $API_ROOT" api_answers
-wait_for 120 "cinder-volume $VOLHOST to be up" volume_up
-wait_for 120 "pool $POOL to be listed" pool_listed
-
-# Default quotas live in the DB's "default" quota class (10 volumes, 10 snapshots, config
-# flags do not override them) and would stop longer tests with 413.
-curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/json" \
-    -d '{"quota_class_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}}' \
-    "$API/os-quota-class-sets/default" || die "could not lift the default quotas"
+pool_listed() { get "$1" "/scheduler-stats/get_pools" | json_has "any(p['name'] == '$(pool "$1")' for p in d['pools'])"; }
+api_answers() { get "$1" "/os-services" >/dev/null; }
+for d in "${DEPLOYMENTS[@]}"; do
+    wait_for 120 "the API of deployment $d on $(api_root "$d")" api_answers "$d"
+    wait_for 120 "cinder-volume $(volhost "$d") to be up" volume_up "$d"
+    wait_for 120 "pool $(pool "$d") to be listed" pool_listed "$d"
+    # Default quotas live in the DB's "default" quota class (10 volumes, 10 snapshots,
+    # config flags do not override them) and would stop longer tests with 413.
+    curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/json" \
+        -d '{"quota_class_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}}' \
+        "$(api "$d")/os-quota-class-sets/default" || die "could not lift the default quotas of deployment $d"
+done
+API_ROOT=$(api_root a)
+API=$(api a)
+VOLHOST=$(volhost a)
+POOL=$(pool a)
 
 # ------------------------------------------------------------- 8. client files
 cat >"$E2E_DIR/env.sh" <<EOF
@@ -393,12 +457,17 @@ export SNAPPORT_E2E_LOOP=$LOOP
 export SNAPPORT_E2E_VENV=$VENV
 export SNAPPORT_E2E_API_LOG=$LOG/cinder-api.log
 export SNAPPORT_E2E_VOLUME_LOG=$LOG/cinder-volume.log
+export SNAPPORT_E2E_B_API=$(api b)
+export SNAPPORT_E2E_B_VOLHOST=$(volhost b)
+export SNAPPORT_E2E_B_POOL='$(pool b)'
+export SNAPPORT_E2E_B_API_LOG=$LOG/b/cinder-api.log
 export OS_CLIENT_CONFIG_FILE=$E2E_DIR/clouds.yaml
 export LVM_SYSTEM_DIR=$LVMDIR
 export LVM_SUPPRESS_FD_WARNINGS=1
 EOF
 # "e2e": Cinder noauth as such (the token is "<user>:<project>", always admin);
-# "e2e-token": the same through keystoneauth's admin_token plugin (openstackclient).
+# "e2e-token": the same through keystoneauth's admin_token plugin (openstackclient);
+# "e2e-b": deployment b, another cloud on the same storage.
 cat >"$E2E_DIR/clouds.yaml" <<EOF
 clouds:
   e2e:
@@ -412,10 +481,16 @@ clouds:
     auth:
       token: $TOKEN
       endpoint: $API
+  e2e-b:
+    auth_type: noauth
+    auth:
+      user_id: admin
+      project_id: $PROJECT
+    block_storage_endpoint_override: $(api b)
 EOF
 
 T_END=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')
 echo "$ELAPSED" >"$RUN/up.seconds"
-say "ready in ${ELAPSED}s: $API (X-Auth-Token: $TOKEN), volume host $VOLHOST, VG $VG on $LOOP"
+say "ready in ${ELAPSED}s: $API and $(api b) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST and $(volhost b), VG $VG on $LOOP"
 say "to use it: . $E2E_DIR/env.sh"
