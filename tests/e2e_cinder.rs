@@ -241,10 +241,15 @@ impl Harness {
         command
     }
 
-    /// Runs snapport with `-f json` to success and parses its output.
+    /// Runs snapport on cloud `e2e` with `-f json` to success and parses its output.
     fn snapport_json(&self, args: &[&str]) -> Value {
+        self.snapport_json_on("e2e", args)
+    }
+
+    /// Runs snapport on `cloud` with `-f json` to success and parses its output.
+    fn snapport_json_on(&self, cloud: &str, args: &[&str]) -> Value {
         let out = self
-            .snapport()
+            .snapport_on(cloud)
             .args(args)
             .args(["-f", "json"])
             .assert()
@@ -276,9 +281,10 @@ impl Harness {
             .count()
     }
 
-    /// What python-cinderclient sees now (manageable lists, volumes, snapshots).
-    fn reference_view(&self) -> Value {
-        self.script_json("reference_client.py", &["view"])
+    /// What python-cinderclient sees now on `deployment` "a" or "b" (manageable
+    /// lists, volumes, snapshots).
+    fn reference_view(&self, deployment: &str) -> Value {
+        self.script_json("reference_client.py", &["view", "--deployment", deployment])
     }
 
     fn get(&self, path: &str) -> Value {
@@ -771,7 +777,7 @@ fn snapport_imports_a_volume_and_snapshot_and_exports_the_snapshot() {
     assert_eq!(snapshots[&second]["safe_to_manage"], true);
 
     // snapport and python-cinderclient see the same back end and the same records
-    let reference = h.reference_view();
+    let reference = h.reference_view("a");
     assert_eq!(
         by_reference(&reference["manageable_snapshots"]),
         snapshots,
@@ -1026,7 +1032,12 @@ fn read_only_snapport_lists_but_sends_no_post() {
 
 /// GET on deployment b's API: the status and the JSON body.
 fn get_on_b(h: &Harness, path: &str) -> Answer {
-    h.request("GET", &format!("{}{path}", h.var("SNAPPORT_E2E_B_API")), true, None)
+    h.request(
+        "GET",
+        &format!("{}{path}", h.var("SNAPPORT_E2E_B_API")),
+        true,
+        None,
+    )
 }
 
 /// What a migration's journal says: `migrate report -f json`.
@@ -1141,7 +1152,11 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
 
     // deployment a forgot them; deployment b manages them, with their names, on its host
     for id in std::iter::once(&volume_id).chain(snapshot_ids.iter().map(|(id, _)| id)) {
-        let kind = if *id == volume_id { "volumes" } else { "snapshots" };
+        let kind = if *id == volume_id {
+            "volumes"
+        } else {
+            "snapshots"
+        };
         let gone = h.request("GET", &format!("/{kind}/{id}"), true, None);
         assert_eq!(gone.status, 404, "{kind}/{id} still on a: {}", gone.body);
     }
@@ -1167,8 +1182,10 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
     let lvs = h.lvs();
     let b_volume_lv = format!("volume-{b_volume}");
     assert!(lvs.contains_key(&b_volume_lv), "{lvs:?}");
+    let mut b_snapshots = Vec::new();
     for (id, name) in &snapshot_ids {
         let b_snapshot = moved(id);
+        b_snapshots.push(b_snapshot.clone());
         let on_b = get_on_b(&h, &format!("/snapshots/{b_snapshot}"));
         assert_eq!(on_b.status, 200, "{}", on_b.body);
         let snapshot = &on_b.body["snapshot"];
@@ -1181,16 +1198,48 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
             "the snapshot LV carries b's id and stays a snapshot of the volume: {lvs:?}"
         );
     }
-    // snapport on b lists what b's API holds
-    let listed = h
-        .snapport_on("e2e-b")
-        .args(["snapshot", "list", "-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let listed: Value = serde_json::from_slice(&listed).expect("JSON");
+    // snapport on b and cinderclient on b see the same records and back end
+    let listed = h.snapport_json_on("e2e-b", &["snapshot", "list"]);
+    let reference = h.reference_view("b");
+    for snapshot in listed.as_array().expect("a list") {
+        let theirs = reference["snapshots"]
+            .as_array()
+            .expect("snapshots")
+            .iter()
+            .find(|s| s["ID"] == snapshot["id"])
+            .unwrap_or_else(|| panic!("cinderclient on b does not list {snapshot}"));
+        assert_eq!(
+            (&theirs["Volume ID"], &theirs["Status"], &theirs["Name"]),
+            (
+                &snapshot["volume_id"],
+                &snapshot["status"],
+                &snapshot["name"]
+            )
+        );
+    }
+    let manageable = h.snapport_json_on(
+        "e2e-b",
+        &[
+            "snapshot",
+            "manageable",
+            "--host",
+            h.var("SNAPPORT_E2E_B_VOLHOST"),
+        ],
+    );
+    let manageable = by_reference(&manageable);
+    assert_eq!(
+        by_reference(&reference["manageable_snapshots"]),
+        manageable,
+        "snapport and cinderclient disagree on b's manageable snapshots"
+    );
+    for id in &b_snapshots {
+        let entry = &manageable[&format!("_snapshot-{id}")];
+        assert_eq!(
+            (&entry["safe_to_manage"], &entry["cinder_id"]),
+            (&json!(false), &json!(id)),
+            "b knows its snapshot: {entry}"
+        );
+    }
     let mut names: Vec<&str> = listed
         .as_array()
         .expect("a list")

@@ -458,6 +458,7 @@ export SNAPPORT_E2E_VENV=$VENV
 export SNAPPORT_E2E_API_LOG=$LOG/cinder-api.log
 export SNAPPORT_E2E_VOLUME_LOG=$LOG/cinder-volume.log
 export SNAPPORT_E2E_B_API=$(api b)
+export SNAPPORT_E2E_B_API_ROOT=$(api_root b)
 export SNAPPORT_E2E_B_VOLHOST=$(volhost b)
 export SNAPPORT_E2E_B_POOL='$(pool b)'
 export SNAPPORT_E2E_B_API_LOG=$LOG/b/cinder-api.log

@@ -13,9 +13,9 @@ usage (run with the harness venv's python, or any python3 once env.sh is sourced
       snapshot-unmanage, and openstackclient's view of the same listing. Checks every
       result (safe flags, LV renames per lvs) and exits 1 if any check failed. Without
       --keep it unmanages and removes everything it created at the end.
-  reference_client.py view
+  reference_client.py view [--deployment a|b]
       What cinderclient sees now: manageable volumes and snapshots of the harness host,
-      volumes and snapshots. JSON on stdout.
+      volumes and snapshots. JSON on stdout. --deployment b asks the second Cinder.
 
 The harness is found through SNAPPORT_E2E_DIR (its env.sh is read).
 """
@@ -85,10 +85,14 @@ def parse_properties(out):
 class Reference:
     """Runs the clients, keeps a record of every call and every check."""
 
-    def __init__(self, env):
+    def __init__(self, env, deployment="a"):
+        """deployment: "a" (the main Cinder) or "b" (the second one on the same VG)."""
         self.env = env
-        self.host = env["SNAPPORT_E2E_VOLHOST"]
-        self.pool = env["SNAPPORT_E2E_POOL"]
+        prefix = "SNAPPORT_E2E_" if deployment == "a" else "SNAPPORT_E2E_B_"
+        self.host = env[prefix + "VOLHOST"]
+        self.pool = env[prefix + "POOL"]
+        self.api_url = env[prefix + "API"]
+        self.api_root = env[prefix + "API_ROOT"]
         self.venv_bin = os.path.join(env["SNAPPORT_E2E_VENV"], "bin")
         self.calls = []
         self.checks = []
@@ -108,7 +112,7 @@ class Reference:
         env["OS_AUTH_TYPE"] = "noauth"
         argv = [os.path.join(self.venv_bin, "cinder"), "--os-auth-type", "noauth",
                 "--user-id", "admin", "--project-id", self.env["SNAPPORT_E2E_PROJECT"],
-                "--endpoint", self.env["SNAPPORT_E2E_API_ROOT"] + "/v3",
+                "--endpoint", self.api_root + "/v3",
                 "--os-volume-api-version", "3.8", *args]
         return self.run(label, argv, env)
 
@@ -123,7 +127,7 @@ class Reference:
     def api(self, method, path, body=None):
         """One raw API request (to record Cinder's own answer where a client hides it)."""
         req = urllib.request.Request(
-            self.env["SNAPPORT_E2E_API"] + path, method=method,
+            self.api_url + path, method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"X-Auth-Token": self.env["SNAPPORT_E2E_TOKEN"], "Content-Type": "application/json",
                      "OpenStack-API-Version": "volume 3.8"})
@@ -382,11 +386,12 @@ def main():
     f = sub.add_parser("flows")
     f.add_argument("--out")
     f.add_argument("--keep", action="store_true")
-    sub.add_parser("view")
+    v = sub.add_parser("view")
+    v.add_argument("--deployment", choices=["a", "b"], default="a")
     args = ap.parse_args()
 
     env = load_harness()
-    ref = Reference(env)
+    ref = Reference(env, getattr(args, "deployment", "a"))
     if args.cmd == "view":
         json.dump(ref.view(), sys.stdout, indent=1)
         print()
