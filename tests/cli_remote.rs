@@ -6,8 +6,9 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use axum::http::Method;
 use serde_json::Value;
-use support::fake_cinder::{FakeCloud, FakeConfig, Storage};
+use support::fake_cinder::{FakeCloud, FakeConfig, RootAnswer, Storage};
 use support::password_yaml;
 use tempfile::TempDir;
 
@@ -67,9 +68,14 @@ struct Env {
 
 impl Env {
     fn new() -> Self {
+        Self::with(FakeConfig::default())
+    }
+
+    /// A cloud with `config`, statuses settling on the first poll.
+    fn with(config: FakeConfig) -> Self {
         let config = FakeConfig {
             polls_to_settle: 1,
-            ..FakeConfig::default()
+            ..config
         };
         let cloud = FakeCloud::start(Storage::new("node@lvm", "lvm"), config);
         let dir = TempDir::new().unwrap();
@@ -336,4 +342,47 @@ fn refusals_exit_with_one_line_and_send_nothing() {
         stderr.contains("cloud 'nope' is not defined") && stderr.contains("clouds: fake"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_proxy_that_hides_the_version_root_is_seen_through() {
+    let env = Env::with(FakeConfig {
+        root: RootAnswer::NotFound,
+        max_version: 64,
+        ..FakeConfig::default()
+    });
+    env.cloud.seed_volume("vol-a", 1);
+    let volumes = env.json(&["volume", "list"]);
+    assert_eq!(volumes[0]["name"], "vol-a");
+    let listing = env
+        .cloud
+        .requests_to("GET", "volumes/detail")
+        .pop()
+        .unwrap();
+    assert_eq!(listing.header("OpenStack-API-Version"), Some("volume 3.64"));
+
+    env.cloud.inject(
+        Method::GET,
+        "/volume/v3/",
+        404,
+        "text/html",
+        "<html><h1>404 Not Found</h1></html>",
+    );
+    let output = env
+        .snapport()
+        .args(["volume", "list"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let base = &env.cloud.base;
+    assert!(
+        stderr.contains(&format!("GET {base}/volume/ returned HTTP 404 Not Found"))
+            && stderr.contains(&format!(
+                "GET {base}/volume/v3/ returned HTTP 404 Not Found"
+            )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }

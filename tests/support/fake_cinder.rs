@@ -114,6 +114,18 @@ pub enum AuthMode {
     NoAuth,
 }
 
+/// What answers at the unversioned root `/volume/`: Cinder, or a path-based proxy that
+/// routes only `/volume/v3/` to Cinder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RootAnswer {
+    /// Cinder's version document, 300 Multiple Choices.
+    Versions,
+    /// The proxy's own 404 page (nginx).
+    NotFound,
+    /// The proxy's welcome page with 200 OK.
+    WelcomePage,
+}
+
 /// Behaviour knobs.
 #[derive(Debug, Clone)]
 pub struct FakeConfig {
@@ -125,6 +137,8 @@ pub struct FakeConfig {
     pub next_link_base: Option<String>,
     /// cinder-volume services without a pool (e.g. down), besides the storage's.
     pub extra_services: Vec<(String, String)>,
+    /// Who answers at `/volume/`; Cinder's version document is always at `/volume/v3/`.
+    pub root: RootAnswer,
 }
 
 impl Default for FakeConfig {
@@ -135,6 +149,7 @@ impl Default for FakeConfig {
             polls_to_settle: 2,
             next_link_base: None,
             extra_services: Vec::new(),
+            root: RootAnswer::Versions,
         }
     }
 }
@@ -581,7 +596,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let reply = if path == "/identity/v3/auth/tokens" && method == Method::POST {
         keystone_token(&shared, json_body)
     } else if path == "/volume/" || path == "/volume" {
-        version_document(&shared)
+        return root(&shared);
     } else if let Some(rest) = path.strip_prefix("/volume/v3/") {
         cinder(&shared, &method, rest, &params, &headers, json_body)
     } else {
@@ -594,9 +609,32 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     reply.into_response()
 }
 
-fn version_document(shared: &Shared) -> Reply {
+/// The unversioned root: Cinder's document, or a proxy's page when it is not routed there.
+fn root(shared: &Shared) -> Response {
+    let page = |status: StatusCode, body: &'static str| {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "text/html")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    match shared.config.root {
+        RootAnswer::Versions => version_document(shared, 300).into_response(),
+        RootAnswer::NotFound => page(
+            StatusCode::NOT_FOUND,
+            "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+        ),
+        RootAnswer::WelcomePage => page(
+            StatusCode::OK,
+            "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and working.</p>\n</body>\n</html>\n",
+        ),
+    }
+}
+
+/// Cinder's version list: 300 at the root, 200 at `/v3/` (the v3 router's versions index).
+fn version_document(shared: &Shared, status: u16) -> Reply {
     Reply::json(
-        300,
+        status,
         json!({"versions": [{
             "id": "v3.0", "status": "CURRENT",
             "version": format!("3.{}", shared.config.max_version), "min_version": "3.0",
@@ -749,6 +787,9 @@ fn cinder(
                 return Reply::unauthorized();
             }
         }
+    }
+    if rest.is_empty() && *method == Method::GET {
+        return version_document(shared, 200);
     }
     let Some(resource) = rest
         .strip_prefix(PROJECT)

@@ -12,8 +12,17 @@ const TEXT_EXCERPT: usize = 200;
 /// Maps an unsuccessful response to an error. `what` names the request (`GET /volumes/x`)
 /// and is used only when the body carries no message of its own.
 pub fn from_response(status: StatusCode, body: &[u8], what: &str) -> Error {
-    let message = fault_message(body).unwrap_or_else(|| fallback_message(status, body, what));
+    let message =
+        fault_message(body).unwrap_or_else(|| status_line(status, what, &plain_text(body)));
     classify(status, message)
+}
+
+/// One line naming the request, the status and the server's words (its fault message, else
+/// an excerpt of the body), for reports that list several requests and so cannot rely on the
+/// error variant to tell the status.
+pub fn describe(status: StatusCode, body: &[u8], what: &str) -> String {
+    let detail = fault_message(body).unwrap_or_else(|| plain_text(body));
+    status_line(status, what, &detail)
 }
 
 /// Picks the variant for a status code. A 400 about a resource's state ("Invalid volume:",
@@ -48,18 +57,25 @@ fn fault_message(body: &[u8]) -> Option<String> {
         .next()
 }
 
-/// A readable message for bodies that are not a fault document.
-fn fallback_message(status: StatusCode, body: &[u8], what: &str) -> String {
+/// `what returned HTTP N Reason: detail`, or `… with an empty body` when there is no detail.
+fn status_line(status: StatusCode, what: &str, detail: &str) -> String {
     let reason = status.canonical_reason().unwrap_or("");
-    let text = strip_markup(&String::from_utf8_lossy(body));
-    if text.is_empty() {
+    if detail.is_empty() {
         format!(
             "{what} returned HTTP {} {reason} with an empty body",
             status.as_u16()
         )
     } else {
-        format!("{what} returned HTTP {} {reason}: {text}", status.as_u16())
+        format!(
+            "{what} returned HTTP {} {reason}: {detail}",
+            status.as_u16()
+        )
     }
+}
+
+/// The body as short plain text: an HTML page or a proxy's text without the markup.
+fn plain_text(body: &[u8]) -> String {
+    strip_markup(&String::from_utf8_lossy(body))
 }
 
 /// Drops HTML tags and collapses whitespace, then shortens the result.
@@ -149,6 +165,32 @@ mod tests {
         assert_eq!(
             err,
             Error::Unauthorized("The request you have made requires authentication.".into())
+        );
+    }
+
+    #[test]
+    fn descriptions_name_the_request_and_the_status() {
+        let describe = |status: u16, body: &str| {
+            describe(
+                StatusCode::from_u16(status).unwrap(),
+                body.as_bytes(),
+                "GET http://h/volume/",
+            )
+        };
+        assert_eq!(
+            describe(
+                401,
+                r#"{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}"#
+            ),
+            "GET http://h/volume/ returned HTTP 401 Unauthorized: The request you have made requires authentication."
+        );
+        assert_eq!(
+            describe(404, "<html><h1>404 Not Found</h1><hr>nginx</html>"),
+            "GET http://h/volume/ returned HTTP 404 Not Found: 404 Not Found nginx"
+        );
+        assert_eq!(
+            describe(204, ""),
+            "GET http://h/volume/ returned HTTP 204 No Content with an empty body"
         );
     }
 

@@ -231,7 +231,7 @@ impl Session {
     pub async fn open(cloud: CloudConfig, settings: HttpSettings) -> Result<Self> {
         let client = build_client(&cloud.tls, settings.connect_timeout)?;
         let credentials = authenticate(&client, &cloud, settings.read_timeout, 0).await?;
-        let microversion = negotiate(&client, &cloud, &credentials.endpoint, &settings).await?;
+        let microversion = negotiate(&client, &cloud, &credentials, &settings).await?;
         tracing::info!(cloud = %cloud.name, endpoint = %credentials.endpoint, %microversion, "connected to Cinder");
         Ok(Self {
             client,
@@ -288,57 +288,35 @@ impl Session {
         let what = format!("{} {}", call.method, call.path);
         let can_reauth = self.cloud.auth.can_reauthenticate();
         let mut reauthenticated = false;
-        let mut attempt = 0u32;
         loop {
             let mut credentials = self.current();
             if can_reauth && expiring(&credentials) {
                 self.reauthenticate(credentials.generation).await?;
                 credentials = self.current();
             }
-            let started = Instant::now();
-            let outcome = self.attempt(&credentials, &call).await;
-            let retry_left = attempt < self.settings.get_retries;
-            match outcome {
-                Ok((status, body)) => {
-                    tracing::debug!(method = %call.method, path = call.path, status = status.as_u16(),
-                        elapsed_ms = started.elapsed().as_millis() as u64, "cinder call");
-                    if status == StatusCode::UNAUTHORIZED && can_reauth && !reauthenticated {
-                        reauthenticated = true;
-                        self.reauthenticate(credentials.generation).await?;
-                        continue;
-                    }
-                    if status.is_server_error() && call.retry == Retry::Transient && retry_left {
-                        tracing::warn!(%what, status = status.as_u16(), attempt, "server error, retrying");
-                    } else if status.is_success() {
-                        return Ok(Reply { status, body });
-                    } else {
-                        return Err(fault::from_response(status, &body, &what));
-                    }
-                }
-                Err(err) => {
-                    let transient = err.is_connect() && call.retry != Retry::Never;
-                    if !(transient && retry_left) {
-                        return Err(transport_error(&what, &credentials.endpoint, &err));
-                    }
-                    tracing::warn!(%what, error = %err, attempt, "connection failed, retrying");
-                }
+            let (status, body) = with_retries(&self.settings, call.retry, &what, || {
+                exchange(self.request(&credentials, &call))
+            })
+            .await
+            .map_err(|err| transport_error(&what, &credentials.endpoint, &err))?;
+            if status == StatusCode::UNAUTHORIZED && can_reauth && !reauthenticated {
+                reauthenticated = true;
+                self.reauthenticate(credentials.generation).await?;
+            } else if status.is_success() {
+                return Ok(Reply { status, body });
+            } else {
+                return Err(fault::from_response(status, &body, &what));
             }
-            tokio::time::sleep(self.settings.retry_backoff * 2u32.pow(attempt)).await;
-            attempt += 1;
         }
     }
 
-    async fn attempt(
-        &self,
-        credentials: &Credentials,
-        call: &Call<'_>,
-    ) -> reqwest::Result<(StatusCode, Vec<u8>)> {
+    fn request(&self, credentials: &Credentials, call: &Call<'_>) -> reqwest::RequestBuilder {
         let url = format!(
             "{}/{}",
             credentials.endpoint,
             call.path.trim_start_matches('/')
         );
-        let mut request = self
+        let request = self
             .client
             .request(call.method.clone(), url)
             .query(&call.query)
@@ -349,13 +327,57 @@ impl Session {
                 format!("volume {}", self.microversion),
             )
             .header("Accept", "application/json");
-        if let Some(body) = &call.body {
-            request = request.json(body);
+        match &call.body {
+            Some(body) => request.json(body),
+            None => request,
         }
-        let response = request.send().await?;
-        let status = response.status();
-        let body = response.bytes().await?.to_vec();
-        Ok((status, body))
+    }
+}
+
+/// Sends one request and reads the whole answer.
+async fn exchange(request: reqwest::RequestBuilder) -> reqwest::Result<(StatusCode, Vec<u8>)> {
+    let response = request.send().await?;
+    let status = response.status();
+    let body = response.bytes().await?.to_vec();
+    Ok((status, body))
+}
+
+/// Sends again after the failures `retry` allows, up to `get_retries` times with a pause
+/// that doubles each time, so every read (discovery included) rides out a restarting
+/// server the same way. Gives back the last outcome.
+async fn with_retries<F, Fut>(
+    settings: &HttpSettings,
+    retry: Retry,
+    what: &str,
+    mut send: F,
+) -> reqwest::Result<(StatusCode, Vec<u8>)>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = reqwest::Result<(StatusCode, Vec<u8>)>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        let started = Instant::now();
+        let outcome = send().await;
+        let retry_left = attempt < settings.get_retries;
+        match &outcome {
+            Ok((status, _)) => {
+                tracing::debug!(%what, status = status.as_u16(),
+                    elapsed_ms = started.elapsed().as_millis() as u64, "cinder call");
+                if !(status.is_server_error() && retry == Retry::Transient && retry_left) {
+                    return outcome;
+                }
+                tracing::warn!(%what, status = status.as_u16(), attempt, "server error, retrying");
+            }
+            Err(err) => {
+                if !(err.is_connect() && retry != Retry::Never && retry_left) {
+                    return outcome;
+                }
+                tracing::warn!(%what, error = %err, attempt, "connection failed, retrying");
+            }
+        }
+        tokio::time::sleep(settings.retry_backoff * 2u32.pow(attempt)).await;
+        attempt += 1;
     }
 }
 
@@ -366,6 +388,12 @@ fn expiring(credentials: &Credentials) -> bool {
 }
 
 fn transport_error(what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
+    Error::Backend(transport_message(&format!("{what} at {endpoint}"), err))
+}
+
+/// `what` and how it failed, with the whole chain of causes (the TLS or DNS detail is
+/// usually at the end).
+fn transport_message(what: &str, err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
     } else if err.is_connect() {
@@ -373,13 +401,13 @@ fn transport_error(what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
     } else {
         "failed"
     };
-    let mut message = format!("{what} at {endpoint} {kind}: {err}");
+    let mut message = format!("{what} {kind}: {err}");
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    Error::Backend(message)
+    message
 }
 
 /// Gets a token (when the method needs Keystone) and the endpoint to use.
@@ -427,62 +455,102 @@ fn fixed_endpoint(cloud: &CloudConfig) -> Result<String> {
     })
 }
 
-/// Reads the version document at the unversioned root (no token needed) and picks
-/// min(server maximum, ours, configured), refusing servers below 3.8.
+/// Why one place gave no usable version entry; the text names the request.
+enum Miss {
+    /// A 4xx, or a body that is not Cinder's document (a proxy's page, another service):
+    /// Cinder may still answer at another path.
+    NotHere(String),
+    /// The server failed (5xx after the retries, no connection): another path on it would
+    /// only fail again.
+    Broken(String),
+}
+
+/// Reads Cinder's version document and picks the microversion. The unversioned root is
+/// tried first because it needs no token; behind a path-based proxy it often does not reach
+/// Cinder, so then the versioned root `<root>v3/` is read, the order keystoneauth's
+/// discovery follows. The token goes only there: Cinder authenticates every request
+/// under `/v3` (without one, keystonemiddleware answers 401 and noauth an empty 204).
 async fn negotiate(
     client: &reqwest::Client,
     cloud: &CloudConfig,
-    endpoint: &str,
+    credentials: &Credentials,
     settings: &HttpSettings,
 ) -> Result<Microversion> {
-    let root = version_root(endpoint)?;
-    let mut attempt = 0;
-    let response = loop {
-        match client
-            .get(root.clone())
-            .timeout(settings.read_timeout)
-            .send()
-            .await
-        {
-            Ok(response)
-                if response.status().is_server_error() && attempt < settings.get_retries => {}
-            Ok(response) => break response,
-            Err(err) if err.is_connect() && attempt < settings.get_retries => {}
-            Err(err) => {
-                return Err(transport_error(
-                    "GET (version document)",
-                    root.as_str(),
-                    &err,
-                ));
+    let root = version_root(&credentials.endpoint)?;
+    let (url, entry) = match read_v3_entry(client, &root, None, settings).await {
+        Ok(entry) => (root, entry),
+        Err(Miss::Broken(reason)) => return Err(Error::Backend(reason)),
+        Err(Miss::NotHere(at_root)) => {
+            let versioned = root
+                .join("v3/")
+                .map_err(|err| Error::Backend(format!("invalid endpoint {root}: {err}")))?;
+            tracing::info!(reason = %at_root, %versioned, "no version document at the root, trying the versioned one");
+            let token = Some(&credentials.token);
+            match read_v3_entry(client, &versioned, token, settings).await {
+                Ok(entry) => (versioned, entry),
+                Err(Miss::NotHere(reason) | Miss::Broken(reason)) => {
+                    return Err(Error::Backend(format!(
+                        "no Cinder version document: {at_root}; {reason}"
+                    )));
+                }
             }
         }
-        tokio::time::sleep(settings.retry_backoff * 2u32.pow(attempt)).await;
-        attempt += 1;
     };
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|err| transport_error("GET (version document)", root.as_str(), &err))?;
-    let what = format!("GET {root}");
-    if !(status.is_success() || status == StatusCode::MULTIPLE_CHOICES) {
-        return Err(fault::from_response(status, &body, &what));
+    let configured = cloud.api_version.as_deref().and_then(Microversion::parse);
+    choose(&url, &entry, configured)
+}
+
+/// Reads the version document at `url` (repeated like any read) and returns its v3 entry.
+async fn read_v3_entry(
+    client: &reqwest::Client,
+    url: &url::Url,
+    token: Option<&SecretString>,
+    settings: &HttpSettings,
+) -> Result<VersionEntry, Miss> {
+    let what = format!("GET {url}");
+    let (status, body) = with_retries(settings, Retry::Transient, &what, || {
+        let request = client
+            .get(url.clone())
+            .timeout(settings.read_timeout)
+            .header("Accept", "application/json");
+        exchange(match token {
+            Some(token) => request.header("X-Auth-Token", token.expose_secret()),
+            None => request,
+        })
+    })
+    .await
+    .map_err(|err| Miss::Broken(transport_message(&what, &err)))?;
+    if status.is_server_error() {
+        return Err(Miss::Broken(fault::describe(status, &body, &what)));
     }
-    let document: VersionDocument = serde_json::from_slice(&body)
-        .map_err(|err| Error::Backend(format!("{what}: not a Cinder version document: {err}")))?;
-    let v3 = document
+    if status.is_client_error() {
+        return Err(Miss::NotHere(fault::describe(status, &body, &what)));
+    }
+    let document: VersionDocument = serde_json::from_slice(&body).map_err(|_| {
+        Miss::NotHere(format!(
+            "{} (not a Cinder version document)",
+            fault::describe(status, &body, &what)
+        ))
+    })?;
+    document
         .versions
-        .iter()
+        .into_iter()
         .find(|entry| entry.id.starts_with("v3"))
-        .ok_or_else(|| Error::Backend(format!("{what}: the server offers no v3 API")))?;
-    let server_max = Microversion::parse(&v3.version)
-        .ok_or_else(|| Error::Backend(format!("{what}: unreadable version '{}'", v3.version)))?;
-    let server_min = Microversion::parse(&v3.min_version).unwrap_or(Microversion(0));
-    let configured = cloud
-        .api_version
-        .as_deref()
-        .and_then(Microversion::parse)
-        .filter(|v| v.0 > 0);
+        .ok_or_else(|| Miss::NotHere(format!("{what}: the server offers no v3 API")))
+}
+
+/// Picks min(server maximum, ours, configured), refusing servers below 3.8. `url` is where
+/// the document was read, for the messages.
+fn choose(
+    url: &url::Url,
+    entry: &VersionEntry,
+    configured: Option<Microversion>,
+) -> Result<Microversion> {
+    let server_max = Microversion::parse(&entry.version).ok_or_else(|| {
+        Error::Backend(format!("GET {url}: unreadable version '{}'", entry.version))
+    })?;
+    let server_min = Microversion::parse(&entry.min_version).unwrap_or(Microversion(0));
+    let configured = configured.filter(|v| v.0 > 0);
     let chosen = [Some(server_max), Some(MAX_MICROVERSION), configured]
         .into_iter()
         .flatten()
@@ -490,7 +558,7 @@ async fn negotiate(
         .expect("non-empty");
     if chosen < MIN_MICROVERSION || chosen < server_min {
         return Err(Error::Backend(format!(
-            "Cinder at {root} supports block-storage API microversions {server_min} to {server_max}{}; \
+            "Cinder at {url} supports block-storage API microversions {server_min} to {server_max}{}; \
              snapport needs at least {MIN_MICROVERSION} (the manageable_* resources, Cinder 9.0 Newton or later)",
             configured
                 .map(|v| format!(" (configured limit {v})"))
@@ -511,6 +579,45 @@ mod tests {
         assert_eq!(root("http://h:8776/v3/0123"), "http://h:8776/");
         assert_eq!(root("https://h:8776/v3"), "https://h:8776/");
         assert_eq!(root("http://h/volume"), "http://h/volume/");
+    }
+
+    fn entry(min: &str, max: &str) -> VersionEntry {
+        VersionEntry {
+            id: "v3.0".into(),
+            version: max.into(),
+            min_version: min.into(),
+        }
+    }
+
+    #[test]
+    fn the_lowest_of_server_ours_and_configured_is_chosen() {
+        let url = url::Url::parse("http://h/volume/v3/").unwrap();
+        let pick = |max: &str, configured: Option<u16>| {
+            choose(&url, &entry("3.0", max), configured.map(Microversion))
+        };
+        assert_eq!(pick("3.71", None), Ok(Microversion(71)));
+        assert_eq!(pick("3.99", None), Ok(MAX_MICROVERSION));
+        assert_eq!(pick("3.71", Some(50)), Ok(Microversion(50)));
+        assert_eq!(
+            pick("3.60", Some(0)),
+            Ok(Microversion(60)),
+            "3.0 means no limit"
+        );
+        let Err(Error::Backend(old)) = pick("3.7", None) else {
+            panic!("3.7 accepted");
+        };
+        assert!(
+            old.starts_with(
+                "Cinder at http://h/volume/v3/ supports block-storage API microversions 3.0 to 3.7;"
+            ),
+            "{old}"
+        );
+        let Err(Error::Backend(limited)) = pick("3.71", Some(5)) else {
+            panic!("a limit below 3.8 accepted");
+        };
+        assert!(limited.contains("(configured limit 3.5)"), "{limited}");
+        assert!(choose(&url, &entry("3.72", "3.80"), None).is_err());
+        assert!(pick("three", None).is_err());
     }
 
     #[test]
