@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::backend::{Host, ManageableSnapshot, Snapshot, Volume};
+use crate::backend::{Host, ManageableSnapshot, ManageableVolume, Snapshot, Volume};
 
 use super::table::{Column, Row};
 
@@ -217,23 +217,55 @@ pub struct ManageableRow {
     pub parent_name: Option<String>,
 }
 
-impl ManageableRow {
+/// A back-end entry the operator may import: marks and imports ask it first.
+pub trait Importable {
+    /// Cinder's verdict: only safe entries can be marked and imported.
+    fn safe(&self) -> bool;
     /// Why this entry cannot be imported, if it cannot.
-    pub fn refusal(&self) -> Option<String> {
-        let entry = &self.entry;
-        (!entry.safe_to_manage).then(|| {
-            let reason = entry
-                .reason_not_safe
-                .as_deref()
-                .unwrap_or("not safe to manage");
-            match &entry.cinder_id {
-                Some(id) => format!(
-                    "{} cannot be imported: {reason} (snapshot {id})",
-                    entry.reference.label()
-                ),
-                None => format!("{} cannot be imported: {reason}", entry.reference.label()),
-            }
-        })
+    fn refusal(&self) -> Option<String>;
+}
+
+/// Where both back-end listings show the SAFE verdict.
+pub const SAFE_COLUMN: usize = 2;
+
+/// The refusal of an unsafe entry: the back end's reason, and the Cinder object that
+/// already manages it when there is one.
+fn refusal(
+    reference: &str,
+    safe: bool,
+    reason: Option<&str>,
+    owner: Option<(&str, &str)>,
+) -> Option<String> {
+    (!safe).then(|| {
+        let reason = reason.unwrap_or("not safe to manage");
+        match owner {
+            Some((kind, id)) => format!("{reference} cannot be imported: {reason} ({kind} {id})"),
+            None => format!("{reference} cannot be imported: {reason}"),
+        }
+    })
+}
+
+/// The back end's `extra_info`, as one line of text.
+pub fn extra_info(value: Option<&serde_json::Value>) -> Cow<'_, str> {
+    match value {
+        None | Some(serde_json::Value::Null) => Cow::Borrowed(""),
+        Some(serde_json::Value::String(text)) => Cow::Borrowed(text),
+        Some(other) => Cow::Owned(other.to_string()),
+    }
+}
+
+impl Importable for ManageableRow {
+    fn safe(&self) -> bool {
+        self.entry.safe_to_manage
+    }
+    fn refusal(&self) -> Option<String> {
+        let e = &self.entry;
+        refusal(
+            e.reference.label(),
+            e.safe_to_manage,
+            e.reason_not_safe.as_deref(),
+            e.cinder_id.as_deref().map(|id| ("snapshot", id)),
+        )
     }
 }
 
@@ -269,5 +301,67 @@ impl Row for ManageableRow {
     }
     fn number(&self, column: usize) -> Option<f64> {
         (column == 1).then_some(self.entry.size as f64)
+    }
+}
+
+/// A back-end volume, with the back-end snapshots whose origin it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManageableVolumeRow {
+    pub entry: ManageableVolume,
+    /// References of the back-end snapshots of this LV; `None` until the host's
+    /// back-end snapshot listing arrived. Unmanaged ones become importable once the
+    /// volume is.
+    pub snapshots: Option<Vec<String>>,
+}
+
+impl Importable for ManageableVolumeRow {
+    fn safe(&self) -> bool {
+        self.entry.safe_to_manage
+    }
+    fn refusal(&self) -> Option<String> {
+        let e = &self.entry;
+        refusal(
+            e.reference.label(),
+            e.safe_to_manage,
+            e.reason_not_safe.as_deref(),
+            e.cinder_id.as_deref().map(|id| ("volume", id)),
+        )
+    }
+}
+
+impl Row for ManageableVolumeRow {
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            fill("REFERENCE", 20),
+            col("SIZE", 4, 0),
+            col("SAFE", 4, 0),
+            col("REASON", 16, 1),
+            col("SNAPS", 5, 1),
+            col("CINDER ID", 36, 3),
+            col("EXTRA INFO", 20, 2),
+        ];
+        COLUMNS
+    }
+    fn key(&self) -> &str {
+        self.entry.reference.label()
+    }
+    fn cell(&self, column: usize) -> Cow<'_, str> {
+        let e = &self.entry;
+        match column {
+            0 => Cow::Borrowed(e.reference.label()),
+            1 => Cow::Owned(e.size.to_string()),
+            2 => Cow::Borrowed(if e.safe_to_manage { "yes" } else { "no" }),
+            3 => text(e.reason_not_safe.as_deref()),
+            4 => count(self.snapshots.as_ref().map(Vec::len)),
+            5 => text(e.cinder_id.as_deref()),
+            _ => extra_info(e.extra_info.as_ref()),
+        }
+    }
+    fn number(&self, column: usize) -> Option<f64> {
+        match column {
+            1 => Some(self.entry.size as f64),
+            4 => self.snapshots.as_ref().map(|refs| refs.len() as f64),
+            _ => None,
+        }
     }
 }
