@@ -338,7 +338,7 @@ impl Row for ManageableVolumeRow {
             col("REASON", 16, 1),
             col("SNAPS", 5, 1),
             col("CINDER ID", 36, 3),
-            col("EXTRA INFO", 20, 2),
+            fill("EXTRA INFO", 12),
         ];
         COLUMNS
     }
