@@ -2,7 +2,7 @@
 
 use crate::backend::Metadata;
 
-use super::rows::extra_info;
+use super::rows::{Importable, extra_info};
 use super::{App, Rows};
 
 /// A label and its value; values may be long and are wrapped by the renderer.
@@ -22,6 +22,18 @@ fn or_dash(text: std::borrow::Cow<'_, str>) -> String {
     } else {
         text.into_owned()
     }
+}
+
+/// What both back-end listings say of an entry, in the same order.
+fn verdict(fields: &mut Vec<Field>, row: &impl Importable) {
+    let v = row.verdict();
+    fields.extend([
+        field("reference", v.reference),
+        field("size", format!("{} GiB", v.size)),
+        field("safe", if v.safe { "yes" } else { "no" }),
+        field("reason", optional(v.reason)),
+        field("cinder id", optional(v.cinder_id)),
+    ]);
 }
 
 fn metadata(fields: &mut Vec<Field>, metadata: &Metadata) {
@@ -116,12 +128,8 @@ impl App {
                     return fields;
                 };
                 let e = &row.entry;
+                verdict(&mut fields, row);
                 fields.extend([
-                    field("reference", e.reference.label()),
-                    field("size", format!("{} GiB", e.size)),
-                    field("safe", if e.safe_to_manage { "yes" } else { "no" }),
-                    field("reason", optional(e.reason_not_safe.as_deref())),
-                    field("cinder id", optional(e.cinder_id.as_deref())),
                     field(
                         "origin",
                         optional(e.source_reference.as_ref().map(|r| r.label())),
@@ -150,15 +158,11 @@ impl App {
                 let Some(row) = t.selected() else {
                     return fields;
                 };
-                let e = &row.entry;
-                fields.extend([
-                    field("reference", e.reference.label()),
-                    field("size", format!("{} GiB", e.size)),
-                    field("safe", if e.safe_to_manage { "yes" } else { "no" }),
-                    field("reason", optional(e.reason_not_safe.as_deref())),
-                    field("cinder id", optional(e.cinder_id.as_deref())),
-                    field("extra info", or_dash(extra_info(e.extra_info.as_ref()))),
-                ]);
+                verdict(&mut fields, row);
+                fields.push(field(
+                    "extra info",
+                    or_dash(extra_info(row.entry.extra_info.as_ref())),
+                ));
                 match &row.snapshots {
                     None => fields.push(field(
                         "snapshots",
@@ -169,7 +173,7 @@ impl App {
                         for reference in refs {
                             fields.push(field("snapshots", reference));
                         }
-                        if e.cinder_id.is_none() {
+                        if row.entry.cinder_id.is_none() {
                             fields.push(field(
                                 "next step",
                                 "once this volume is imported, its snapshots can be imported \

@@ -420,9 +420,14 @@ impl App {
         self.host_snapshots.get(backend_of(host))
     }
 
-    /// Safe-to-manage back-end snapshots whose origin is this volume.
-    pub fn unmanaged_of(&self, volume: &Volume) -> Option<Vec<String>> {
-        let cached = self.backend_snapshots_of(volume.host.as_deref()?)?;
+    /// References of a host's back-end snapshots that `keep` selects; `None` while the
+    /// listing is unknown.
+    pub fn backend_snapshot_refs(
+        &self,
+        host: &str,
+        keep: impl Fn(&ManageableSnapshot) -> bool,
+    ) -> Option<Vec<String>> {
+        let cached = self.backend_snapshots_of(host)?;
         if cached.loading && cached.items.is_empty() || cached.error.is_some() {
             return None;
         }
@@ -430,10 +435,17 @@ impl App {
             cached
                 .items
                 .iter()
-                .filter(|e| e.safe_to_manage && e.parent_volume_id() == Some(volume.id.as_str()))
+                .filter(|e| keep(e))
                 .map(|e| e.reference.label().to_string())
                 .collect(),
         )
+    }
+
+    /// Safe-to-manage back-end snapshots whose origin is this volume.
+    pub fn unmanaged_of(&self, volume: &Volume) -> Option<Vec<String>> {
+        self.backend_snapshot_refs(volume.host.as_deref()?, |e| {
+            e.safe_to_manage && e.parent_volume_id() == Some(volume.id.as_str())
+        })
     }
 
     /// How the operator reaches the volume import (key and command), for back-end

@@ -339,18 +339,9 @@ fn add_rows(app: &mut App, index: usize, page: Page) {
 
 /// The back-end snapshots of a host whose origin is the LV `reference`.
 fn snapshots_of_lv(app: &App, host: &str, reference: &str) -> Option<Vec<String>> {
-    let cached = app.backend_snapshots_of(host)?;
-    if cached.loading && cached.items.is_empty() || cached.error.is_some() {
-        return None;
-    }
-    Some(
-        cached
-            .items
-            .iter()
-            .filter(|e| e.source_reference.as_ref().map(|r| r.label()) == Some(reference))
-            .map(|e| e.reference.label().to_string())
-            .collect(),
-    )
+    app.backend_snapshot_refs(host, |e| {
+        e.source_reference.as_ref().map(|r| r.label()) == Some(reference)
+    })
 }
 
 fn parent_name(app: &App, entry: &crate::backend::ManageableSnapshot) -> Option<String> {
