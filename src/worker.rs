@@ -13,7 +13,7 @@ use tokio::sync::{Semaphore, mpsc::UnboundedSender};
 use tokio::task::JoinHandle;
 
 use crate::app::migrate::{Ran, Review, RunEnd};
-use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId, Unmanage};
+use crate::app::msg::{Connection, Effect, Load, Manage, Msg, Page, RequestId, Unmanage};
 use crate::backend::Backend;
 use crate::connect::Directory;
 use crate::migrate::journal::{Journal, Phase};
@@ -162,6 +162,10 @@ impl Worker {
                         .manageable_snapshots(&host)
                         .await
                         .map(|entries| page(Page::Manageable(entries))),
+                    Load::ManageableVolumes(host) => backend
+                        .manageable_volumes(&host)
+                        .await
+                        .map(|entries| page(Page::ManageableVolumes(entries))),
                 };
                 if let Err(err) = &result {
                     tracing::warn!(request, error = %err, "listing failed");
@@ -174,8 +178,16 @@ impl Worker {
                 manage,
             } => {
                 let _permit = self.mutations.acquire().await;
-                tracing::info!(reference = manage.reference.label(), volume = %manage.volume_id, "manage snapshot");
-                let result = backend.manage_snapshot(&manage).await;
+                let result = match &manage {
+                    Manage::Snapshot(manage) => {
+                        tracing::info!(reference = manage.reference.label(), volume = %manage.volume_id, "manage snapshot");
+                        backend.manage_snapshot(manage).await.map(|s| s.id)
+                    }
+                    Manage::Volume(manage) => {
+                        tracing::info!(reference = manage.reference.label(), host = %manage.host, "manage volume");
+                        backend.manage_volume(manage).await.map(|v| v.id)
+                    }
+                };
                 if let Err(err) = &result {
                     tracing::warn!(error = %err, "manage failed");
                 }

@@ -2,6 +2,7 @@
 
 use crate::backend::Metadata;
 
+use super::rows::{Importable, extra_info};
 use super::{App, Rows};
 
 /// A label and its value; values may be long and are wrapped by the renderer.
@@ -13,6 +14,26 @@ fn field(label: &str, value: impl Into<String>) -> Field {
 
 fn optional(value: Option<&str>) -> String {
     value.unwrap_or("-").to_string()
+}
+
+fn or_dash(text: std::borrow::Cow<'_, str>) -> String {
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text.into_owned()
+    }
+}
+
+/// What both back-end listings say of an entry, in the same order.
+fn verdict(fields: &mut Vec<Field>, row: &impl Importable) {
+    let v = row.verdict();
+    fields.extend([
+        field("reference", v.reference),
+        field("size", format!("{} GiB", v.size)),
+        field("safe", if v.safe { "yes" } else { "no" }),
+        field("reason", optional(v.reason)),
+        field("cinder id", optional(v.cinder_id)),
+    ]);
 }
 
 fn metadata(fields: &mut Vec<Field>, metadata: &Metadata) {
@@ -107,12 +128,8 @@ impl App {
                     return fields;
                 };
                 let e = &row.entry;
+                verdict(&mut fields, row);
                 fields.extend([
-                    field("reference", e.reference.label()),
-                    field("size", format!("{} GiB", e.size)),
-                    field("safe", if e.safe_to_manage { "yes" } else { "no" }),
-                    field("reason", optional(e.reason_not_safe.as_deref())),
-                    field("cinder id", optional(e.cinder_id.as_deref())),
                     field(
                         "origin",
                         optional(e.source_reference.as_ref().map(|r| r.label())),
@@ -122,14 +139,49 @@ impl App {
                         e.parent_volume_id()
                             .map_or("-".to_string(), |id| self.volume_label(id)),
                     ),
-                    field(
-                        "extra info",
-                        e.extra_info.as_ref().map_or("-".to_string(), |v| match v {
-                            serde_json::Value::String(text) => text.clone(),
-                            other => other.to_string(),
-                        }),
-                    ),
+                    field("extra info", or_dash(extra_info(e.extra_info.as_ref()))),
                 ]);
+                let host = self.view().scope.host.as_deref().unwrap_or_default();
+                if e.cinder_id.is_none() && self.origin_unmanaged(e, host) {
+                    fields.push(field(
+                        "next step",
+                        format!(
+                            "the origin {} is not a managed volume: import it first ({}), \
+                             then this snapshot",
+                            e.source_reference.as_ref().map_or("", |r| r.label()),
+                            self.volume_import_hint()
+                        ),
+                    ));
+                }
+            }
+            Rows::ManageableVolumes(t) => {
+                let Some(row) = t.selected() else {
+                    return fields;
+                };
+                verdict(&mut fields, row);
+                fields.push(field(
+                    "extra info",
+                    or_dash(extra_info(row.entry.extra_info.as_ref())),
+                ));
+                match &row.snapshots {
+                    None => fields.push(field(
+                        "snapshots",
+                        "unknown (back-end snapshot listing not loaded)",
+                    )),
+                    Some(refs) if refs.is_empty() => fields.push(field("snapshots", "none")),
+                    Some(refs) => {
+                        for reference in refs {
+                            fields.push(field("snapshots", reference));
+                        }
+                        if row.entry.cinder_id.is_none() {
+                            fields.push(field(
+                                "next step",
+                                "once this volume is imported, its snapshots can be imported \
+                                 from the back-end snapshots screen",
+                            ));
+                        }
+                    }
+                }
             }
         }
         fields

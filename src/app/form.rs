@@ -1,12 +1,15 @@
-//! The import form: name, description, metadata and parent volume for each back-end
-//! snapshot to import, with defaults derived from the LV name.
+//! The import form: name, description and metadata for each back-end snapshot or
+//! volume to import, with defaults derived from the LV name; snapshots also need their
+//! parent volume, volumes go to the host they were listed on.
 
 use tui_input::{Input, InputRequest};
 
-use crate::backend::{ManageableSnapshot, Metadata, Volume, parse_property};
+use crate::backend::{
+    ManageableSnapshot, ManageableVolume, Metadata, Reference, Volume, parse_property,
+};
 
 use super::keymap::{Key, KeyCode};
-use super::plan::{ImportItem, ImportPlan};
+use super::plan::{ImportItem, ImportPlan, ImportTarget};
 
 /// Cinder's limit for names and descriptions.
 const MAX_TEXT: usize = 255;
@@ -20,35 +23,50 @@ pub enum Field {
     Parent,
 }
 
-const FIELDS: [Field; 4] = [
+const SNAPSHOT_FIELDS: &[Field] = &[
     Field::Name,
     Field::Description,
     Field::Metadata,
     Field::Parent,
 ];
 
-/// The parent volume of an import.
+/// A volume's host is the screen's: nothing to choose.
+const VOLUME_FIELDS: &[Field] = &[Field::Name, Field::Description, Field::Metadata];
+
+/// The parent volume of a snapshot import.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parent {
     /// The origin is a volume Cinder manages.
     Known { id: String, label: String },
     /// The origin is unknown or not managed: the operator picks among the host's volumes.
     Choose {
-        /// What the back end says the origin is, if anything.
-        origin: Option<String>,
         options: Vec<(String, String)>,
         selected: Option<usize>,
     },
 }
 
-/// One back-end snapshot's fields.
+/// What one item of the form imports and where it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormTarget {
+    /// A back-end snapshot, under a parent volume.
+    Snapshot {
+        /// What the back end says the origin is, if anything.
+        origin: Option<String>,
+        parent: Parent,
+    },
+    /// A back-end volume, on the host whose listing it came from.
+    Volume { host: String },
+}
+
+/// One back-end snapshot's or volume's fields.
 #[derive(Debug, Clone)]
 pub struct FormItem {
-    pub entry: ManageableSnapshot,
+    pub reference: Reference,
+    pub size: u64,
     pub name: Input,
     pub description: Input,
     pub metadata: Input,
-    pub parent: Parent,
+    pub target: FormTarget,
 }
 
 /// The form as a whole: one page per item.
@@ -58,6 +76,9 @@ pub struct ImportForm {
     pub current: usize,
     pub field: Field,
     pub error: Option<String>,
+    /// How the operator imports a volume (key and command), for snapshots whose origin
+    /// is not managed yet.
+    pub volume_import: String,
 }
 
 /// What a key did to the form.
@@ -68,10 +89,12 @@ pub enum FormOutcome {
     Submitted(ImportPlan),
 }
 
-/// The default name: the LV name without Cinder's `_snapshot-` prefix.
+/// The default name: the LV name without Cinder's `_snapshot-` or `volume-` prefix,
+/// which another cloud's ids would otherwise carry over as names.
 pub fn default_name(reference: &str) -> String {
     reference
         .strip_prefix("_snapshot-")
+        .or_else(|| reference.strip_prefix("volume-"))
         .map(|id| format!("imported-{id}"))
         .unwrap_or_else(|| reference.to_string())
 }
@@ -93,11 +116,22 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, String> {
 }
 
 impl FormItem {
-    fn new(entry: ManageableSnapshot, volumes: &[Volume]) -> Self {
-        let reference = entry.reference.label().to_string();
-        let parent_id = entry.parent_volume_id().map(str::to_string);
-        let parent = match parent_id
-            .as_deref()
+    /// An item with the defaults every import gets from the LV name.
+    fn new(reference: &Reference, size: u64, kind: &str, target: FormTarget) -> Self {
+        let lv = reference.label();
+        Self {
+            reference: reference.clone(),
+            size,
+            name: Input::new(default_name(lv)),
+            description: Input::new(format!("imported from back-end {kind} {lv}")),
+            metadata: Input::new(format!("source-name={lv}")),
+            target,
+        }
+    }
+
+    fn snapshot(entry: &ManageableSnapshot, volumes: &[Volume]) -> Self {
+        let parent = match entry
+            .parent_volume_id()
             .and_then(|id| volumes.iter().find(|v| v.id == id))
         {
             Some(volume) => Parent::Known {
@@ -109,21 +143,38 @@ impl FormItem {
                     volumes.iter().map(|v| (v.id.clone(), label(v))).collect();
                 options.sort_by(|a, b| a.1.cmp(&b.1));
                 Parent::Choose {
-                    origin: entry
-                        .source_reference
-                        .as_ref()
-                        .map(|r| r.label().to_string()),
                     selected: (options.len() == 1).then_some(0),
                     options,
                 }
             }
         };
-        Self {
-            name: Input::new(default_name(&reference)),
-            description: Input::new(format!("imported from back-end snapshot {reference}")),
-            metadata: Input::new(format!("source-name={reference}")),
-            entry,
-            parent,
+        let origin = entry
+            .source_reference
+            .as_ref()
+            .map(|r| r.label().to_string());
+        Self::new(
+            &entry.reference,
+            entry.size,
+            "snapshot",
+            FormTarget::Snapshot { origin, parent },
+        )
+    }
+
+    fn volume(entry: &ManageableVolume, host: &str) -> Self {
+        Self::new(
+            &entry.reference,
+            entry.size,
+            "volume",
+            FormTarget::Volume {
+                host: host.to_string(),
+            },
+        )
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        match self.target {
+            FormTarget::Snapshot { .. } => SNAPSHOT_FIELDS,
+            FormTarget::Volume { .. } => VOLUME_FIELDS,
         }
     }
 
@@ -136,8 +187,8 @@ impl FormItem {
         }
     }
 
-    fn to_item(&self) -> Result<ImportItem, String> {
-        let reference = self.entry.reference.label();
+    fn to_item(&self, volume_import: &str) -> Result<ImportItem, String> {
+        let reference = self.reference.label();
         let name = self.name.value().trim();
         let description = self.description.value().trim();
         if name.len() > MAX_TEXT || description.len() > MAX_TEXT {
@@ -147,29 +198,37 @@ impl FormItem {
         }
         let metadata =
             parse_metadata(self.metadata.value()).map_err(|err| format!("{reference}: {err}"))?;
-        let (volume_id, volume_label) = match &self.parent {
-            Parent::Known { id, label } => (id.clone(), label.clone()),
-            Parent::Choose {
-                options,
-                selected: Some(n),
-                ..
-            } => options[*n].clone(),
-            Parent::Choose { options, .. } if options.is_empty() => {
-                return Err(format!(
-                    "{reference}: no managed volume on this host to import it under; import its volume first"
-                ));
-            }
-            Parent::Choose { .. } => {
-                return Err(format!(
-                    "{reference}: choose the parent volume (left/right)"
-                ));
+        let target = match &self.target {
+            FormTarget::Volume { host } => ImportTarget::Volume { host: host.clone() },
+            FormTarget::Snapshot { parent, .. } => {
+                let (volume_id, volume_label) = match parent {
+                    Parent::Known { id, label } => (id.clone(), label.clone()),
+                    Parent::Choose {
+                        options,
+                        selected: Some(n),
+                    } => options[*n].clone(),
+                    Parent::Choose { options, .. } if options.is_empty() => {
+                        return Err(format!(
+                            "{reference}: no managed volume on this host to import it under; \
+                             import its volume first ({volume_import})"
+                        ));
+                    }
+                    Parent::Choose { .. } => {
+                        return Err(format!(
+                            "{reference}: choose the parent volume (left/right)"
+                        ));
+                    }
+                };
+                ImportTarget::Snapshot {
+                    volume_id,
+                    volume_label,
+                }
             }
         };
         Ok(ImportItem {
-            reference: self.entry.reference.clone(),
-            size: self.entry.size,
-            volume_id,
-            volume_label,
+            reference: self.reference.clone(),
+            size: self.size,
+            target,
             name: (!name.is_empty()).then(|| name.to_string()),
             description: (!description.is_empty()).then(|| description.to_string()),
             metadata,
@@ -202,16 +261,33 @@ pub fn edit(input: &mut Input, key: Key) -> bool {
 }
 
 impl ImportForm {
-    /// A form for these entries; `volumes` are the managed volumes of their host.
-    pub fn new(entries: Vec<ManageableSnapshot>, volumes: &[Volume]) -> Self {
+    /// A form for back-end snapshots; `volumes` are the managed volumes of their host,
+    /// `volume_import` says how to import a volume (for origins not managed yet).
+    pub fn snapshots(
+        entries: &[ManageableSnapshot],
+        volumes: &[Volume],
+        volume_import: String,
+    ) -> Self {
+        let items = entries
+            .iter()
+            .map(|e| FormItem::snapshot(e, volumes))
+            .collect();
+        Self::with(items, volume_import)
+    }
+
+    /// A form for back-end volumes, all imported on `host`.
+    pub fn volumes(entries: &[ManageableVolume], host: &str) -> Self {
+        let items = entries.iter().map(|e| FormItem::volume(e, host)).collect();
+        Self::with(items, String::new())
+    }
+
+    fn with(items: Vec<FormItem>, volume_import: String) -> Self {
         Self {
-            items: entries
-                .into_iter()
-                .map(|e| FormItem::new(e, volumes))
-                .collect(),
+            items,
             current: 0,
             field: Field::Name,
             error: None,
+            volume_import,
         }
     }
 
@@ -220,20 +296,30 @@ impl ImportForm {
         &self.items[self.current]
     }
 
+    /// What is imported, singular, for the form's hints.
+    pub fn noun(&self) -> &'static str {
+        match self.item().target {
+            FormTarget::Snapshot { .. } => "snapshot",
+            FormTarget::Volume { .. } => "volume",
+        }
+    }
+
     fn step_field(&mut self, forward: bool) {
-        let at = FIELDS.iter().position(|f| *f == self.field).unwrap_or(0);
+        let fields = self.item().fields();
+        let at = fields.iter().position(|f| *f == self.field).unwrap_or(0);
         let next = if forward {
-            (at + 1) % FIELDS.len()
+            (at + 1) % fields.len()
         } else {
-            (at + FIELDS.len() - 1) % FIELDS.len()
+            (at + fields.len() - 1) % fields.len()
         };
-        self.field = FIELDS[next];
+        self.field = fields[next];
     }
 
     fn step_parent(&mut self, forward: bool) {
-        if let Parent::Choose {
-            options, selected, ..
-        } = &mut self.items[self.current].parent
+        if let FormTarget::Snapshot {
+            parent: Parent::Choose { options, selected },
+            ..
+        } = &mut self.items[self.current].target
         {
             if options.is_empty() {
                 return;
@@ -264,7 +350,7 @@ impl ImportForm {
     pub fn plan(&mut self) -> Result<ImportPlan, String> {
         let mut items = Vec::new();
         for (index, item) in self.items.iter().enumerate() {
-            match item.to_item() {
+            match item.to_item(&self.volume_import) {
                 Ok(item) => items.push(item),
                 Err(err) => {
                     self.current = index;
@@ -314,7 +400,6 @@ impl ImportForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::Reference;
 
     fn entry(name: &str, origin: Option<&str>) -> ManageableSnapshot {
         ManageableSnapshot {
@@ -352,32 +437,93 @@ mod tests {
     fn defaults_come_from_the_lv_name() {
         assert_eq!(default_name("_snapshot-1234"), "imported-1234");
         assert_eq!(default_name("backup-2024"), "backup-2024");
-        let form = ImportForm::new(
-            vec![entry("backup-1", Some("volume-v1"))],
+        assert_eq!(
+            default_name("volume-99999999-9999-4999-8999-999999999999"),
+            "imported-99999999-9999-4999-8999-999999999999"
+        );
+        let form = ImportForm::snapshots(
+            &[entry("backup-1", Some("volume-v1"))],
             &[volume("v1", "db")],
+            "v".into(),
         );
         let item = form.item();
         assert_eq!(item.name.value(), "backup-1");
         assert_eq!(item.metadata.value(), "source-name=backup-1");
         assert_eq!(
-            item.parent,
-            Parent::Known {
-                id: "v1".into(),
-                label: "db (v1)".into()
+            item.target,
+            FormTarget::Snapshot {
+                origin: Some("volume-v1".into()),
+                parent: Parent::Known {
+                    id: "v1".into(),
+                    label: "db (v1)".into()
+                }
             }
+        );
+    }
+
+    #[test]
+    fn volume_forms_go_to_the_host_and_have_no_parent_field() {
+        let legacy = ManageableVolume {
+            reference: Reference::name("legacy-db"),
+            size: 8,
+            safe_to_manage: true,
+            reason_not_safe: None,
+            cinder_id: None,
+            extra_info: None,
+        };
+        let mut form = ImportForm::volumes(&[legacy], "h@lvm#vg");
+        let item = form.item();
+        assert_eq!(item.name.value(), "legacy-db");
+        assert_eq!(
+            item.description.value(),
+            "imported from back-end volume legacy-db"
+        );
+        assert_eq!(item.metadata.value(), "source-name=legacy-db");
+        for expected in [Field::Description, Field::Metadata, Field::Name] {
+            form.key(Key::plain(KeyCode::Tab));
+            assert_eq!(form.field, expected, "tab skips the parent");
+        }
+        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+            panic!("submits: {:?}", form.error)
+        };
+        assert_eq!(
+            plan.items[0].target,
+            ImportTarget::Volume {
+                host: "h@lvm#vg".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_host_without_volumes_points_to_the_volume_import() {
+        let mut form = ImportForm::snapshots(
+            &[entry("orphan", Some("legacy-db"))],
+            &[],
+            "v or :manageable-volumes".into(),
+        );
+        assert_eq!(form.key(Key::plain(KeyCode::Enter)), FormOutcome::Editing);
+        assert_eq!(
+            form.error.as_deref(),
+            Some(
+                "orphan: no managed volume on this host to import it under; import its volume \
+                 first (v or :manageable-volumes)"
+            )
         );
     }
 
     #[test]
     fn an_unknown_origin_makes_the_operator_choose() {
         let volumes = [volume("v1", "db"), volume("v2", "app")];
-        let mut form = ImportForm::new(
-            vec![entry("x", Some("volume-gone")), entry("y", None)],
+        let mut form = ImportForm::snapshots(
+            &[entry("x", Some("volume-gone")), entry("y", None)],
             &volumes,
+            "v".into(),
         );
-        assert!(
-            matches!(&form.items[0].parent, Parent::Choose { selected: None, origin: Some(o), .. } if o == "volume-gone")
-        );
+        assert!(matches!(
+            &form.items[0].target,
+            FormTarget::Snapshot { origin: Some(o), parent: Parent::Choose { selected: None, .. } }
+                if o == "volume-gone"
+        ));
         let err = match form.key(Key::plain(KeyCode::Enter)) {
             FormOutcome::Editing => form.key(Key::plain(KeyCode::Enter)),
             other => other,
@@ -396,21 +542,27 @@ mod tests {
         let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
+        let parents: Vec<_> = plan
+            .items
+            .iter()
+            .map(|item| match &item.target {
+                ImportTarget::Snapshot { volume_id, .. } => volume_id.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
         assert_eq!(
-            plan.items[0].volume_id, "v2",
-            "options are sorted by label: app, db"
-        );
-        assert_eq!(
-            plan.items[1].volume_id, "v1",
-            "left from nothing picks the last"
+            parents,
+            ["v2", "v1"],
+            "options are sorted by label (app, db); left from nothing picks the last"
         );
     }
 
     #[test]
     fn fields_are_edited_and_validated() {
-        let mut form = ImportForm::new(
-            vec![entry("backup-1", Some("volume-v1"))],
+        let mut form = ImportForm::snapshots(
+            &[entry("backup-1", Some("volume-v1"))],
             &[volume("v1", "db")],
+            "v".into(),
         );
         form.key(Key::ctrl('u'));
         typed(&mut form, "nightly");

@@ -137,6 +137,7 @@ pub enum Context {
     Volumes,
     Snapshots,
     Manageable,
+    ManageableVolumes,
 }
 
 impl Context {
@@ -147,7 +148,8 @@ impl Context {
             Context::Hosts => "Hosts",
             Context::Volumes => "Volumes",
             Context::Snapshots => "Snapshots",
-            Context::Manageable => "Manageable",
+            Context::Manageable => "Manageable snapshots",
+            Context::ManageableVolumes => "Manageable volumes",
         }
     }
 }
@@ -175,6 +177,7 @@ pub enum Action {
     Details,
     Focus,
     Manageable,
+    ManageableVolumes,
     Import,
     Export,
     Backends,
@@ -203,6 +206,7 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Details, "details", &["d"]),
     (Action::Focus, "focus", &["tab"]),
     (Action::Manageable, "manageable", &["m"]),
+    (Action::ManageableVolumes, "manageable_volumes", &["v"]),
     (Action::Import, "import", &["i"]),
     (Action::Export, "export", &["x", "ctrl-d"]),
     (Action::Backends, "backends", &["b"]),
@@ -262,6 +266,12 @@ const BINDINGS: &[Binding] = &[
         Some("backend snaps"),
     ),
     bind(
+        C::Hosts,
+        A::ManageableVolumes,
+        "back-end volumes of the host",
+        None,
+    ),
+    bind(
         C::Volumes,
         A::Open,
         "snapshots of the volume",
@@ -272,6 +282,12 @@ const BINDINGS: &[Binding] = &[
         A::Manageable,
         "back-end snapshots of the volume's host",
         Some("backend snaps"),
+    ),
+    bind(
+        C::Volumes,
+        A::ManageableVolumes,
+        "back-end volumes of the volume's host",
+        None,
     ),
     bind(
         C::Volumes,
@@ -298,6 +314,25 @@ const BINDINGS: &[Binding] = &[
         A::Import,
         "import (manage) snapshots…",
         Some("import"),
+    ),
+    bind(
+        C::Manageable,
+        A::ManageableVolumes,
+        "back-end volumes of this host",
+        Some("backend vols"),
+    ),
+    bind(C::ManageableVolumes, A::Open, "details", None),
+    bind(
+        C::ManageableVolumes,
+        A::Import,
+        "import (manage) volumes…",
+        Some("import"),
+    ),
+    bind(
+        C::ManageableVolumes,
+        A::Manageable,
+        "back-end snapshots of this host",
+        Some("backend snaps"),
     ),
     bind(C::Global, A::Help, "help", Some("help")),
     bind(C::Global, A::Mark, "mark / unmark", Some("mark")),
@@ -408,7 +443,13 @@ impl Keymap {
     }
 
     fn check_conflicts(&self) -> Result<(), KeymapError> {
-        for context in [C::Hosts, C::Volumes, C::Snapshots, C::Manageable] {
+        for context in [
+            C::Hosts,
+            C::Volumes,
+            C::Snapshots,
+            C::Manageable,
+            C::ManageableVolumes,
+        ] {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for binding in self.bindings(context) {
                 for key in self.keys_of(binding.action) {
@@ -515,6 +556,21 @@ mod tests {
             Some(A::Import)
         );
         assert_eq!(keymap.action(C::Volumes, Key::char('j')), Some(A::Down));
+        for context in [C::Hosts, C::Volumes, C::Manageable] {
+            assert_eq!(
+                keymap.action(context, Key::char('v')),
+                Some(A::ManageableVolumes)
+            );
+        }
+        assert_eq!(
+            keymap.action(C::ManageableVolumes, Key::char('i')),
+            Some(A::Import)
+        );
+        assert_eq!(
+            keymap.action(C::ManageableVolumes, Key::char('m')),
+            Some(A::Manageable),
+            "m goes back to the host's back-end snapshots"
+        );
     }
 
     #[test]
@@ -537,7 +593,12 @@ mod tests {
         let err = Keymap::with_overrides(&overrides(&[("import", "j")])).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "config [keys]: 'j' would do both 'import' and 'down' on the Manageable screen"
+            "config [keys]: 'j' would do both 'import' and 'down' on the Manageable snapshots screen"
+        );
+        let err = Keymap::with_overrides(&overrides(&[("manageable_volumes", "i")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config [keys]: 'i' would do both 'import' and 'manageable_volumes' on the Manageable snapshots screen"
         );
     }
 

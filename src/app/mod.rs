@@ -22,11 +22,11 @@ use crate::backend::{BackendInfo, ManageableSnapshot, Volume, backend_of};
 
 use self::form::ImportForm;
 use self::gate::Gate;
-use self::keymap::{Context, Keymap};
+use self::keymap::{Action, Context, Keymap};
 use self::migrate::Wizard;
 use self::msg::RequestId;
 use self::plan::{ExportPlan, ImportPlan};
-use self::rows::{HostRow, ManageableRow, SnapshotRow, VolumeRow};
+use self::rows::{HostRow, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow};
 use self::switcher::Switcher;
 use self::table::{Navigate, Table};
 
@@ -38,6 +38,7 @@ pub enum Rows {
     Volumes(Table<VolumeRow>),
     Snapshots(Table<SnapshotRow>),
     Manageable(Table<ManageableRow>),
+    ManageableVolumes(Table<ManageableVolumeRow>),
 }
 
 impl Rows {
@@ -48,6 +49,7 @@ impl Rows {
             Rows::Volumes(t) => t,
             Rows::Snapshots(t) => t,
             Rows::Manageable(t) => t,
+            Rows::ManageableVolumes(t) => t,
         }
     }
 
@@ -58,6 +60,7 @@ impl Rows {
             Rows::Volumes(t) => t,
             Rows::Snapshots(t) => t,
             Rows::Manageable(t) => t,
+            Rows::ManageableVolumes(t) => t,
         }
     }
 
@@ -68,6 +71,7 @@ impl Rows {
             Rows::Volumes(_) => Context::Volumes,
             Rows::Snapshots(_) => Context::Snapshots,
             Rows::Manageable(_) => Context::Manageable,
+            Rows::ManageableVolumes(_) => Context::ManageableVolumes,
         }
     }
 }
@@ -118,6 +122,10 @@ impl View {
             (Rows::Snapshots(_), _) => "Snapshots (all volumes)".to_string(),
             (Rows::Manageable(_), scope) => format!(
                 "Back-end snapshots on {}",
+                scope.host.as_deref().unwrap_or("?")
+            ),
+            (Rows::ManageableVolumes(_), scope) => format!(
+                "Back-end volumes on {}",
                 scope.host.as_deref().unwrap_or("?")
             ),
         }
@@ -412,9 +420,14 @@ impl App {
         self.host_snapshots.get(backend_of(host))
     }
 
-    /// Safe-to-manage back-end snapshots whose origin is this volume.
-    pub fn unmanaged_of(&self, volume: &Volume) -> Option<Vec<String>> {
-        let cached = self.backend_snapshots_of(volume.host.as_deref()?)?;
+    /// References of a host's back-end snapshots that `keep` selects; `None` while the
+    /// listing is unknown.
+    pub fn backend_snapshot_refs(
+        &self,
+        host: &str,
+        keep: impl Fn(&ManageableSnapshot) -> bool,
+    ) -> Option<Vec<String>> {
+        let cached = self.backend_snapshots_of(host)?;
         if cached.loading && cached.items.is_empty() || cached.error.is_some() {
             return None;
         }
@@ -422,10 +435,41 @@ impl App {
             cached
                 .items
                 .iter()
-                .filter(|e| e.safe_to_manage && e.parent_volume_id() == Some(volume.id.as_str()))
+                .filter(|e| keep(e))
                 .map(|e| e.reference.label().to_string())
                 .collect(),
         )
+    }
+
+    /// Safe-to-manage back-end snapshots whose origin is this volume.
+    pub fn unmanaged_of(&self, volume: &Volume) -> Option<Vec<String>> {
+        self.backend_snapshot_refs(volume.host.as_deref()?, |e| {
+            e.safe_to_manage && e.parent_volume_id() == Some(volume.id.as_str())
+        })
+    }
+
+    /// How the operator reaches the volume import (key and command), for back-end
+    /// snapshots whose origin Cinder does not manage yet.
+    pub fn volume_import_hint(&self) -> String {
+        format!(
+            "{} or :manageable-volumes",
+            self.keymap.label(Action::ManageableVolumes)
+        )
+    }
+
+    /// True when the back end names an origin for this snapshot and the host's volume
+    /// listing (loaded) has no such managed volume: the volume must be imported first.
+    pub fn origin_unmanaged(&self, entry: &ManageableSnapshot, host: &str) -> bool {
+        let Some(cached) = self.volumes_of(host) else {
+            return false;
+        };
+        if cached.loading && cached.items.is_empty() || cached.error.is_some() {
+            return false;
+        }
+        entry.source_reference.is_some()
+            && !entry
+                .parent_volume_id()
+                .is_some_and(|id| cached.items.iter().any(|v| v.id == id))
     }
 
     /// "name (id)" or the id, as the operator knows a volume.

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use crate::backend::{
-    BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageableSnapshot, Snapshot,
-    Volume,
+    BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    ManageableSnapshot, ManageableVolume, Snapshot, Volume,
 };
 use crate::migrate::{Event, Plan};
 
@@ -32,11 +32,11 @@ pub enum Msg {
         request: RequestId,
         result: Result<(), Error>,
     },
-    /// One import of a job finished.
+    /// One import of a job finished: the new snapshot's or volume's id, for the summary.
     Managed {
         request: RequestId,
         item: usize,
-        result: Result<Snapshot, Error>,
+        result: Result<String, Error>,
     },
     /// One export of a job finished.
     Unmanaged {
@@ -72,6 +72,7 @@ pub enum Page {
     Volumes(Vec<Volume>),
     Snapshots(Vec<Snapshot>),
     Manageable(Vec<ManageableSnapshot>),
+    ManageableVolumes(Vec<ManageableVolume>),
 }
 
 /// A listing to fetch.
@@ -82,6 +83,15 @@ pub enum Load {
     Snapshots(ListFilter),
     /// The back-end snapshots of a host, managed or not.
     Manageable(String),
+    /// The back-end volumes of a host, managed or not.
+    ManageableVolumes(String),
+}
+
+/// What to import: one import job runs the same machinery for both kinds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Manage {
+    Snapshot(ManageSnapshotRequest),
+    Volume(ManageVolumeRequest),
 }
 
 /// What to export.
@@ -101,7 +111,7 @@ pub enum Effect {
     Manage {
         request: RequestId,
         item: usize,
-        manage: ManageSnapshotRequest,
+        manage: Manage,
     },
     Unmanage {
         request: RequestId,

@@ -1,8 +1,10 @@
 //! The exact work a confirmation dialog stands for: what will be imported or exported,
 //! and the side effects the operator must read before saying yes.
 
-use crate::backend::{ManageSnapshotRequest, Metadata, Reference};
+use crate::backend::{ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
 use crate::cli::export_warning;
+
+use super::msg::Manage;
 
 /// The word that confirms a bulk export, besides the count.
 pub const BULK_WORD: &str = "export";
@@ -10,59 +12,112 @@ pub const BULK_WORD: &str = "export";
 /// Bulk exports above this many items need the count (or [`BULK_WORD`]) typed.
 pub const BULK_THRESHOLD: usize = 3;
 
-/// One back-end snapshot to import.
+/// Where an import puts what it adopts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportTarget {
+    /// A back-end snapshot becomes a snapshot of this managed volume.
+    Snapshot {
+        volume_id: String,
+        /// The parent volume as the operator knows it (name and id).
+        volume_label: String,
+    },
+    /// A back-end volume becomes a volume on this host (`host@backend#pool`).
+    Volume { host: String },
+}
+
+/// One back-end snapshot or volume to import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportItem {
     pub reference: Reference,
     pub size: u64,
-    pub volume_id: String,
-    /// The parent volume as the operator knows it (name and id).
-    pub volume_label: String,
+    pub target: ImportTarget,
     pub name: Option<String>,
     pub description: Option<String>,
     pub metadata: Metadata,
 }
 
-/// Snapshots to import, as confirmed.
+impl ImportItem {
+    fn request(&self) -> Manage {
+        let reference = self.reference.clone();
+        let (name, description, metadata) = (
+            self.name.clone(),
+            self.description.clone(),
+            self.metadata.clone(),
+        );
+        match &self.target {
+            ImportTarget::Snapshot { volume_id, .. } => Manage::Snapshot(ManageSnapshotRequest {
+                volume_id: volume_id.clone(),
+                reference,
+                name,
+                description,
+                metadata,
+                force: false,
+            }),
+            ImportTarget::Volume { host } => Manage::Volume(ManageVolumeRequest {
+                host: host.clone(),
+                reference,
+                name,
+                description,
+                metadata,
+            }),
+        }
+    }
+
+    fn line(&self) -> String {
+        let head = format!("import {} ({} GiB) as", self.reference.label(), self.size);
+        let name = self.name.as_deref().unwrap_or("");
+        match &self.target {
+            ImportTarget::Snapshot { volume_label, .. } => {
+                format!("{head} snapshot '{name}' of volume {volume_label}")
+            }
+            ImportTarget::Volume { host } => format!("{head} volume '{name}' on {host}"),
+        }
+    }
+}
+
+/// Snapshots or volumes to import, as confirmed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportPlan {
     pub items: Vec<ImportItem>,
 }
 
 impl ImportPlan {
-    /// The manage requests, in order.
-    pub fn requests(&self) -> Vec<ManageSnapshotRequest> {
+    /// True when the plan imports volumes (a plan never mixes kinds: it comes from one
+    /// screen).
+    pub fn imports_volumes(&self) -> bool {
         self.items
             .iter()
-            .map(|item| ManageSnapshotRequest {
-                volume_id: item.volume_id.clone(),
-                reference: item.reference.clone(),
-                name: item.name.clone(),
-                description: item.description.clone(),
-                metadata: item.metadata.clone(),
-                force: false,
-            })
-            .collect()
+            .any(|item| matches!(item.target, ImportTarget::Volume { .. }))
     }
 
-    /// What the confirmation lists.
+    /// What is imported, plural, for titles.
+    pub fn noun(&self) -> &'static str {
+        if self.imports_volumes() {
+            "volume(s)"
+        } else {
+            "snapshot(s)"
+        }
+    }
+
+    /// The manage requests, in order.
+    pub fn requests(&self) -> Vec<Manage> {
+        self.items.iter().map(ImportItem::request).collect()
+    }
+
+    /// What the confirmation lists: each import, then what Cinder does to the LVs.
     pub fn lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .items
-            .iter()
-            .map(|item| {
-                format!(
-                    "import {} ({} GiB) as snapshot '{}' of volume {}",
-                    item.reference.label(),
-                    item.size,
-                    item.name.as_deref().unwrap_or(""),
-                    item.volume_label
-                )
-            })
-            .collect();
-        lines.push(
-            "Cinder renames each LV to _snapshot-<new id>; the data is not copied.".to_string(),
-        );
+        let mut lines: Vec<String> = self.items.iter().map(ImportItem::line).collect();
+        if self.imports_volumes() {
+            lines.push(
+                "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
+                 snapshots of these LVs can be imported afterwards."
+                    .to_string(),
+            );
+        } else {
+            lines.push(
+                "Cinder renames each LV to _snapshot-<new id>; the data is not copied.".to_string(),
+            );
+        }
         lines
     }
 }
@@ -208,21 +263,57 @@ mod tests {
             items: vec![ImportItem {
                 reference: Reference::name("backup-1"),
                 size: 1,
-                volume_id: "v1".into(),
-                volume_label: "db (v1)".into(),
+                target: ImportTarget::Snapshot {
+                    volume_id: "v1".into(),
+                    volume_label: "db (v1)".into(),
+                },
                 name: Some("backup-1".into()),
                 description: None,
                 metadata: Metadata::from([("k".to_string(), "v".to_string())]),
             }],
         };
         let requests = plan.requests();
-        assert_eq!(requests[0].reference, Reference::name("backup-1"));
-        assert_eq!(requests[0].volume_id, "v1");
-        assert_eq!(requests[0].metadata["k"], "v");
-        assert!(!requests[0].force, "the origin check always runs");
+        let [Manage::Snapshot(request)] = requests.as_slice() else {
+            panic!("a snapshot import")
+        };
+        assert_eq!(request.reference, Reference::name("backup-1"));
+        assert_eq!(request.volume_id, "v1");
+        assert_eq!(request.metadata["k"], "v");
+        assert!(!request.force, "the origin check always runs");
         assert_eq!(
             plan.lines()[0],
             "import backup-1 (1 GiB) as snapshot 'backup-1' of volume db (v1)"
         );
+        assert_eq!(plan.noun(), "snapshot(s)");
+    }
+
+    #[test]
+    fn volume_imports_go_to_the_host_and_say_how_the_lv_is_renamed() {
+        let plan = ImportPlan {
+            items: vec![ImportItem {
+                reference: Reference::name("legacy-db"),
+                size: 8,
+                target: ImportTarget::Volume {
+                    host: "node@lvm#vg".into(),
+                },
+                name: Some("legacy-db".into()),
+                description: Some("from the old array".into()),
+                metadata: Metadata::new(),
+            }],
+        };
+        let requests = plan.requests();
+        let [Manage::Volume(request)] = requests.as_slice() else {
+            panic!("a volume import")
+        };
+        assert_eq!(request.host, "node@lvm#vg");
+        assert_eq!(request.reference, Reference::name("legacy-db"));
+        assert_eq!(request.description.as_deref(), Some("from the old array"));
+        assert_eq!(plan.noun(), "volume(s)");
+        let lines = plan.lines();
+        assert_eq!(
+            lines[0],
+            "import legacy-db (8 GiB) as volume 'legacy-db' on node@lvm#vg"
+        );
+        assert!(lines[1].starts_with("Cinder renames each LV to volume-<new id>"));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::backend::{Host, ManageableSnapshot, Snapshot, Volume};
+use crate::backend::{Host, ManageableSnapshot, ManageableVolume, Snapshot, Volume};
 
 use super::table::{Column, Row};
 
@@ -217,23 +217,86 @@ pub struct ManageableRow {
     pub parent_name: Option<String>,
 }
 
-impl ManageableRow {
-    /// Why this entry cannot be imported, if it cannot.
-    pub fn refusal(&self) -> Option<String> {
-        let entry = &self.entry;
-        (!entry.safe_to_manage).then(|| {
-            let reason = entry
-                .reason_not_safe
-                .as_deref()
-                .unwrap_or("not safe to manage");
-            match &entry.cinder_id {
+/// Cinder's verdict on one back-end object, as both back-end listings report it.
+pub struct Verdict<'a> {
+    /// What a manage makes of it: `snapshot` or `volume`.
+    pub kind: &'static str,
+    pub reference: &'a str,
+    pub size: u64,
+    pub safe: bool,
+    pub reason: Option<&'a str>,
+    pub cinder_id: Option<&'a str>,
+}
+
+/// A back-end entry the operator may import: marks and imports ask it first.
+pub trait Importable {
+    /// The back end's verdict on the entry.
+    fn verdict(&self) -> Verdict<'_>;
+
+    /// Only safe entries can be marked and imported.
+    fn safe(&self) -> bool {
+        self.verdict().safe
+    }
+
+    /// Why this entry cannot be imported (the back end's reason, and the Cinder object
+    /// that already manages it), if it cannot.
+    fn refusal(&self) -> Option<String> {
+        let v = self.verdict();
+        (!v.safe).then(|| {
+            let reason = v.reason.unwrap_or("not safe to manage");
+            match v.cinder_id {
                 Some(id) => format!(
-                    "{} cannot be imported: {reason} (snapshot {id})",
-                    entry.reference.label()
+                    "{} cannot be imported: {reason} ({} {id})",
+                    v.reference, v.kind
                 ),
-                None => format!("{} cannot be imported: {reason}", entry.reference.label()),
+                None => format!("{} cannot be imported: {reason}", v.reference),
             }
         })
+    }
+}
+
+/// Both listings' entries carry the same verdict fields.
+macro_rules! importable {
+    ($row:ty, $kind:literal) => {
+        impl Importable for $row {
+            fn verdict(&self) -> Verdict<'_> {
+                let e = &self.entry;
+                Verdict {
+                    kind: $kind,
+                    reference: e.reference.label(),
+                    size: e.size,
+                    safe: e.safe_to_manage,
+                    reason: e.reason_not_safe.as_deref(),
+                    cinder_id: e.cinder_id.as_deref(),
+                }
+            }
+        }
+    };
+}
+
+importable!(ManageableRow, "snapshot");
+importable!(ManageableVolumeRow, "volume");
+
+/// Where both back-end listings show the SAFE verdict.
+pub const SAFE_COLUMN: usize = 2;
+
+/// The columns both back-end listings start with: reference, size, safe, reason.
+fn verdict_cell<'a>(row: &'a impl Importable, column: usize) -> Cow<'a, str> {
+    let v = row.verdict();
+    match column {
+        0 => Cow::Borrowed(v.reference),
+        1 => Cow::Owned(v.size.to_string()),
+        2 => Cow::Borrowed(if v.safe { "yes" } else { "no" }),
+        _ => text(v.reason),
+    }
+}
+
+/// The back end's `extra_info`, as one line of text.
+pub fn extra_info(value: Option<&serde_json::Value>) -> Cow<'_, str> {
+    match value {
+        None | Some(serde_json::Value::Null) => Cow::Borrowed(""),
+        Some(serde_json::Value::String(text)) => Cow::Borrowed(text),
+        Some(other) => Cow::Owned(other.to_string()),
     }
 }
 
@@ -255,10 +318,7 @@ impl Row for ManageableRow {
     fn cell(&self, column: usize) -> Cow<'_, str> {
         let e = &self.entry;
         match column {
-            0 => Cow::Borrowed(e.reference.label()),
-            1 => Cow::Owned(e.size.to_string()),
-            2 => Cow::Borrowed(if e.safe_to_manage { "yes" } else { "no" }),
-            3 => text(e.reason_not_safe.as_deref()),
+            0..=3 => verdict_cell(self, column),
             4 => match (&self.parent_name, &e.source_reference) {
                 (Some(name), _) => Cow::Borrowed(name),
                 (None, Some(origin)) => Cow::Borrowed(origin.label()),
@@ -269,5 +329,49 @@ impl Row for ManageableRow {
     }
     fn number(&self, column: usize) -> Option<f64> {
         (column == 1).then_some(self.entry.size as f64)
+    }
+}
+
+/// A back-end volume, with the back-end snapshots whose origin it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManageableVolumeRow {
+    pub entry: ManageableVolume,
+    /// References of the back-end snapshots of this LV; `None` until the host's
+    /// back-end snapshot listing arrived. Unmanaged ones become importable once the
+    /// volume is.
+    pub snapshots: Option<Vec<String>>,
+}
+
+impl Row for ManageableVolumeRow {
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            fill("REFERENCE", 20),
+            col("SIZE", 4, 0),
+            col("SAFE", 4, 0),
+            col("REASON", 16, 1),
+            col("SNAPS", 5, 1),
+            col("CINDER ID", 36, 3),
+            fill("EXTRA INFO", 12),
+        ];
+        COLUMNS
+    }
+    fn key(&self) -> &str {
+        self.entry.reference.label()
+    }
+    fn cell(&self, column: usize) -> Cow<'_, str> {
+        let e = &self.entry;
+        match column {
+            0..=3 => verdict_cell(self, column),
+            4 => count(self.snapshots.as_ref().map(Vec::len)),
+            5 => text(e.cinder_id.as_deref()),
+            _ => extra_info(e.extra_info.as_ref()),
+        }
+    }
+    fn number(&self, column: usize) -> Option<f64> {
+        match column {
+            1 => Some(self.entry.size as f64),
+            4 => self.snapshots.as_ref().map(|refs| refs.len() as f64),
+            _ => None,
+        }
     }
 }

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use crate::backend::{
-    BackendInfo, Error, Host, ManageableSnapshot, Metadata, Reference, Snapshot, Volume,
+    BackendInfo, Error, Host, ManageableSnapshot, ManageableVolume, Metadata, Reference, Snapshot,
+    Volume,
 };
 use crate::migrate::journal::Phase;
 use crate::migrate::plan::SourceVolume;
@@ -13,7 +14,7 @@ use crate::migrate::{Event, IdMap, Outcome, Plan, Problem};
 
 use super::keymap::{Key, KeyCode, Keymap};
 use super::migrate::{Ran, Review, RunEnd};
-use super::msg::{Connection, Effect, Load, Msg, Page, Unmanage};
+use super::msg::{Connection, Effect, Load, Manage, Msg, Page, Unmanage};
 use super::update;
 use super::{App, NamedBackend, Session};
 
@@ -21,6 +22,9 @@ pub const HOST: &str = "node1@lvm#cinder-volumes";
 pub const DB: &str = "11111111-1111-4111-8111-111111111111";
 pub const WEB: &str = "22222222-2222-4222-8222-222222222222";
 pub const CACHE: &str = "33333333-3333-4333-8333-333333333333";
+/// A volume another cloud left on the back end: its LV is `volume-<ORPHAN>` and the
+/// back-end snapshot `pre-migration` is a snapshot of it.
+pub const ORPHAN: &str = "99999999-9999-4999-8999-999999999999";
 
 fn volume(id: &str, name: &str, size: u64) -> Volume {
     Volume {
@@ -66,14 +70,38 @@ fn entry(
     }
 }
 
-/// A host with three volumes, four managed snapshots and back-end snapshots of
-/// every kind: managed, importable, of an unmanaged volume, in use.
+fn backend_volume(
+    reference: &str,
+    size: u64,
+    unsafe_reason: Option<&str>,
+    cinder_id: Option<&str>,
+) -> ManageableVolume {
+    ManageableVolume {
+        reference: Reference::name(reference),
+        size,
+        safe_to_manage: unsafe_reason.is_none(),
+        reason_not_safe: unsafe_reason.map(str::to_string),
+        cinder_id: cinder_id.map(str::to_string),
+        extra_info: None,
+    }
+}
+
+/// The id the test back end gives the volume imported as item `item` of a job.
+pub fn imported_volume_id(item: usize) -> String {
+    format!("cccccccc-0000-4000-8000-00000000000{item}")
+}
+
+/// A host with three volumes, four managed snapshots, back-end snapshots of every
+/// kind (managed, importable, of an unmanaged volume, in use) and back-end volumes of
+/// every kind (managed, importable, in use).
+#[derive(Clone)]
 pub struct Dataset {
     pub info: BackendInfo,
     pub hosts: Vec<Host>,
     pub volumes: Vec<Volume>,
     pub snapshots: Vec<Snapshot>,
     pub manageable: Vec<ManageableSnapshot>,
+    pub manageable_volumes: Vec<ManageableVolume>,
     /// What every volume unmanage answers.
     pub volume_unmanage: Result<(), Error>,
     /// The named back ends, the open one, where migrations go.
@@ -192,6 +220,32 @@ impl Default for Dataset {
                     None,
                 ),
             ],
+            manageable_volumes: vec![
+                backend_volume(
+                    &format!("volume-{DB}"),
+                    20,
+                    Some("already managed"),
+                    Some(DB),
+                ),
+                backend_volume(
+                    &format!("volume-{WEB}"),
+                    10,
+                    Some("already managed"),
+                    Some(WEB),
+                ),
+                backend_volume(
+                    &format!("volume-{CACHE}"),
+                    5,
+                    Some("already managed"),
+                    Some(CACHE),
+                ),
+                backend_volume(&format!("volume-{ORPHAN}"), 2, None, None),
+                ManageableVolume {
+                    extra_info: Some(serde_json::json!({"lv_attr": "-wi-a-----"})),
+                    ..backend_volume("legacy-app", 4, None, None)
+                },
+                backend_volume("swap-lv", 1, Some("volume in use"), None),
+            ],
             volume_unmanage: Ok(()),
             session: Session {
                 current: Some("old".into()),
@@ -219,6 +273,29 @@ impl Default for Dataset {
 }
 
 impl Dataset {
+    /// The back end after the volume LV `volume-<ORPHAN>` was imported as `new_id`
+    /// named `name`: Cinder renamed the LV, so its snapshot's origin is the new name.
+    pub fn after_orphan_import(&self, new_id: &str, name: &str) -> Self {
+        let mut data = self.clone();
+        data.volumes.push(volume(new_id, name, 2));
+        for entry in &mut data.manageable {
+            if entry.source_reference == Some(Reference::name(format!("volume-{ORPHAN}"))) {
+                entry.source_reference = Some(Reference::name(format!("volume-{new_id}")));
+            }
+        }
+        for entry in &mut data.manageable_volumes {
+            if entry.reference == Reference::name(format!("volume-{ORPHAN}")) {
+                *entry = backend_volume(
+                    &format!("volume-{new_id}"),
+                    2,
+                    Some("already managed"),
+                    Some(new_id),
+                );
+            }
+        }
+        data
+    }
+
     /// The dataset seen read-only.
     pub fn read_only() -> Self {
         let mut data = Self::default();
@@ -260,6 +337,9 @@ impl Dataset {
                             .collect(),
                     ),
                     Load::Manageable(_) => Page::Manageable(self.manageable.clone()),
+                    Load::ManageableVolumes(_) => {
+                        Page::ManageableVolumes(self.manageable_volumes.clone())
+                    }
                 };
                 vec![
                     Msg::Page { request, page },
@@ -276,15 +356,9 @@ impl Dataset {
             } => vec![Msg::Managed {
                 request: *request,
                 item: *item,
-                result: Ok(Snapshot {
-                    id: format!("eeeeeeee-0000-4000-8000-00000000000{item}"),
-                    name: manage.name.clone(),
-                    description: manage.description.clone(),
-                    status: "available".into(),
-                    size: 1,
-                    volume_id: manage.volume_id.clone(),
-                    created_at: None,
-                    metadata: manage.metadata.clone(),
+                result: Ok(match manage {
+                    Manage::Snapshot(_) => format!("eeeeeeee-0000-4000-8000-00000000000{item}"),
+                    Manage::Volume(_) => imported_volume_id(*item),
                 }),
             }],
             Effect::Unmanage {

@@ -1,9 +1,11 @@
 //! The state machine driven by keys and worker replies, without a terminal.
 
 use super::keymap::{Key, KeyCode};
-use super::msg::{Effect, Load, Msg, Page, Unmanage};
+use super::msg::{Effect, Load, Manage, Msg, Page, Unmanage};
 use super::table::{Navigate, Row};
-use super::testdata::{CACHE, DB, Dataset, ENTER, ESC, HOST, TAB, WEB, chars};
+use super::testdata::{
+    CACHE, DB, Dataset, ENTER, ESC, HOST, ORPHAN, TAB, WEB, chars, imported_volume_id,
+};
 use super::*;
 use crate::backend::{Error, ListFilter};
 
@@ -198,10 +200,13 @@ fn import_goes_form_then_confirm_then_job() {
     };
     assert_eq!(form.items.len(), 2);
     assert_eq!(
-        form.items[0].parent,
-        form::Parent::Known {
-            id: DB.into(),
-            label: format!("db-primary ({DB})")
+        form.items[0].target,
+        form::FormTarget::Snapshot {
+            origin: Some(format!("volume-{DB}")),
+            parent: form::Parent::Known {
+                id: DB.into(),
+                label: format!("db-primary ({DB})")
+            }
         }
     );
     data.press(&mut app, &[ENTER, ENTER]);
@@ -225,7 +230,10 @@ fn import_goes_form_then_confirm_then_job() {
     let manages: Vec<_> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Manage { manage, .. } => Some((
+            Effect::Manage {
+                manage: Manage::Snapshot(manage),
+                ..
+            } => Some((
                 manage.reference.label().to_string(),
                 manage.volume_id.clone(),
                 manage.name.clone(),
@@ -282,7 +290,13 @@ fn import_of_a_snapshot_with_an_unknown_origin_asks_for_the_parent() {
         &[TAB, TAB, TAB, Key::plain(KeyCode::Right), ENTER, TAB],
     );
     let effects = update(&mut app, Msg::Key(ENTER));
-    let [Effect::Manage { manage, .. }] = effects.as_slice() else {
+    let [
+        Effect::Manage {
+            manage: Manage::Snapshot(manage),
+            ..
+        },
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     assert_eq!(manage.volume_id, CACHE, "first by label: build-cache");
@@ -546,4 +560,344 @@ fn details_follow_the_selection_and_scroll_when_focused() {
     data.press(&mut app, &[ESC, Key::char('j')]);
     assert_eq!(app.focus, Pane::Table);
     assert_eq!(app.details_scroll, 0);
+}
+
+fn backend_volumes(app: &App) -> &Table<ManageableVolumeRow> {
+    match &app.view().rows {
+        Rows::ManageableVolumes(t) => t,
+        _ => panic!("not on the back-end volumes screen: {}", app.view().title()),
+    }
+}
+
+/// Selects the row `key` of the current screen.
+fn select(data: &Dataset, app: &mut App, key: &str) {
+    data.press(app, &[Key::char('g')]);
+    for _ in 0..app.view().rows.nav().visible_len() {
+        if selected(app).as_deref() == Some(key) {
+            return;
+        }
+        data.press(app, &[Key::char('j')]);
+    }
+    assert_eq!(selected(app).as_deref(), Some(key), "no row {key}");
+}
+
+fn orphan() -> String {
+    format!("volume-{ORPHAN}")
+}
+
+#[test]
+fn back_end_volumes_list_verdicts_and_their_snapshots() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("v"));
+    assert_eq!(app.view().title(), format!("Back-end volumes on {HOST}"));
+    let t = backend_volumes(&app);
+    let rows: Vec<_> = t
+        .rows()
+        .iter()
+        .map(|r| {
+            (
+                r.entry.reference.label().to_string(),
+                r.entry.safe_to_manage,
+                r.snapshots.as_ref().map(Vec::len),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (format!("volume-{DB}"), false, Some(4)),
+            (format!("volume-{WEB}"), false, Some(1)),
+            (format!("volume-{CACHE}"), false, Some(1)),
+            (orphan(), true, Some(1)),
+            ("legacy-app".to_string(), true, Some(0)),
+            ("swap-lv".to_string(), false, Some(0)),
+        ]
+    );
+    select(&data, &mut app, "legacy-app");
+    let details = app.details_lines();
+    assert!(details.contains(&(
+        "extra info".to_string(),
+        r#"{"lv_attr":"-wi-a-----"}"#.to_string()
+    )));
+    select(&data, &mut app, &orphan());
+    let details = app.details_lines();
+    assert!(details.contains(&("snapshots".to_string(), "pre-migration".to_string())));
+    assert!(
+        details
+            .iter()
+            .any(|(l, v)| l == "next step" && v.starts_with("once this volume is imported")),
+        "{details:?}"
+    );
+}
+
+#[test]
+fn unsafe_back_end_volumes_cannot_be_marked_or_imported() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("v"));
+    select(&data, &mut app, "swap-lv");
+    data.press(&mut app, &[Key::char(' ')]);
+    assert_eq!(
+        notice(&app).text,
+        "swap-lv cannot be imported: volume in use"
+    );
+    data.press(&mut app, &[ENTER]);
+    select(&data, &mut app, &format!("volume-{DB}"));
+    data.press(&mut app, &[Key::char('i')]);
+    assert_eq!(
+        notice(&app).text,
+        format!("volume-{DB} cannot be imported: already managed (volume {DB})")
+    );
+    data.press(&mut app, &[ENTER, Key::ctrl('a')]);
+    assert_eq!(
+        app.view().rows.nav().marked_len(),
+        2,
+        "mark all takes only safe entries"
+    );
+}
+
+#[test]
+fn volume_import_goes_form_then_confirm_then_job() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("v"));
+    select(&data, &mut app, "legacy-app");
+    data.press(&mut app, &[Key::char(' ')]);
+    select(&data, &mut app, &orphan());
+    data.press(&mut app, &[Key::char(' '), Key::char('i')]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    let defaults: Vec<_> = form
+        .items
+        .iter()
+        .map(|item| {
+            (
+                item.name.value().to_string(),
+                item.description.value().to_string(),
+                item.metadata.value().to_string(),
+                item.target.clone(),
+            )
+        })
+        .collect();
+    let on_host = form::FormTarget::Volume { host: HOST.into() };
+    assert_eq!(
+        defaults,
+        [
+            (
+                format!("imported-{ORPHAN}"),
+                format!("imported from back-end volume {}", orphan()),
+                format!("source-name={}", orphan()),
+                on_host.clone(),
+            ),
+            (
+                "legacy-app".to_string(),
+                "imported from back-end volume legacy-app".to_string(),
+                "source-name=legacy-app".to_string(),
+                on_host,
+            ),
+        ],
+        "in table order, names from the LV names"
+    );
+    data.press(&mut app, &[Key::ctrl('u')]);
+    data.press(&mut app, &chars("restored-db"));
+    data.press(&mut app, &[ENTER, ENTER]);
+    let confirm = export_confirm(&app);
+    assert_eq!(confirm.gate.focus, Button::Cancel, "focus starts on Cancel");
+    let Plan::Import(plan) = &confirm.plan else {
+        panic!()
+    };
+    assert_eq!(
+        plan.lines(),
+        [
+            format!(
+                "import {} (2 GiB) as volume 'restored-db' on {HOST}",
+                orphan()
+            ),
+            format!("import legacy-app (4 GiB) as volume 'legacy-app' on {HOST}"),
+            "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
+             snapshots of these LVs can be imported afterwards."
+                .to_string(),
+        ]
+    );
+    data.press(&mut app, &[TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let manages: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Manage {
+                manage: Manage::Volume(manage),
+                ..
+            } => Some((
+                manage.host.clone(),
+                manage.reference.label().to_string(),
+                manage.name.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        manages,
+        [
+            (HOST.to_string(), orphan(), Some("restored-db".to_string())),
+            (
+                HOST.to_string(),
+                "legacy-app".to_string(),
+                Some("legacy-app".to_string())
+            ),
+        ]
+    );
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(job.title, "Import of 2 volume(s)");
+    assert_eq!(job.items[1].outcome, Outcome::Running, "progress per item");
+    data.serve(&mut app, effects);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    let summary: Vec<_> = job
+        .items
+        .iter()
+        .map(|i| (i.label.clone(), i.outcome.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (orphan(), Outcome::Done(imported_volume_id(0))),
+            (
+                "legacy-app".to_string(),
+                Outcome::Done(imported_volume_id(1))
+            ),
+        ],
+        "old reference -> new volume id"
+    );
+    assert_eq!(app.view().rows.nav().marked_len(), 0);
+}
+
+#[test]
+fn a_volume_import_makes_its_back_end_snapshots_importable() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    select(&data, &mut app, "pre-migration");
+    let hint = app
+        .details_lines()
+        .into_iter()
+        .find(|(label, _)| label == "next step")
+        .map(|(_, value)| value);
+    assert_eq!(
+        hint.as_deref(),
+        Some(
+            format!(
+                "the origin {} is not a managed volume: import it first (v or \
+                 :manageable-volumes), then this snapshot",
+                orphan()
+            )
+            .as_str()
+        )
+    );
+
+    data.press(&mut app, &chars("v"));
+    assert_eq!(
+        app.views.len(),
+        3,
+        "hosts, back-end snapshots, back-end volumes"
+    );
+    select(&data, &mut app, &orphan());
+    data.press(&mut app, &[Key::char('i'), ENTER, TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let new_id = imported_volume_id(0);
+    let after = data.after_orphan_import(&new_id, &format!("imported-{ORPHAN}"));
+    let [manage @ Effect::Manage { .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let reply = after.replies(manage).remove(0);
+    let reloads = update(&mut app, reply);
+    assert!(
+        reloads.iter().any(|e| matches!(
+            e,
+            Effect::Load { load: Load::Manageable(host), .. } if host == "node1@lvm"
+        )),
+        "the host's back-end snapshots are reloaded: {reloads:?}"
+    );
+    after.serve(&mut app, reloads);
+    let row = backend_volumes(&app)
+        .rows()
+        .iter()
+        .find(|r| r.entry.cinder_id.as_deref() == Some(new_id.as_str()))
+        .unwrap();
+    assert_eq!(
+        row.entry.reason_not_safe.as_deref(),
+        Some("already managed")
+    );
+
+    after.press(&mut app, &[ENTER, Key::char('m')]);
+    assert_eq!(app.views.len(), 2, "m goes back to the back-end snapshots");
+    assert_eq!(app.view().title(), format!("Back-end snapshots on {HOST}"));
+    select(&after, &mut app, "pre-migration");
+    let Rows::Manageable(t) = &app.view().rows else {
+        panic!()
+    };
+    assert_eq!(
+        t.selected().unwrap().parent_name.as_deref(),
+        Some(format!("imported-{ORPHAN}").as_str()),
+        "the parent is now known"
+    );
+    assert!(
+        !app.details_lines().iter().any(|(l, _)| l == "next step"),
+        "no more hint once the origin is managed"
+    );
+    after.press(&mut app, &[Key::char('i')]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(
+        form.item().target,
+        form::FormTarget::Snapshot {
+            origin: Some(format!("volume-{new_id}")),
+            parent: form::Parent::Known {
+                id: new_id.clone(),
+                label: format!("imported-{ORPHAN} ({new_id})")
+            }
+        }
+    );
+}
+
+#[test]
+fn back_end_listings_toggle_without_piling_up_screens() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("manageable-volumes node1@lvm"));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.view().title(), "Back-end volumes on node1@lvm");
+    assert_eq!(app.view().rows.nav().visible_len(), 6);
+    data.press(&mut app, &chars("mvmvm"));
+    assert_eq!(app.views.len(), 3);
+    assert_eq!(app.view().title(), "Back-end snapshots on node1@lvm");
+    data.press(&mut app, &chars("v"));
+    assert_eq!(app.views.len(), 2, "back to the volumes underneath");
+    data.press(&mut app, &[ESC]);
+    assert_eq!(app.views.len(), 1);
+}
+
+#[test]
+fn read_only_sessions_explain_instead_of_importing_volumes() {
+    let data = Dataset::read_only();
+    let mut app = data.app();
+    data.press(&mut app, &chars("v"));
+    select(&data, &mut app, "legacy-app");
+    let effects = update(&mut app, Msg::Key(Key::char('i')));
+    assert!(effects.is_empty(), "nothing is sent");
+    let refusal = notice(&app);
+    assert_eq!(refusal.title, "Read-only session");
+    assert!(
+        refusal
+            .text
+            .starts_with("Import (manage) is unavailable: this session is read-only (--read-only)"),
+        "{}",
+        refusal.text
+    );
 }

@@ -1,14 +1,16 @@
 //! The one place the console's state changes: `update(app, msg) -> effects`.
 
-use crate::backend::{Error, ListFilter, backend_of};
+use crate::backend::{Error, ListFilter, ManageableSnapshot, backend_of};
 
 use super::form::{FormOutcome, ImportForm, edit};
 use super::gate::{Gate, Typing, Verdict};
 use super::keymap::{Action, Context, Key, KeyCode};
 use super::msg::{Effect, Load, Msg, Page, RequestId, Unmanage};
 use super::plan::{ExportItem, ExportKind, ExportPlan};
-use super::rows::{HostRow, ManageableRow, SnapshotRow, VolumeRow};
-use super::table::Table;
+use super::rows::{
+    HostRow, Importable, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow,
+};
+use super::table::{Row, Table};
 use super::{
     App, Cached, Confirm, Job, JobItem, Modal, Notice, Outcome, Pane, Plan, Prompt, PromptKind,
     Rows, Scope, View, migrate, switcher,
@@ -38,13 +40,7 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             request,
             item,
             result,
-        } => {
-            let outcome = match result {
-                Ok(snapshot) => Ok(snapshot.id),
-                Err(err) => Err(err),
-            };
-            job_item(app, request, item, outcome)
-        }
+        } => job_item(app, request, item, result),
         Msg::Unmanaged {
             request,
             item,
@@ -109,6 +105,9 @@ fn load_of(view: &View) -> Load {
             ..ListFilter::default()
         }),
         Rows::Manageable(_) => Load::Manageable(view.scope.host.clone().unwrap_or_default()),
+        Rows::ManageableVolumes(_) => {
+            Load::ManageableVolumes(view.scope.host.clone().unwrap_or_default())
+        }
     }
 }
 
@@ -124,8 +123,13 @@ fn reload(app: &mut App, index: usize) -> Effects {
         request,
         load: load_of(view),
     }];
-    if let (Rows::Manageable(_), Some(host)) = (&view.rows, view.scope.host.clone()) {
-        effects.extend(ensure(app, HostList::Volumes, &host));
+    let host = view.scope.host.clone();
+    match (&view.rows, host) {
+        (Rows::Manageable(_), Some(host)) => effects.extend(ensure(app, HostList::Volumes, &host)),
+        (Rows::ManageableVolumes(_), Some(host)) => {
+            effects.extend(ensure(app, HostList::BackendSnapshots, &host))
+        }
+        _ => {}
     }
     effects
 }
@@ -244,7 +248,7 @@ fn page_arrived(app: &mut App, request: RequestId, page: Page) -> Effects {
             }
             annotate_needed = true;
         }
-        Page::Snapshots(_) => {}
+        Page::Snapshots(_) | Page::ManageableVolumes(_) => {}
     }
     if let Some(index) = app.views.iter().position(|view| view.request == request) {
         add_rows(app, index, page);
@@ -317,7 +321,27 @@ fn add_rows(app: &mut App, index: usize, page: Page) {
                 put(t, rows, replace);
             }
         }
+        Page::ManageableVolumes(entries) => {
+            let host = app.views[index].scope.host.clone().unwrap_or_default();
+            let rows = entries
+                .into_iter()
+                .map(|entry| ManageableVolumeRow {
+                    snapshots: snapshots_of_lv(app, &host, entry.reference.label()),
+                    entry,
+                })
+                .collect();
+            if let Rows::ManageableVolumes(t) = &mut app.views[index].rows {
+                put(t, rows, replace);
+            }
+        }
     }
+}
+
+/// The back-end snapshots of a host whose origin is the LV `reference`.
+fn snapshots_of_lv(app: &App, host: &str, reference: &str) -> Option<Vec<String>> {
+    app.backend_snapshot_refs(host, |e| {
+        e.source_reference.as_ref().map(|r| r.label()) == Some(reference)
+    })
 }
 
 fn parent_name(app: &App, entry: &crate::backend::ManageableSnapshot) -> Option<String> {
@@ -366,6 +390,13 @@ fn annotate(app: &mut App) {
                 }
                 table.resort();
             }
+            Rows::ManageableVolumes(table) => {
+                let host = view.scope.host.as_deref().unwrap_or_default();
+                for row in table.rows_mut() {
+                    row.snapshots = snapshots_of_lv(app, host, row.entry.reference.label());
+                }
+                table.resort();
+            }
         }
     }
     app.views = views;
@@ -399,6 +430,7 @@ fn loaded(app: &mut App, request: RequestId, result: Result<(), Error>) -> Effec
                 Rows::Volumes(t) => t.replace(Vec::new()),
                 Rows::Snapshots(t) => t.replace(Vec::new()),
                 Rows::Manageable(t) => t.replace(Vec::new()),
+                Rows::ManageableVolumes(t) => t.replace(Vec::new()),
             }
         }
         if let Some(error) = &error {
@@ -546,7 +578,7 @@ fn launch(app: &mut App, plan: Plan) -> Effects {
     let request = app.request(count);
     let (title, labels, effects): (String, Vec<String>, Effects) = match plan {
         Plan::Import(plan) => (
-            format!("Import of {count} snapshot(s)"),
+            format!("Import of {count} {}", plan.noun()),
             plan.items
                 .iter()
                 .map(|i| i.reference.label().to_string())
@@ -615,7 +647,7 @@ fn prompt_key(app: &mut App, mut prompt: Prompt, key: Key) -> Effects {
 }
 
 const COMMANDS: &str = ":hosts, :volumes [HOST], :snapshots [VOLUME-ID], :manageable [HOST], \
-     :backend [NAME], :migrate [TARGET], :help, :q";
+     :manageable-volumes [HOST], :backend [NAME], :migrate [TARGET], :help, :q";
 
 fn command(app: &mut App, line: &str) -> Effects {
     let mut words = line.split_whitespace();
@@ -652,17 +684,10 @@ fn command(app: &mut App, line: &str) -> Effects {
         }
         "backend" | "backends" | "be" => switcher::open(app, argument),
         "migrate" => migrate::start(app, argument),
-        "manageable" | "man" => match argument.map(str::to_string).or_else(|| guess_host(app)) {
-            Some(host) => open_manageable(app, host),
-            None => {
-                app.notice(
-                    "Which host?",
-                    "several hosts are known: type :manageable HOST",
-                    true,
-                );
-                Vec::new()
-            }
-        },
+        "manageable" | "man" => backend_list_command(app, BackendList::Snapshots, argument),
+        "manageable-volumes" | "manvol" => {
+            backend_list_command(app, BackendList::Volumes, argument)
+        }
         other => {
             app.notice(
                 "Unknown command",
@@ -687,10 +712,77 @@ fn guess_host(app: &App) -> Option<String> {
         .or_else(|| (app.hosts.len() == 1).then(|| app.hosts[0].host.clone()))
 }
 
-fn open_manageable(app: &mut App, host: String) -> Effects {
+/// A host's back-end listing: what Cinder could import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BackendList {
+    Snapshots,
+    Volumes,
+}
+
+impl BackendList {
+    fn command(self) -> &'static str {
+        match self {
+            BackendList::Snapshots => "manageable",
+            BackendList::Volumes => "manageable-volumes",
+        }
+    }
+
+    fn shows(self, view: &View, host: &str) -> bool {
+        let kind = match view.rows {
+            Rows::Manageable(_) => BackendList::Snapshots,
+            Rows::ManageableVolumes(_) => BackendList::Volumes,
+            _ => return false,
+        };
+        kind == self && view.scope.host.as_deref() == Some(host)
+    }
+}
+
+fn backend_list_command(app: &mut App, list: BackendList, argument: Option<&str>) -> Effects {
+    match argument.map(str::to_string).or_else(|| guess_host(app)) {
+        Some(host) => open_backend_list(app, list, host),
+        None => {
+            app.notice(
+                "Which host?",
+                format!("several hosts are known: type :{} HOST", list.command()),
+                true,
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Opens a host's back-end snapshots or volumes. Switching between the two listings of
+/// one host goes back to the screen underneath when it is the other one, so toggling
+/// never piles up screens (and shows the other listing refreshed after an import).
+fn open_backend_list(app: &mut App, list: BackendList, host: String) -> Effects {
+    if list.shows(app.view(), &host) {
+        return Vec::new();
+    }
+    let below = app.views.len().checked_sub(2);
+    let other = match list {
+        BackendList::Snapshots => BackendList::Volumes,
+        BackendList::Volumes => BackendList::Snapshots,
+    };
+    if let Some(below) = below
+        && list.shows(&app.views[below], &host)
+        && other.shows(app.view(), &host)
+    {
+        app.views.pop();
+        app.focus = Pane::Table;
+        app.details_scroll = 0;
+        return if app.view().stale {
+            reload(app, below)
+        } else {
+            Vec::new()
+        };
+    }
+    let rows = match list {
+        BackendList::Snapshots => Rows::Manageable(Table::default()),
+        BackendList::Volumes => Rows::ManageableVolumes(Table::default()),
+    };
     push(
         app,
-        Rows::Manageable(Table::default()),
+        rows,
         Scope {
             host: Some(host),
             volume: None,
@@ -780,7 +872,8 @@ fn act_on_table(app: &mut App, context: Context, action: Action) -> Effects {
         Action::Mark => mark(app),
         Action::MarkAll => {
             match &mut app.view_mut().rows {
-                Rows::Manageable(t) => t.mark_all(|row| row.entry.safe_to_manage),
+                Rows::Manageable(t) => t.mark_all(Importable::safe),
+                Rows::ManageableVolumes(t) => t.mark_all(Importable::safe),
                 Rows::Hosts(_) => {}
                 Rows::Volumes(t) => t.mark_all(|_| true),
                 Rows::Snapshots(t) => t.mark_all(|_| true),
@@ -802,7 +895,11 @@ fn act_on_table(app: &mut App, context: Context, action: Action) -> Effects {
             Vec::new()
         }
         Action::Manageable => match guess_host(app) {
-            Some(host) => open_manageable(app, host),
+            Some(host) => open_backend_list(app, BackendList::Snapshots, host),
+            None => Vec::new(),
+        },
+        Action::ManageableVolumes => match guess_host(app) {
+            Some(host) => open_backend_list(app, BackendList::Volumes, host),
             None => Vec::new(),
         },
         Action::Import => import(app),
@@ -855,7 +952,7 @@ fn open(app: &mut App, _context: Context) -> Effects {
             }
             None => Vec::new(),
         },
-        Rows::Snapshots(_) | Rows::Manageable(_) => {
+        Rows::Snapshots(_) | Rows::Manageable(_) | Rows::ManageableVolumes(_) => {
             app.details = true;
             Vec::new()
         }
@@ -884,7 +981,8 @@ fn back(app: &mut App) -> Effects {
 
 fn mark(app: &mut App) -> Effects {
     let refusal = match &app.view().rows {
-        Rows::Manageable(t) => t.selected().and_then(ManageableRow::refusal),
+        Rows::Manageable(t) => t.selected().and_then(Importable::refusal),
+        Rows::ManageableVolumes(t) => t.selected().and_then(Importable::refusal),
         Rows::Hosts(_) => return Vec::new(),
         _ => None,
     };
@@ -900,40 +998,70 @@ fn mark(app: &mut App) -> Effects {
     Vec::new()
 }
 
-fn import(app: &mut App) -> Effects {
-    let view = app.view();
-    let Rows::Manageable(table) = &view.rows else {
-        return Vec::new();
-    };
+/// The entries of the chosen rows (marked, else selected); `None` when nothing is
+/// chosen. The first chosen row that cannot be imported refuses the whole import.
+fn importable<R: Row + Importable, E>(
+    table: &Table<R>,
+    entry: impl Fn(&R) -> E,
+) -> Result<Option<Vec<E>>, Notice> {
     let chosen = table.chosen();
-    if chosen.is_empty() {
-        return Vec::new();
-    }
     if let Some(refusal) = chosen.iter().find_map(|row| row.refusal()) {
-        app.notice("Cannot be imported", refusal, false);
-        return Vec::new();
+        return Err(Notice {
+            title: "Cannot be imported".to_string(),
+            text: refusal,
+            error: false,
+        });
     }
-    let entries = chosen.iter().map(|row| row.entry.clone()).collect();
-    let host = view.scope.host.clone().unwrap_or_default();
-    match app.volumes_of(&host) {
-        Some(cache) if !cache.loading && cache.error.is_none() => {
-            let form = ImportForm::new(entries, &cache.items);
-            app.modal = Some(Modal::ImportForm(Box::new(form)));
-        }
+    Ok((!chosen.is_empty()).then(|| chosen.into_iter().map(entry).collect()))
+}
+
+/// The form for back-end snapshots: it needs the host's managed volumes as parents.
+fn snapshot_form(
+    app: &App,
+    host: &str,
+    entries: &[ManageableSnapshot],
+) -> Result<ImportForm, Notice> {
+    match app.volumes_of(host) {
+        Some(cache) if !cache.loading && cache.error.is_none() => Ok(ImportForm::snapshots(
+            entries,
+            &cache.items,
+            app.volume_import_hint(),
+        )),
         Some(Cached {
             error: Some(error), ..
-        }) => {
-            let text = format!(
+        }) => Err(Notice {
+            title: "Cannot import".to_string(),
+            text: format!(
                 "the volumes of {host} could not be listed, so no parent can be chosen: {error}"
-            );
-            app.notice("Cannot import", text, true);
-        }
-        _ => app.notice(
-            "Still loading",
-            format!("the volumes of {host} are still loading; try again in a moment"),
-            false,
-        ),
+            ),
+            error: true,
+        }),
+        _ => Err(Notice {
+            title: "Still loading".to_string(),
+            text: format!("the volumes of {host} are still loading; try again in a moment"),
+            error: false,
+        }),
     }
+}
+
+/// Opens the import form for the chosen back-end snapshots or volumes.
+fn import(app: &mut App) -> Effects {
+    let view = app.view();
+    let host = view.scope.host.clone().unwrap_or_default();
+    let form = match &view.rows {
+        Rows::Manageable(t) => importable(t, |row| row.entry.clone()).and_then(|entries| {
+            entries
+                .map(|entries| snapshot_form(app, &host, &entries))
+                .transpose()
+        }),
+        Rows::ManageableVolumes(t) => importable(t, |row| row.entry.clone())
+            .map(|entries| entries.map(|entries| ImportForm::volumes(&entries, &host))),
+        _ => Ok(None),
+    };
+    app.modal = match form {
+        Ok(form) => form.map(|form| Modal::ImportForm(Box::new(form))),
+        Err(notice) => Some(Modal::Notice(notice)),
+    };
     Vec::new()
 }
 

@@ -291,3 +291,52 @@ fn migration_wizard_refusals_and_failures() {
         &wizard_path(1, &[]),
     );
 }
+
+/// From the hosts screen to the back-end volumes, both importable ones marked.
+fn volumes_marked(then: &[Key]) -> Vec<Key> {
+    keys(&[&chars("vjjj"), &[Key::char(' '), Key::char(' ')], then])
+}
+
+#[test]
+fn manageable_volumes_screen() {
+    let data = Dataset::default();
+    screens("manageable_volumes", &data, &chars("v"));
+    styled("manageable_volumes", &data, &chars("v"));
+    screens(
+        "manageable_volume_details",
+        &data,
+        &keys(&[&chars("vjjj"), &[ENTER]]),
+    );
+}
+
+#[test]
+fn volume_import_dialogs() {
+    let data = Dataset::default();
+    screens(
+        "volume_import_form",
+        &data,
+        &volumes_marked(&[Key::char('i')]),
+    );
+    let confirm = volumes_marked(&[Key::char('i'), ENTER, ENTER]);
+    screens("volume_import_confirm", &data, &confirm);
+    styled("volume_import_confirm", &data, &confirm);
+    screens(
+        "volume_import_results",
+        &data,
+        &keys(&[&confirm, &[TAB, ENTER]]),
+    );
+    screens(
+        "volume_import_read_only",
+        &Dataset::read_only(),
+        &chars("vjjji"),
+    );
+}
+
+#[test]
+fn snapshot_of_an_unmanaged_volume_points_to_the_volume_import() {
+    screens(
+        "manageable_unmanaged_origin",
+        &Dataset::default(),
+        &keys(&[&chars("mjjjjj"), &[ENTER]]),
+    );
+}

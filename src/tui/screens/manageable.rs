@@ -1,14 +1,16 @@
-//! Back-end snapshots: entries that cannot be imported are muted, with their reason.
+//! Back-end snapshots and volumes: entries that cannot be imported are muted, with
+//! their reason.
 
 use ratatui::style::Style;
 
-use crate::app::rows::ManageableRow;
+use crate::app::rows::{Importable, SAFE_COLUMN};
+use crate::app::table::Row;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::table::Styled;
 
-impl Styled for ManageableRow {
+impl<R: Row + Importable> Styled for R {
     fn row_style(&self, theme: &Theme) -> Style {
-        if self.entry.safe_to_manage {
+        if self.safe() {
             Style::new()
         } else {
             theme.muted
@@ -16,6 +18,6 @@ impl Styled for ManageableRow {
     }
 
     fn cell_style(&self, column: usize, theme: &Theme) -> Option<Style> {
-        (column == 2 && self.entry.safe_to_manage).then_some(theme.ok)
+        (column == SAFE_COLUMN && self.safe()).then_some(theme.ok)
     }
 }

@@ -32,5 +32,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Rows::Volumes(t) => table::render(frame, area, t, title, theme, empty),
         Rows::Snapshots(t) => table::render(frame, area, t, title, theme, empty),
         Rows::Manageable(t) => table::render(frame, area, t, title, theme, empty),
+        Rows::ManageableVolumes(t) => table::render(frame, area, t, title, theme, empty),
     }
 }

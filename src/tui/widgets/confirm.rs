@@ -75,7 +75,11 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) 
     let (title, action, typing) = match &confirm.plan {
         Plan::Import(plan) => {
             lines.push(Line::styled(
-                format!("Import (manage) {} back-end snapshot(s):", plan.items.len()),
+                format!(
+                    "Import (manage) {} back-end {}:",
+                    plan.items.len(),
+                    plan.noun()
+                ),
                 bold,
             ));
             lines.extend(

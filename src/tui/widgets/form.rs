@@ -1,5 +1,6 @@
-//! The import form: one page per back-end snapshot, with tui-input fields and the
-//! parent volume, which the operator picks when the back end does not tell it.
+//! The import form: one page per back-end snapshot or volume, with tui-input fields;
+//! snapshots also show their parent volume, which the operator picks when the back end
+//! does not tell it, volumes the host they go to.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -7,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::form::{Field, ImportForm, Parent};
+use crate::app::form::{Field, FormTarget, ImportForm, Parent};
 use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
@@ -31,7 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         "Import {} of {}: {}",
         form.current + 1,
         form.items.len(),
-        item.entry.reference.label()
+        item.reference.label()
     );
     let inner = dialog(
         frame,
@@ -45,18 +46,18 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         height: 1,
         ..inner
     };
-    let origin = item
-        .entry
-        .source_reference
-        .as_ref()
-        .map_or("-", |r| r.label());
+    let size = match &item.target {
+        FormTarget::Snapshot { origin, .. } => format!(
+            "{} GiB   origin on the back end: {}",
+            item.size,
+            origin.as_deref().unwrap_or("-")
+        ),
+        FormTarget::Volume { .. } => format!("{} GiB", item.size),
+    };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!("{:<w$}", "Size", w = LABEL as usize), bold),
-            Span::raw(format!(
-                "{} GiB   origin on the back end: {origin}",
-                item.entry.size
-            )),
+            Span::raw(size),
         ])),
         row(0),
     );
@@ -93,34 +94,37 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         )),
         row(5),
     );
-    let focused = form.field == Field::Parent;
-    let (parent, note) = match &item.parent {
-        Parent::Known { label, .. } => (label.clone(), "the snapshot's origin".to_string()),
-        Parent::Choose {
-            options,
-            selected: Some(n),
-            ..
-        } => (
-            format!("< {} >", options[*n].1),
-            "chosen by you (left/right)".to_string(),
-        ),
-        Parent::Choose { options, .. } if options.is_empty() => (
-            "none".to_string(),
-            "no managed volume on this host".to_string(),
-        ),
-        Parent::Choose { origin, .. } => (
-            "< choose with left/right >".to_string(),
-            format!(
-                "origin {} is not a managed volume",
-                origin.as_deref().unwrap_or("unknown")
-            ),
+    let (label, value, note, focused) = match &item.target {
+        FormTarget::Snapshot { origin, parent } => {
+            let (value, note) = parent_view(parent, origin.as_deref());
+            if matches!(parent, Parent::Choose { .. }) && origin.is_some() {
+                frame.render_widget(
+                    Paragraph::new(Line::styled(
+                        format!(
+                            "{:<w$}import the origin first: {}",
+                            "",
+                            form.volume_import,
+                            w = LABEL as usize
+                        ),
+                        theme.muted,
+                    )),
+                    row(8),
+                );
+            }
+            ("Parent volume", value, note, form.field == Field::Parent)
+        }
+        FormTarget::Volume { host } => (
+            "Host",
+            host.clone(),
+            "where the volume was listed".to_string(),
+            false,
         ),
     };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            field_label("Parent volume", focused),
+            field_label(label, focused),
             Span::styled(
-                parent,
+                value,
                 if focused {
                     theme.selected
                 } else {
@@ -141,16 +145,42 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
             },
         );
     }
+    let noun = form.noun();
     let last = if form.current + 1 == form.items.len() {
-        "enter: review"
+        "enter: review".to_string()
     } else {
-        "enter: next snapshot"
+        format!("enter: next {noun}")
     };
     frame.render_widget(
         Paragraph::new(Line::styled(
-            format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: snapshot   esc: cancel"),
+            format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: {noun}   esc: cancel"),
             theme.muted,
         )),
         row(inner.height.saturating_sub(1)),
     );
+}
+
+/// The parent volume's value and the note beside it.
+fn parent_view(parent: &Parent, origin: Option<&str>) -> (String, String) {
+    match parent {
+        Parent::Known { label, .. } => (label.clone(), "the snapshot's origin".to_string()),
+        Parent::Choose {
+            options,
+            selected: Some(n),
+        } => (
+            format!("< {} >", options[*n].1),
+            "chosen by you (left/right)".to_string(),
+        ),
+        Parent::Choose { options, .. } if options.is_empty() => (
+            "none".to_string(),
+            "no managed volume on this host".to_string(),
+        ),
+        Parent::Choose { .. } => (
+            "< choose with left/right >".to_string(),
+            format!(
+                "origin {} is not a managed volume",
+                origin.unwrap_or("unknown")
+            ),
+        ),
+    }
 }

@@ -14,7 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 /// A centred area of at most `width`×`height` inside `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -43,13 +43,14 @@ pub fn dialog(frame: &mut Frame, area: Rect, title: &str, border: Style) -> Rect
     inner
 }
 
-/// How many rows `lines` take when wrapped at `width` (an estimate by characters).
+/// How many rows `lines` take when a paragraph wraps them by words at `width`. A count
+/// by characters would fall short when long words (ids, LV names) move to the next
+/// row, and the dialog would cut off its last lines.
 pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    lines
-        .iter()
-        .map(|line| line.width().max(1).div_ceil(width) as u16)
-        .sum()
+    let rows = Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(width.max(1));
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 /// A one-line text input with its cursor: the visible slice and the cursor column.
