@@ -297,6 +297,41 @@ fn items_already_migrated_are_refused() {
 }
 
 #[test]
+fn a_name_the_target_already_uses_is_refused() {
+    let env = Env::create_with_spares(&[Layout {
+        name: "db",
+        snapshots: 1,
+    }]);
+    // new already has an unrelated volume called db
+    let other = env
+        .snapport([
+            "--backend",
+            "new",
+            "volume",
+            "manage",
+            "--host",
+            "new@lvm",
+            "--ref",
+            "spare-volume",
+            "--name",
+            "db",
+            "-f",
+            "json",
+        ])
+        .assert()
+        .success();
+    let other: serde_json::Value = serde_json::from_slice(&other.get_output().stdout).unwrap();
+    let other_id = other["id"].as_str().unwrap();
+    assert_plan_refused(
+        &env,
+        &env.volume_ids(),
+        &[&format!(
+            "name clash: the target already has a volume named 'db' ({other_id}); rename one of them first"
+        )],
+    );
+}
+
+#[test]
 fn apply_checks_again_and_refuses_a_plan_the_source_outgrew() {
     let env = Env::create_with_spares(TWO_VOLUMES);
     let plan = env.plan();

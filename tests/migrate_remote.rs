@@ -30,12 +30,12 @@ struct Seeded {
     snapshots: Vec<(String, String)>,
 }
 
-fn fake(storage: &Arc<Storage>) -> FakeCloud {
-    let config = FakeConfig {
+/// A fake cloud whose manages and unmanages settle after one poll.
+fn quick() -> FakeConfig {
+    FakeConfig {
         polls_to_settle: 1,
         ..FakeConfig::default()
-    };
-    FakeCloud::start(storage.clone(), config)
+    }
 }
 
 fn cloud_yaml(name: &str, cloud: &FakeCloud) -> String {
@@ -50,13 +50,19 @@ fn cloud_yaml(name: &str, cloud: &FakeCloud) -> String {
 impl Clouds {
     /// Two clouds on one back end, or (`shared` false) each on its own.
     fn start(shared: bool) -> Self {
+        Self::start_with(shared, quick())
+    }
+
+    /// Like [`Clouds::start`], with `new` configured by `new_config`.
+    fn start_with(shared: bool, new_config: FakeConfig) -> Self {
         let storage = Storage::new("node@lvm", "lvm");
-        let old = fake(&storage);
-        let new = if shared {
-            fake(&storage)
+        let old = FakeCloud::start(storage.clone(), quick());
+        let new_storage = if shared {
+            storage.clone()
         } else {
-            fake(&Storage::new("node@lvm", "lvm"))
+            Storage::new("node@lvm", "lvm")
         };
+        let new = FakeCloud::start(new_storage, new_config);
         let mut seeded = Vec::new();
         for (name, snapshots) in [("db", 2), ("web", 1)] {
             let volume = old.seed_volume(name, 1);
@@ -306,4 +312,26 @@ fn a_killed_remote_migration_is_resumed_by_looking_at_both_clouds() {
             .stderr(contains(format!("migrate step {step} (")));
         clouds.assert_migrated();
     }
+}
+
+#[test]
+fn a_target_below_the_needed_microversion_is_refused_without_a_change() {
+    let clouds = Clouds::start_with(
+        true,
+        FakeConfig {
+            max_version: 7,
+            ..quick()
+        },
+    );
+    clouds
+        .plan_command()
+        .assert()
+        .code(1)
+        .stderr(contains("microversions 3.0 to 3.7"))
+        .stderr(contains("snapport needs at least 3.8"));
+    assert!(!clouds.dir.path().join("plan.json").exists());
+    assert_eq!(clouds.posts(), 0, "nothing was sent to either cloud");
+    assert_eq!(clouds.old.volume_ids().len(), 2);
+    assert_eq!(clouds.old.snapshot_ids().len(), 3);
+    assert!(clouds.new.volume_ids().is_empty());
 }

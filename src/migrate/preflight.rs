@@ -214,6 +214,7 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                 Action::ManageVolume {
                     host,
                     reference,
+                    name,
                     metadata,
                     ..
                 } => {
@@ -237,6 +238,11 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                                 side_name(step.on)
                             ),
                         ));
+                    }
+                    if step.on == Side::Target
+                        && let Some(clash) = name_clash(name.as_deref(), existing)
+                    {
+                        problems.push(Problem::new(reference.label(), clash));
                     }
                 }
                 Action::ManageSnapshot {
@@ -281,6 +287,19 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
     } else {
         Err(MigrateError::Preflight(problems))
     }
+}
+
+/// A volume arriving on the target under a name one of its volumes already has would
+/// leave the operator with two volumes of that name there: refused, naming the other,
+/// so that one of them is renamed first. (A rollback is not held up by this: it puts
+/// a volume back where it came from.)
+fn name_clash(name: Option<&str>, existing: &[Volume]) -> Option<String> {
+    let name = name.filter(|n| !n.is_empty())?;
+    let other = existing.iter().find(|v| v.name.as_deref() == Some(name))?;
+    Some(format!(
+        "name clash: the target already has a volume named '{name}' ({}); rename one of them first",
+        other.id
+    ))
 }
 
 fn check_reference(
