@@ -19,6 +19,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod tmux;
+
 /// Serialises the tests: seeding edits VG metadata that Cinder renames LVs in.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -1055,28 +1057,39 @@ fn id_map(h: &Harness, journal: &Path) -> Value {
     serde_json::from_slice(&out).expect("JSON id map")
 }
 
-/// Rolls the migration back when dropped (rollback is idempotent, and a no-op once done),
-/// then hands what it managed again on deployment a to `seeded`, whose own cleanup
-/// runs next: whatever the test did, neither cloud keeps a record of it.
+/// Rolls the migrations back when dropped (rollback is idempotent, and a no-op once
+/// done), then hands what they managed again on deployment a to `seeded`, whose own
+/// cleanup runs next: whatever the test did, neither cloud keeps a record of it.
 struct RollBackOnDrop<'a> {
     h: &'a Harness,
     seeded: &'a Seeded<'a>,
-    journal: PathBuf,
+    /// A journal, or a directory of `*.journal.jsonl` (the console's migrations dir).
+    journals: PathBuf,
 }
 
-impl Drop for RollBackOnDrop<'_> {
-    fn drop(&mut self) {
-        if !self.journal.exists() {
-            return;
+impl RollBackOnDrop<'_> {
+    fn journals(&self) -> Vec<PathBuf> {
+        if self.journals.is_file() {
+            return vec![self.journals.clone()];
         }
+        let Ok(entries) = std::fs::read_dir(&self.journals) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.to_string_lossy().ends_with(".journal.jsonl"))
+            .collect()
+    }
+
+    fn roll_back(&self, journal: &Path) {
         let rolled_back = self
             .h
             .snapport_bare()
             .args(["migrate", "rollback", "--yes"])
-            .arg(&self.journal)
+            .arg(journal)
             .output()
             .expect("snapport runs");
-        for entry in id_map(self.h, &self.journal)["entries"]
+        for entry in id_map(self.h, journal)["entries"]
             .as_array()
             .expect("entries")
         {
@@ -1092,6 +1105,14 @@ impl Drop for RollBackOnDrop<'_> {
                 "rolling the migration back failed: {}",
                 String::from_utf8_lossy(&rolled_back.stderr)
             );
+        }
+    }
+}
+
+impl Drop for RollBackOnDrop<'_> {
+    fn drop(&mut self) {
+        for journal in self.journals() {
+            self.roll_back(&journal);
         }
     }
 }
@@ -1126,7 +1147,7 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
     let _rollback = RollBackOnDrop {
         h: &h,
         seeded: &seeded,
-        journal: journal.clone(),
+        journals: journal.clone(),
     };
 
     // plan and preflight: deployment b sees the volume's LV on its host
@@ -1271,4 +1292,101 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
         assert_eq!(back[kind]["status"], "available", "{back}");
         assert_eq!(back[kind]["name"], entry["name"], "{back}");
     }
+}
+
+/// The console's migration wizard, in a real terminal, between the two real Cinders:
+/// what an operator does over SSH.
+#[test]
+fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
+    let Some(h) = harness() else { return };
+    tmux::require_prerequisites();
+    let seeded = h.seed(1, 1);
+    let lv = seeded.volumes()[0].to_string();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let snapshot_lv = seeded.snapshots_of(&lv)[0].to_string();
+    let snapshot_id = manage_snapshot(&h, &seeded, &volume_id, &snapshot_lv);
+    let home = h.home.path();
+    let migrations = home.join("state/snapport/migrations");
+    let _rollback = RollBackOnDrop {
+        h: &h,
+        seeded: &seeded,
+        journals: migrations.clone(),
+    };
+
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = tmux::Tmux::start(&unique[..8]);
+    tmux.type_text(&format!(
+        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
+         XDG_DATA_HOME={home}/data OS_CLIENT_CONFIG_FILE={clouds} {bin} --os-cloud e2e; \
+         echo EXIT=$?",
+        home = home.display(),
+        clouds = h.var("OS_CLIENT_CONFIG_FILE"),
+        bin = env!("CARGO_BIN_EXE_snapport"),
+    ));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("e2e-volume");
+    tmux.keys(&["/"]);
+    tmux.type_text(&volume_id);
+    tmux.keys(&["Enter", "Space"]);
+    tmux.wait_text("1 marked");
+    tmux.type_text(":migrate e2e-b");
+    tmux.keys(&["Enter"]);
+    let hosts = tmux.wait_for_within(Duration::from_secs(60), "the target hosts", |screen| {
+        screen.contains("target host") && screen.contains(h.var("SNAPPORT_E2E_B_POOL"))
+    });
+    assert!(
+        !hosts.contains(&format!("{}  up", h.var("SNAPPORT_E2E_POOL"))),
+        "only b's hosts are offered:\n{hosts}"
+    );
+    tmux.keys(&["Enter"]);
+    let review = tmux.wait_for_within(Duration::from_secs(60), "the preflight", |screen| {
+        screen.contains("Preflight passed")
+    });
+    assert!(review.contains("1. on e2e: unmanage snapshot"), "{review}");
+    tmux.keys(&["Enter"]);
+    let confirm = tmux.wait_text("confirm");
+    assert!(confirm.contains("> [ Cancel ] <"), "{confirm}");
+    tmux.keys(&["Tab", "Enter"]);
+    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
+        screen.contains("Migration complete: all 4 step(s) done.")
+    });
+    assert!(summary.contains("2 moved, 0 in transit"), "{summary}");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    // a forgot them, b has them, as the journal's id map says
+    for path in [
+        format!("/volumes/{volume_id}"),
+        format!("/snapshots/{snapshot_id}"),
+    ] {
+        let gone = h.request("GET", &path, true, None);
+        assert_eq!(gone.status, 404, "{path} still on a: {}", gone.body);
+    }
+    let journals = _rollback.journals();
+    assert_eq!(journals.len(), 1, "{journals:?}");
+    let map = id_map(&h, &journals[0]);
+    let target_of = |source: &str| -> String {
+        map["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["source_id"] == source)
+            .and_then(|e| e["target_id"].as_str())
+            .unwrap_or_else(|| panic!("{source} not moved: {map}"))
+            .to_string()
+    };
+    let volume = get_on_b(&h, &format!("/volumes/{}", target_of(&volume_id)));
+    assert_eq!(volume.status, 200, "{}", volume.body);
+    assert_eq!(volume.body["volume"]["name"], "e2e-volume");
+    assert_eq!(volume.body["volume"]["status"], "available");
+    let snapshot = get_on_b(&h, &format!("/snapshots/{}", target_of(&snapshot_id)));
+    assert_eq!(snapshot.status, 200, "{}", snapshot.body);
+    assert_eq!(snapshot.body["snapshot"]["name"], "e2e-snap");
+    assert_eq!(
+        snapshot.body["snapshot"]["volume_id"],
+        target_of(&volume_id).as_str()
+    );
 }

@@ -83,7 +83,17 @@ impl Tmux {
     /// that agree, so a frame caught half-drawn is never what a test asserts on.
     /// Fails with the last screen after 30 s.
     pub fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_for_within(Duration::from_secs(30), what, done)
+    }
+
+    /// [`Tmux::wait_for`] with another time limit, for work a real service does.
+    pub fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + limit;
         let mut previous: Option<String> = None;
         loop {
             let screen = self.screen();
