@@ -250,17 +250,9 @@ impl Harness {
 
     /// Runs snapport on `cloud` with `-f json` to success and parses its output.
     fn snapport_json_on(&self, cloud: &str, args: &[&str]) -> Value {
-        let out = self
-            .snapport_on(cloud)
-            .args(args)
-            .args(["-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out)
-            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&out)))
+        let mut command = self.snapport_on(cloud);
+        command.args(args).args(["-f", "json"]);
+        json_output(command)
     }
 
     /// Runs snapport expecting exit `code` and a one-line error; returns that line.
@@ -1042,19 +1034,21 @@ fn get_on_b(h: &Harness, path: &str) -> Answer {
     )
 }
 
+/// Runs a snapport command to success and parses its JSON output.
+fn json_output(mut command: assert_cmd::Command) -> Value {
+    let out = command.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&out)))
+}
+
 /// What a migration's journal says: `migrate report -f json`.
 fn id_map(h: &Harness, journal: &Path) -> Value {
-    let out = h
-        .snapport_bare()
+    let mut command = h.snapport_bare();
+    command
         .args(["migrate", "report"])
         .arg(journal)
-        .args(["-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).expect("JSON id map")
+        .args(["-f", "json"]);
+    json_output(command)
 }
 
 /// Rolls the migrations back when dropped (rollback is idempotent, and a no-op once

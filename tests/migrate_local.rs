@@ -271,14 +271,8 @@ fn references_the_target_already_manages_are_refused() {
     );
 }
 
-#[test]
-fn items_already_migrated_are_refused() {
-    let env = Env::create_with_spares(&[Layout {
-        name: "db",
-        snapshots: 1,
-    }]);
-    let db = &env.originals[0];
-    // Someone already brought db to new by hand, from a copy, with provenance.
+/// `volume manage` of the spare LV on `new`, for tests to add their options to.
+fn manage_spare_on_new(env: &Env) -> assert_cmd::Command {
     env.snapport([
         "--backend",
         "new",
@@ -289,10 +283,21 @@ fn items_already_migrated_are_refused() {
         "--ref",
         "spare-volume",
     ])
-    .args(["--property", "snapport:migrated-from=old", "--property"])
-    .arg(format!("snapport:source-id={}", db.volume.id))
-    .assert()
-    .success();
+}
+
+#[test]
+fn items_already_migrated_are_refused() {
+    let env = Env::create_with_spares(&[Layout {
+        name: "db",
+        snapshots: 1,
+    }]);
+    let db = &env.originals[0];
+    // Someone already brought db to new by hand, from a copy, with provenance.
+    manage_spare_on_new(&env)
+        .args(["--property", "snapport:migrated-from=old", "--property"])
+        .arg(format!("snapport:source-id={}", db.volume.id))
+        .assert()
+        .success();
     assert_plan_refused(&env, &env.volume_ids(), &["already migrated: volume"]);
 }
 
@@ -303,21 +308,8 @@ fn a_name_the_target_already_uses_is_refused() {
         snapshots: 1,
     }]);
     // new already has an unrelated volume called db
-    let other = env
-        .snapport([
-            "--backend",
-            "new",
-            "volume",
-            "manage",
-            "--host",
-            "new@lvm",
-            "--ref",
-            "spare-volume",
-            "--name",
-            "db",
-            "-f",
-            "json",
-        ])
+    let other = manage_spare_on_new(&env)
+        .args(["--name", "db", "-f", "json"])
         .assert()
         .success();
     let other: serde_json::Value = serde_json::from_slice(&other.get_output().stdout).unwrap();
