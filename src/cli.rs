@@ -16,6 +16,7 @@ use crate::config::{BackendSpec, ConfigFile, Paths};
 use crate::output::{self, Format};
 use crate::tui::ConsoleOptions;
 
+pub mod batch;
 pub mod migrate;
 
 /// Exit codes.
@@ -77,6 +78,11 @@ pub enum Command {
     Migrate {
         #[command(subcommand)]
         action: migrate::MigrateAction,
+    },
+    /// Import and export batches a console left unfinished (killed, crashed).
+    Batch {
+        #[command(subcommand)]
+        action: batch::BatchAction,
     },
 }
 
@@ -490,18 +496,21 @@ pub async fn run_command(
 
 /// The console's theme and keys from `--theme` and the config file, checked now so
 /// that a typo is a clear error on the normal screen.
-/// `current` is the open back end's name, for the switcher and the migration wizard.
+/// `current` is the open back end's name, for the switcher and the migration wizard;
+/// `spec` its description, for batch journals.
 fn console_options(
     global: &Global,
     config: &ConfigFile,
     paths: &Paths,
     current: Option<String>,
+    spec: Option<BackendSpec>,
 ) -> Result<ConsoleOptions, Failure> {
     let directory = crate::connect::Directory {
         config: config.clone(),
         config_path: global.config.clone(),
         paths: paths.clone(),
         current,
+        spec,
         read_only: global.read_only,
     };
     let options = ConsoleOptions::new(
@@ -521,10 +530,11 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     let config = cli.global.config_file(paths)?;
     match cli.command {
         Some(Command::Demo(args)) => {
-            let options = console_options(&cli.global, &config, paths, None)?;
+            let options = console_options(&cli.global, &config, paths, None, None)?;
             crate::demo::run(args, options, paths, cli.global.read_only).await
         }
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
+        Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,
         Some(Command::Resource(command)) => {
             let spec = cli.global.backend_spec(&config)?;
             let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
@@ -533,7 +543,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         None => {
             let spec = cli.global.backend_spec(&config)?;
             let name = cli.global.backend_name(&config, &spec);
-            let options = console_options(&cli.global, &config, paths, name)?;
+            let options = console_options(&cli.global, &config, paths, name, Some(spec.clone()))?;
             let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
             crate::tui::run(backend, options)
                 .await

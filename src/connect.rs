@@ -66,6 +66,8 @@ pub struct Directory {
     pub paths: Paths,
     /// The open back end's name, when it has one.
     pub current: Option<String>,
+    /// The open back end's description, which batch journals record to reopen it.
+    pub spec: Option<BackendSpec>,
     pub read_only: bool,
 }
 

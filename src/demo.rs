@@ -164,13 +164,16 @@ impl Demo {
 /// Creates the demo, shows how to reach it, runs the console on it, tears down.
 pub async fn run(
     args: DemoArgs,
-    options: ConsoleOptions,
+    mut options: ConsoleOptions,
     paths: &Paths,
     read_only: bool,
 ) -> Result<(), Failure> {
     eprintln!("building the demo volume group…");
     let mut demo = Demo::create(args.keep).await?;
     eprint!("{}", demo.describe());
+    if let Some(directory) = &mut options.directory {
+        directory.spec = Some(demo.spec.clone());
+    }
     let result = match crate::connect::open(&demo.spec, paths, read_only).await {
         Ok(backend) => crate::tui::run(backend, options)
             .await

@@ -2,10 +2,12 @@
 
 pub mod app;
 pub mod backend;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod journal;
 pub mod logging;
 pub mod migrate;
 pub mod output;

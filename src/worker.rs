@@ -1,38 +1,44 @@
 //! Runs the console's effects against the back end on tokio tasks and reports back as
 //! messages, so the UI never waits for lvm or the network. Listings stream page by
-//! page; imports and exports run a few at a time. The worker also owns the back ends
+//! page; imports and exports run as journaled batches (see `crate::batch`). The worker also owns the back ends
 //! opened by name (the switcher's and the migration wizard's) and runs migrations,
 //! turning the engine's progress callback into messages.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{Semaphore, mpsc::UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use crate::app::migrate::{Ran, Review, RunEnd};
-use crate::app::msg::{Connection, Effect, Load, Manage, Msg, Page, RequestId, Unmanage};
-use crate::backend::Backend;
+use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId};
+use crate::backend::{self, Backend};
+use crate::batch::{self, Batch, PausePoint};
+use crate::config::BackendSpec;
 use crate::connect::Directory;
 use crate::migrate::journal::{Journal, Phase};
 use crate::migrate::preflight::{self, Sides};
 use crate::migrate::{IdMap, MigrateError, Options, Outcome, Plan, apply, plan};
 
-/// How many imports or exports run at once.
-const MUTATIONS_AT_ONCE: usize = 4;
-
 /// Back ends and runs shared by the worker's tasks.
 struct Shared {
     /// The console's back end; effects take the one current when they start.
-    current: Mutex<Arc<dyn Backend>>,
+    current: Mutex<Opened>,
     /// Back ends opened by name, by the request that opened them.
-    opened: Mutex<HashMap<RequestId, Arc<dyn Backend>>>,
+    opened: Mutex<HashMap<RequestId, Opened>>,
     /// Stop flags of running migrations, by request.
     stops: Mutex<HashMap<RequestId, Arc<AtomicBool>>>,
     /// Running migrations, awaited before the console exits.
     runs: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// A back end with the description that opens it again (for batch journals).
+#[derive(Clone)]
+struct Opened {
+    backend: Arc<dyn Backend>,
+    spec: Option<BackendSpec>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -45,7 +51,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Clone)]
 pub struct Worker {
     tx: UnboundedSender<Msg>,
-    mutations: Arc<Semaphore>,
     shared: Arc<Shared>,
     directory: Option<Arc<Directory>>,
 }
@@ -59,9 +64,11 @@ impl Worker {
     ) -> Self {
         Self {
             tx,
-            mutations: Arc::new(Semaphore::new(MUTATIONS_AT_ONCE)),
             shared: Arc::new(Shared {
-                current: Mutex::new(backend),
+                current: Mutex::new(Opened {
+                    backend,
+                    spec: directory.as_ref().and_then(|d| d.spec.clone()),
+                }),
                 opened: Mutex::new(HashMap::new()),
                 stops: Mutex::new(HashMap::new()),
                 runs: Mutex::new(Vec::new()),
@@ -75,8 +82,8 @@ impl Worker {
     pub fn run(&self, effect: Effect) {
         match effect {
             Effect::Switch { connection } => {
-                if let Some(backend) = lock(&self.shared.opened).remove(&connection) {
-                    *lock(&self.shared.current) = backend;
+                if let Some(opened) = lock(&self.shared.opened).remove(&connection) {
+                    *lock(&self.shared.current) = opened;
                 }
             }
             Effect::Release { connection } => {
@@ -102,6 +109,11 @@ impl Worker {
                 runs.retain(|run| !run.is_finished());
                 runs.push(run);
             }
+            Effect::Batch { request, items } => {
+                let worker = self.clone();
+                let current = lock(&self.shared.current).clone();
+                tokio::spawn(async move { worker.batch(request, items, current).await });
+            }
             effect => {
                 let worker = self.clone();
                 let backend = self.current();
@@ -123,13 +135,13 @@ impl Worker {
     }
 
     fn current(&self) -> Arc<dyn Backend> {
-        lock(&self.shared.current).clone()
+        lock(&self.shared.current).backend.clone()
     }
 
     fn opened(&self, connection: RequestId) -> Result<Arc<dyn Backend>, String> {
         lock(&self.shared.opened)
             .get(&connection)
-            .cloned()
+            .map(|opened| opened.backend.clone())
             .ok_or_else(|| "the target back end was closed; choose it again".to_string())
     }
 
@@ -172,56 +184,6 @@ impl Worker {
                 }
                 self.send(Msg::Loaded { request, result });
             }
-            Effect::Manage {
-                request,
-                item,
-                manage,
-            } => {
-                let _permit = self.mutations.acquire().await;
-                let result = match &manage {
-                    Manage::Snapshot(manage) => {
-                        tracing::info!(reference = manage.reference.label(), volume = %manage.volume_id, "manage snapshot");
-                        backend.manage_snapshot(manage).await.map(|s| s.id)
-                    }
-                    Manage::Volume(manage) => {
-                        tracing::info!(reference = manage.reference.label(), host = %manage.host, "manage volume");
-                        backend.manage_volume(manage).await.map(|v| v.id)
-                    }
-                };
-                if let Err(err) = &result {
-                    tracing::warn!(error = %err, "manage failed");
-                }
-                self.send(Msg::Managed {
-                    request,
-                    item,
-                    result,
-                });
-            }
-            Effect::Unmanage {
-                request,
-                item,
-                unmanage,
-            } => {
-                let _permit = self.mutations.acquire().await;
-                let result = match &unmanage {
-                    Unmanage::Snapshot(id) => {
-                        tracing::info!(%id, "unmanage snapshot");
-                        backend.unmanage_snapshot(id).await
-                    }
-                    Unmanage::Volume(id) => {
-                        tracing::info!(%id, "unmanage volume");
-                        backend.unmanage_volume(id).await
-                    }
-                };
-                if let Err(err) = &result {
-                    tracing::warn!(error = %err, "unmanage failed");
-                }
-                self.send(Msg::Unmanaged {
-                    request,
-                    item,
-                    result,
-                });
-            }
             Effect::Connect {
                 request,
                 name,
@@ -252,7 +214,8 @@ impl Worker {
             Effect::Switch { .. }
             | Effect::Release { .. }
             | Effect::Stop { .. }
-            | Effect::Migrate { .. } => {
+            | Effect::Migrate { .. }
+            | Effect::Batch { .. } => {
                 unreachable!("handled in Worker::run")
             }
         }
@@ -278,8 +241,79 @@ impl Worker {
             Vec::new()
         };
         let info = backend.info();
-        lock(&self.shared.opened).insert(request, backend);
+        let spec = Some(directory.config.backend(name));
+        lock(&self.shared.opened).insert(request, Opened { backend, spec });
         Ok(Connection { info, hosts })
+    }
+
+    /// Runs an import or export as a journaled batch, reporting each item as it ends.
+    /// Items the batch could not reach (its journal failed) are reported failed.
+    async fn batch(self, request: RequestId, items: Vec<batch::Item>, current: Opened) {
+        let manages: Vec<bool> = items.iter().map(|item| item.action.is_manage()).collect();
+        let reported = Mutex::new(vec![false; items.len()]);
+        let reply = |number: usize, result: backend::Result<Option<String>>| {
+            let item = number - 1;
+            lock(&reported)[item] = true;
+            self.send(if manages[item] {
+                Msg::Managed {
+                    request,
+                    item,
+                    result: result.map(Option::unwrap_or_default),
+                }
+            } else {
+                Msg::Unmanaged {
+                    request,
+                    item,
+                    result: result.map(|_| ()),
+                }
+            });
+        };
+        let report = |number: usize, result: &backend::Result<Option<String>>| {
+            reply(number, result.clone());
+        };
+        let result = match self.batch_journal(&current) {
+            Ok((path, spec)) => {
+                let batch = Batch {
+                    backend: spec,
+                    label: current.backend.info().label,
+                    items,
+                };
+                tracing::info!(journal = %path.display(), "batch starts");
+                let pause = PausePoint::from_env();
+                batch::start(
+                    &path,
+                    batch,
+                    current.backend.as_ref(),
+                    pause.as_ref(),
+                    &report,
+                )
+                .await
+                .map(drop)
+                .map_err(|err| err.to_string())
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "batch stopped");
+            let missing: Vec<usize> = (1..=manages.len())
+                .filter(|number| !lock(&reported)[number - 1])
+                .collect();
+            for number in missing {
+                let error = backend::Error::Backend(format!("the batch stopped: {err}"));
+                reply(number, Err(error));
+            }
+        }
+    }
+
+    /// A new journal path for a batch on `current`, with the description that reopens it.
+    fn batch_journal(&self, current: &Opened) -> Result<(PathBuf, BackendSpec), String> {
+        let (Some(directory), Some(spec)) = (&self.directory, &current.spec) else {
+            return Err("this console cannot journal batches (no back-end description)".into());
+        };
+        let dir = batch::journals_dir(&directory.paths);
+        std::fs::create_dir_all(&dir)
+            .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        Ok((batch::new_journal_path(&dir), spec.clone()))
     }
 
     /// Saves the plan, applies it with progress messages, writes the id map.

@@ -94,13 +94,6 @@ pub enum Manage {
     Volume(ManageVolumeRequest),
 }
 
-/// What to export.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Unmanage {
-    Snapshot(String),
-    Volume(String),
-}
-
 /// Work for the worker; the results come back as [`Msg`]s with the same request id.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -108,15 +101,11 @@ pub enum Effect {
         request: RequestId,
         load: Load,
     },
-    Manage {
+    /// Imports or exports, journaled as one batch; each item's outcome comes back as
+    /// [`Msg::Managed`] or [`Msg::Unmanaged`] with its index.
+    Batch {
         request: RequestId,
-        item: usize,
-        manage: Manage,
-    },
-    Unmanage {
-        request: RequestId,
-        item: usize,
-        unmanage: Unmanage,
+        items: Vec<crate::batch::Item>,
     },
     /// Opens the back end `name` (listing its hosts when `hosts`) and keeps it as
     /// connection `request` until it is used or released.

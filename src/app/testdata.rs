@@ -14,9 +14,10 @@ use crate::migrate::{Event, IdMap, Outcome, Plan, Problem};
 
 use super::keymap::{Key, KeyCode, Keymap};
 use super::migrate::{Ran, Review, RunEnd};
-use super::msg::{Connection, Effect, Load, Manage, Msg, Page, Unmanage};
+use super::msg::{Connection, Effect, Load, Msg, Page};
 use super::update;
 use super::{App, NamedBackend, Session};
+use crate::migrate::Action;
 
 pub const HOST: &str = "node1@lvm#cinder-volumes";
 pub const DB: &str = "11111111-1111-4111-8111-111111111111";
@@ -349,30 +350,35 @@ impl Dataset {
                     },
                 ]
             }
-            Effect::Manage {
-                request,
-                item,
-                manage,
-            } => vec![Msg::Managed {
-                request: *request,
-                item: *item,
-                result: Ok(match manage {
-                    Manage::Snapshot(_) => format!("eeeeeeee-0000-4000-8000-00000000000{item}"),
-                    Manage::Volume(_) => imported_volume_id(*item),
-                }),
-            }],
-            Effect::Unmanage {
-                request,
-                item,
-                unmanage,
-            } => vec![Msg::Unmanaged {
-                request: *request,
-                item: *item,
-                result: match unmanage {
-                    Unmanage::Snapshot(_) => Ok(()),
-                    Unmanage::Volume(_) => self.volume_unmanage.clone(),
-                },
-            }],
+            Effect::Batch { request, items } => items
+                .iter()
+                .enumerate()
+                .map(|(item, batch_item)| {
+                    let request = *request;
+                    match &batch_item.action {
+                        Action::ManageSnapshot { .. } => Msg::Managed {
+                            request,
+                            item,
+                            result: Ok(format!("eeeeeeee-0000-4000-8000-00000000000{item}")),
+                        },
+                        Action::ManageVolume { .. } => Msg::Managed {
+                            request,
+                            item,
+                            result: Ok(imported_volume_id(item)),
+                        },
+                        Action::UnmanageSnapshot { .. } => Msg::Unmanaged {
+                            request,
+                            item,
+                            result: Ok(()),
+                        },
+                        Action::UnmanageVolume { .. } => Msg::Unmanaged {
+                            request,
+                            item,
+                            result: self.volume_unmanage.clone(),
+                        },
+                    }
+                })
+                .collect(),
             Effect::Connect {
                 request,
                 name,

@@ -1,16 +1,26 @@
 //! The state machine driven by keys and worker replies, without a terminal.
 
 use super::keymap::{Key, KeyCode};
-use super::msg::{Effect, Load, Manage, Msg, Page, Unmanage};
+use super::msg::{Effect, Load, Msg, Page};
 use super::table::{Navigate, Row};
 use super::testdata::{
     CACHE, DB, Dataset, ENTER, ESC, HOST, ORPHAN, TAB, WEB, chars, imported_volume_id,
 };
 use super::*;
 use crate::backend::{Error, ListFilter};
+use crate::migrate::Action;
+use crate::migrate::plan::VolumeRef;
 
 fn selected(app: &App) -> Option<String> {
     app.view().rows.nav().selected_key().map(str::to_string)
+}
+
+/// The actions of the one batch a confirmed import or export starts.
+fn batch_actions(effects: &[Effect]) -> Vec<&Action> {
+    let [Effect::Batch { items, .. }] = effects else {
+        panic!("one batch expected: {effects:?}")
+    };
+    items.iter().map(|item| &item.action).collect()
 }
 
 fn notice(app: &App) -> &Notice {
@@ -227,18 +237,20 @@ fn import_goes_form_then_confirm_then_job() {
 
     data.press(&mut app, &[Key::char('i'), ENTER, ENTER, TAB]);
     let effects = update(&mut app, Msg::Key(ENTER));
-    let manages: Vec<_> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Manage {
-                manage: Manage::Snapshot(manage),
+    let manages: Vec<_> = batch_actions(&effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::ManageSnapshot {
+                volume: VolumeRef::Id(volume_id),
+                reference,
+                name,
                 ..
-            } => Some((
-                manage.reference.label().to_string(),
-                manage.volume_id.clone(),
-                manage.name.clone(),
-            )),
-            _ => None,
+            } => (
+                reference.label().to_string(),
+                volume_id.clone(),
+                name.clone(),
+            ),
+            other => panic!("{other:?}"),
         })
         .collect();
     assert_eq!(
@@ -291,15 +303,15 @@ fn import_of_a_snapshot_with_an_unknown_origin_asks_for_the_parent() {
     );
     let effects = update(&mut app, Msg::Key(ENTER));
     let [
-        Effect::Manage {
-            manage: Manage::Snapshot(manage),
+        Action::ManageSnapshot {
+            volume: VolumeRef::Id(volume_id),
             ..
         },
-    ] = effects.as_slice()
+    ] = batch_actions(&effects).as_slice()
     else {
         panic!("{effects:?}")
     };
-    assert_eq!(manage.volume_id, CACHE, "first by label: build-cache");
+    assert_eq!(volume_id, CACHE, "first by label: build-cache");
 }
 
 fn export_confirm(app: &App) -> &Confirm {
@@ -339,13 +351,10 @@ fn export_confirms_with_the_side_effect_per_volume() {
     assert!(warnings[1].contains("web-assets") && warnings[1].contains("can then not be deleted"));
     data.press(&mut app, &[Key::plain(KeyCode::Right)]);
     let effects = update(&mut app, Msg::Key(ENTER));
-    let ids: Vec<_> = effects
-        .iter()
-        .map(|e| match e {
-            Effect::Unmanage {
-                unmanage: Unmanage::Snapshot(id),
-                ..
-            } => id.as_str(),
+    let ids: Vec<_> = batch_actions(&effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::UnmanageSnapshot { id } => id.as_str(),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -385,7 +394,7 @@ fn bulk_export_needs_the_count_typed() {
     data.press(&mut app, &[Key::plain(KeyCode::Backspace), Key::char('4')]);
     assert_eq!(export_confirm(&app).gate.typed.value(), "4");
     let effects = update(&mut app, Msg::Key(ENTER));
-    assert_eq!(effects.len(), 4);
+    assert_eq!(batch_actions(&effects).len(), 4, "one batch of four exports");
 }
 
 #[test]
@@ -723,18 +732,16 @@ fn volume_import_goes_form_then_confirm_then_job() {
     );
     data.press(&mut app, &[TAB]);
     let effects = update(&mut app, Msg::Key(ENTER));
-    let manages: Vec<_> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Manage {
-                manage: Manage::Volume(manage),
+    let manages: Vec<_> = batch_actions(&effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::ManageVolume {
+                host,
+                reference,
+                name,
                 ..
-            } => Some((
-                manage.host.clone(),
-                manage.reference.label().to_string(),
-                manage.name.clone(),
-            )),
-            _ => None,
+            } => (host.clone(), reference.label().to_string(), name.clone()),
+            other => panic!("{other:?}"),
         })
         .collect();
     assert_eq!(
@@ -810,7 +817,7 @@ fn a_volume_import_makes_its_back_end_snapshots_importable() {
     let effects = update(&mut app, Msg::Key(ENTER));
     let new_id = imported_volume_id(0);
     let after = data.after_orphan_import(&new_id, &format!("imported-{ORPHAN}"));
-    let [manage @ Effect::Manage { .. }] = effects.as_slice() else {
+    let [manage @ Effect::Batch { .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     let reply = after.replies(manage).remove(0);
@@ -899,5 +906,32 @@ fn read_only_sessions_explain_instead_of_importing_volumes() {
             .starts_with("Import (manage) is unavailable: this session is read-only (--read-only)"),
         "{}",
         refusal.text
+    );
+}
+
+#[test]
+fn unfinished_batches_are_named_with_the_command_that_finishes_them() {
+    let mut app = Dataset::default().app();
+    app.unfinished_batches(&[]);
+    assert!(app.modal.is_none(), "no notice without unfinished batches");
+    let journals = [
+        std::path::PathBuf::from("/state/batches/20260101T000000.000Z.journal.jsonl"),
+        std::path::PathBuf::from("/state/batches/20260102T000000.000Z.journal.jsonl"),
+    ];
+    app.unfinished_batches(&journals);
+    let shown = notice(&app);
+    assert_eq!(shown.title, "Unfinished batches");
+    assert!(shown.error);
+    let lines: Vec<&str> = shown.text.lines().collect();
+    assert!(
+        lines[0].starts_with("2 import/export batch(es)"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1..],
+        [
+            "snapport batch resume /state/batches/20260101T000000.000Z.journal.jsonl",
+            "snapport batch resume /state/batches/20260102T000000.000Z.journal.jsonl",
+        ]
     );
 }

@@ -1,11 +1,13 @@
 //! The one place the console's state changes: `update(app, msg) -> effects`.
 
 use crate::backend::{Error, ListFilter, ManageableSnapshot, backend_of};
+use crate::batch;
+use crate::migrate::Action as MigrateAction;
 
 use super::form::{FormOutcome, ImportForm, edit};
 use super::gate::{Gate, Typing, Verdict};
 use super::keymap::{Action, Context, Key, KeyCode};
-use super::msg::{Effect, Load, Msg, Page, RequestId, Unmanage};
+use super::msg::{Effect, Load, Manage, Msg, Page, RequestId};
 use super::plan::{ExportItem, ExportKind, ExportPlan};
 use super::rows::{
     HostRow, Importable, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow,
@@ -81,6 +83,28 @@ impl App {
     /// Opens the hosts screen and asks for the first listing.
     pub fn start(&mut self) -> Effects {
         push(self, Rows::Hosts(Table::default()), Scope::default())
+    }
+
+    /// Names the batches a stopped console left unfinished on this back end, with the
+    /// command that finishes each, so that none is forgotten.
+    pub fn unfinished_batches(&mut self, journals: &[std::path::PathBuf]) {
+        if journals.is_empty() {
+            return;
+        }
+        let commands: Vec<String> = journals
+            .iter()
+            .map(|journal| format!("snapport batch resume {}", journal.display()))
+            .collect();
+        self.notice(
+            "Unfinished batches",
+            format!(
+                "{} import/export batch(es) on this back end did not finish (the console was \
+                 stopped). Finish them from a shell:\n{}",
+                journals.len(),
+                commands.join("\n")
+            ),
+            true,
+        );
     }
 
     /// Shows a message the operator dismisses.
@@ -568,48 +592,40 @@ fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
     }
 }
 
-/// Starts the confirmed plan: one effect per item, progress in a dialog.
+/// Starts the confirmed plan: one journaled batch, progress per item in a dialog.
 fn launch(app: &mut App, plan: Plan) -> Effects {
     app.view_mut().rows.nav_mut().clear_marks();
-    let count = match &plan {
-        Plan::Import(plan) => plan.items.len(),
-        Plan::Export(plan) => plan.items.len(),
-    };
-    let request = app.request(count);
-    let (title, labels, effects): (String, Vec<String>, Effects) = match plan {
+    let (title, items): (String, Vec<batch::Item>) = match plan {
         Plan::Import(plan) => (
-            format!("Import of {count} {}", plan.noun()),
+            format!("Import of {} {}", plan.items.len(), plan.noun()),
             plan.items
                 .iter()
-                .map(|i| i.reference.label().to_string())
-                .collect(),
-            plan.requests()
-                .into_iter()
-                .enumerate()
-                .map(|(item, manage)| Effect::Manage {
-                    request,
-                    item,
-                    manage,
+                .zip(plan.requests())
+                .map(|(item, manage)| batch::Item {
+                    label: item.reference.label().to_string(),
+                    action: match manage {
+                        Manage::Snapshot(request) => request.into(),
+                        Manage::Volume(request) => request.into(),
+                    },
                 })
                 .collect(),
         ),
         Plan::Export(plan) => (
-            format!("Export of {count} {}", plan.kind.noun()),
-            plan.items.iter().map(|i| i.label.clone()).collect(),
+            format!("Export of {} {}", plan.items.len(), plan.kind.noun()),
             plan.items
                 .into_iter()
-                .enumerate()
-                .map(|(item, export)| Effect::Unmanage {
-                    request,
-                    item,
-                    unmanage: match plan.kind {
-                        ExportKind::Snapshots => Unmanage::Snapshot(export.id),
-                        ExportKind::Volumes => Unmanage::Volume(export.id),
+                .map(|export| batch::Item {
+                    label: export.label,
+                    action: match plan.kind {
+                        ExportKind::Snapshots => MigrateAction::UnmanageSnapshot { id: export.id },
+                        ExportKind::Volumes => MigrateAction::UnmanageVolume { id: export.id },
                     },
                 })
                 .collect(),
         ),
     };
+    let request = app.request(items.len());
+    let labels: Vec<String> = items.iter().map(|item| item.label.clone()).collect();
     app.modal = Some(Modal::Job(Job {
         request,
         title,
@@ -621,7 +637,7 @@ fn launch(app: &mut App, plan: Plan) -> Effects {
             })
             .collect(),
     }));
-    effects
+    vec![Effect::Batch { request, items }]
 }
 
 fn prompt_key(app: &mut App, mut prompt: Prompt, key: Key) -> Effects {

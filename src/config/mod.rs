@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Why the config file could not be used.
@@ -57,8 +57,8 @@ impl Paths {
     }
 }
 
-/// A back end named in the config file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// A back end named in the config file, or recorded in a batch journal to reopen it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum BackendSpec {
     /// LVM on this machine with an embedded catalog.

@@ -28,6 +28,18 @@ pub enum Stage {
     Result,
 }
 
+impl Stage {
+    /// Parses `intent`, `call` or `result`, as pause points write them.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "intent" => Some(Stage::Intent),
+            "call" => Some(Stage::Call),
+            "result" => Some(Stage::Result),
+            _ => None,
+        }
+    }
+}
+
 /// A fault-injection point: freeze at `stage` of step `step` of `phase` until a stop is
 /// asked for, so that a test can kill or signal the process there. Written
 /// `forward:result:3` or `rollback:intent:1`.
@@ -49,12 +61,7 @@ impl PausePoint {
             "rollback" => Phase::Rollback,
             _ => return None,
         };
-        let stage = match parts.next()? {
-            "intent" => Stage::Intent,
-            "call" => Stage::Call,
-            "result" => Stage::Result,
-            _ => return None,
-        };
+        let stage = Stage::parse(parts.next()?)?;
         let step = parts.next()?.parse().ok()?;
         parts.next().is_none().then_some(Self {
             phase,
@@ -276,7 +283,7 @@ async fn reconcile(
             continue;
         }
         let step = resolved(journal.state(), phase, step);
-        let found = find_outcome(sides.on(step.on), &step).await?;
+        let found = find_outcome(sides.on(step.on), step.step, &step.action).await?;
         if let Some(new_id) = &found {
             journal.result(phase, step.step, Ok(new_id.clone()), true)?;
         }
@@ -330,10 +337,15 @@ fn only_match<'a>(
     }
 }
 
-/// `Some(new id)` when the step's effect is there, `None` when it did not happen.
-async fn find_outcome(backend: &dyn Backend, step: &Step) -> Result<Option<Option<String>>> {
-    let number = step.step;
-    let created = match &step.action {
+/// `Some(new id)` when the effect of step `number` is there, `None` when it did not
+/// happen. Manages are recognised by name and metadata among the records not in their
+/// `known_ids`.
+pub(crate) async fn find_outcome(
+    backend: &dyn Backend,
+    number: usize,
+    action: &Action,
+) -> Result<Option<Option<String>>> {
+    let created = match action {
         Action::UnmanageSnapshot { id } => {
             let left = settled(number, || async { Ok(backend.snapshot(id).await?.status) }).await?;
             return Ok(left.is_none().then_some(None));
@@ -572,7 +584,10 @@ async fn undo_steps(state: &State, sides: Sides<'_>) -> Result<Vec<RollbackVolum
 }
 
 /// Calls the back end for one step; manages return the new id.
-async fn execute(backend: &dyn Backend, action: &Action) -> backend::Result<Option<String>> {
+pub(crate) async fn execute(
+    backend: &dyn Backend,
+    action: &Action,
+) -> backend::Result<Option<String>> {
     match action {
         Action::UnmanageSnapshot { id } => backend.unmanage_snapshot(id).await.map(|()| None),
         Action::UnmanageVolume { id } => backend.unmanage_volume(id).await.map(|()| None),

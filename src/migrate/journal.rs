@@ -12,11 +12,12 @@
 //! ```
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::journal::{JsonLines, now};
+pub use crate::journal::{Status, StepState};
 
 use super::plan::{Plan, Step};
 use super::{MigrateError, Result};
@@ -27,14 +28,6 @@ use super::{MigrateError, Result};
 pub enum Phase {
     Forward,
     Rollback,
-}
-
-/// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Done,
-    Failed,
 }
 
 /// The undo steps of one volume, fixed when the rollback starts.
@@ -77,29 +70,6 @@ pub enum Record {
     },
 }
 
-/// What the journal says about one step.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StepState {
-    /// An intent was recorded: the step may have run.
-    pub started: bool,
-    /// Finished, with the new id for manages.
-    pub done: Option<Option<String>>,
-    /// The last failure, until the step is done.
-    pub error: Option<String>,
-}
-
-impl StepState {
-    /// True once the step finished.
-    pub fn is_done(&self) -> bool {
-        self.done.is_some()
-    }
-
-    /// Started but neither done nor known to have failed cleanly: look at both sides.
-    pub fn needs_reconcile(&self) -> bool {
-        self.started && !self.is_done()
-    }
-}
-
 /// Everything the journal records, replayed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -131,7 +101,10 @@ impl State {
         match record {
             Record::Begin { .. } => {}
             Record::Intent { phase, step, .. } => {
-                self.steps.entry((*phase, *step)).or_default().started = true;
+                self.steps
+                    .entry((*phase, *step))
+                    .or_default()
+                    .record_intent();
             }
             Record::Result {
                 phase,
@@ -142,14 +115,7 @@ impl State {
                 ..
             } => {
                 let state = self.steps.entry((*phase, *step)).or_default();
-                state.started = true;
-                match status {
-                    Status::Done => {
-                        state.done = Some(new_id.clone());
-                        state.error = None;
-                    }
-                    Status::Failed => state.error = error.clone(),
-                }
+                state.record_result(*status, new_id, error);
             }
             Record::Rollback { volumes, .. } => self.rollback = Some(volumes.clone()),
         }
@@ -158,25 +124,14 @@ impl State {
     /// Replays journal text. A last line cut short by a crash is ignored; any other bad
     /// line is an error.
     pub fn replay(text: &str) -> Result<Self, String> {
-        let complete = match text.rfind('\n') {
-            Some(end) => &text[..=end],
-            None => "",
+        let mut records = crate::journal::replay::<Record>(text)?.into_iter();
+        let mut state = match records.next() {
+            Some((_, Record::Begin { plan, .. })) => State::new(plan),
+            _ => return Err("line 1: the journal does not start with its plan".into()),
         };
-        let mut lines = complete
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| !line.trim().is_empty());
-        let (_, first) = lines.next().ok_or("the journal is empty")?;
-        let mut state = match serde_json::from_str(first) {
-            Ok(Record::Begin { plan, .. }) => State::new(plan),
-            Ok(_) => return Err("line 1: the journal does not start with its plan".into()),
-            Err(err) => return Err(format!("line 1: {err}")),
-        };
-        for (index, line) in lines {
-            let record: Record =
-                serde_json::from_str(line).map_err(|err| format!("line {}: {err}", index + 1))?;
+        for (line, record) in records {
             if matches!(record, Record::Begin { .. }) {
-                return Err(format!("line {}: a second plan", index + 1));
+                return Err(format!("line {line}: a second plan"));
             }
             state.apply(&record);
         }
@@ -187,13 +142,8 @@ impl State {
 /// An open journal: appends records durably and keeps the replayed state current.
 #[derive(Debug)]
 pub struct Journal {
-    path: PathBuf,
-    file: File,
+    lines: JsonLines,
     state: State,
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> MigrateError + '_ {
@@ -203,76 +153,49 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> MigrateError + '_ {
     }
 }
 
-/// Makes a newly created file's directory entry durable.
-fn sync_parent(path: &Path) -> std::io::Result<()> {
-    let parent = path.parent().filter(|dir| !dir.as_os_str().is_empty());
-    File::open(parent.unwrap_or(Path::new(".")))?.sync_all()
+fn format_error(path: &Path) -> impl FnOnce(String) -> MigrateError + '_ {
+    move |message| MigrateError::Format {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 impl Journal {
     /// Creates a new journal for `plan`; an existing file is never overwritten.
     pub fn create(path: &Path, plan: &Plan) -> Result<Self> {
-        let file = OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .open(path)
-            .map_err(|err| {
-                if err.kind() == std::io::ErrorKind::AlreadyExists {
-                    MigrateError::JournalExists(path.to_path_buf())
-                } else {
-                    io_error(path)(err)
-                }
-            })?;
-        let mut journal = Self {
-            path: path.to_path_buf(),
-            file,
-            state: State::new(plan.clone()),
-        };
-        journal.append(&Record::Begin {
+        let begin = Record::Begin {
             at: now(),
             plan: plan.clone(),
+        };
+        let lines = JsonLines::create(path, &begin).map_err(|err| {
+            if err.kind() == std::io::ErrorKind::AlreadyExists {
+                MigrateError::JournalExists(path.to_path_buf())
+            } else {
+                io_error(path)(err)
+            }
         })?;
-        sync_parent(path).map_err(io_error(path))?;
-        Ok(journal)
+        Ok(Self {
+            lines,
+            state: State::new(plan.clone()),
+        })
     }
 
     /// Reads a journal without opening it for writing.
     pub fn read(path: &Path) -> Result<State> {
         let text = std::fs::read_to_string(path).map_err(io_error(path))?;
-        State::replay(&text).map_err(|message| MigrateError::Format {
-            path: path.to_path_buf(),
-            message,
-        })
+        State::replay(&text).map_err(format_error(path))
     }
 
     /// Opens a journal to continue it, dropping a last line that a crash cut short.
     pub fn open(path: &Path) -> Result<Self> {
-        let state = Self::read(path)?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(path)
-            .map_err(io_error(path))?;
-        let text = std::fs::read(path).map_err(io_error(path))?;
-        let complete = text
-            .iter()
-            .rposition(|byte| *byte == b'\n')
-            .map_or(0, |end| end + 1);
-        if complete < text.len() {
-            file.set_len(complete as u64).map_err(io_error(path))?;
-            file.seek(SeekFrom::End(0)).map_err(io_error(path))?;
-            file.sync_data().map_err(io_error(path))?;
-        }
-        Ok(Self {
-            path: path.to_path_buf(),
-            file,
-            state,
-        })
+        let (lines, text) = JsonLines::open(path).map_err(io_error(path))?;
+        let state = State::replay(&text).map_err(format_error(path))?;
+        Ok(Self { lines, state })
     }
 
     /// Where the journal lives.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.lines.path()
     }
 
     /// The replayed state, including everything appended since.
@@ -282,12 +205,8 @@ impl Journal {
 
     /// Appends one record and waits until it is on disk.
     pub fn append(&mut self, record: &Record) -> Result<()> {
-        let mut line = serde_json::to_string(record).expect("records always serialize");
-        line.push('\n');
-        self.file
-            .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data())
-            .map_err(io_error(&self.path))?;
+        let path: PathBuf = self.lines.path().to_path_buf();
+        self.lines.append(record).map_err(io_error(&path))?;
         self.state.apply(record);
         Ok(())
     }
@@ -309,10 +228,7 @@ impl Journal {
         outcome: std::result::Result<Option<String>, String>,
         reconciled: bool,
     ) -> Result<()> {
-        let (status, new_id, error) = match outcome {
-            Ok(new_id) => (Status::Done, new_id, None),
-            Err(error) => (Status::Failed, None, Some(error)),
-        };
+        let (status, new_id, error) = Status::of(outcome);
         self.append(&Record::Result {
             phase,
             step,
@@ -333,6 +249,9 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
+    use std::io::Write;
+
     use crate::migrate::plan::fixtures::volume;
     use crate::migrate::plan::{Side, SourceVolume};
 

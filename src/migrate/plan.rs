@@ -6,7 +6,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{MIGRATED_FROM, MigrateError, Result, SOURCE_ID};
-use crate::backend::{Backend, ListFilter, Metadata, Reference, Snapshot, Volume};
+use crate::backend::{
+    Backend, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference, Snapshot,
+    Volume,
+};
 
 /// The plan file format this snapport writes and reads.
 pub const PLAN_VERSION: u32 = 1;
@@ -136,6 +139,33 @@ impl Action {
             self,
             Action::ManageVolume { .. } | Action::ManageSnapshot { .. }
         )
+    }
+}
+
+impl From<ManageSnapshotRequest> for Action {
+    /// The origin check always runs for actions (`force` is never sent).
+    fn from(request: ManageSnapshotRequest) -> Self {
+        Action::ManageSnapshot {
+            volume: VolumeRef::Id(request.volume_id),
+            reference: request.reference,
+            name: request.name,
+            description: request.description,
+            metadata: request.metadata,
+            known_ids: Vec::new(),
+        }
+    }
+}
+
+impl From<ManageVolumeRequest> for Action {
+    fn from(request: ManageVolumeRequest) -> Self {
+        Action::ManageVolume {
+            host: request.host,
+            reference: request.reference,
+            name: request.name,
+            description: request.description,
+            metadata: request.metadata,
+            known_ids: Vec::new(),
+        }
     }
 }
 

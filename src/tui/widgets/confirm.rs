@@ -22,7 +22,7 @@ fn width_for(area: Rect) -> u16 {
 /// Draws a notice; errors get the danger style.
 pub fn notice(frame: &mut Frame, area: Rect, notice: &Notice, theme: &Theme) {
     let width = width_for(area).min(72);
-    let lines = vec![Line::raw(notice.text.clone())];
+    let lines: Vec<Line> = notice.text.lines().map(Line::raw).collect();
     let height = wrapped_height(&lines, width - 2) + 4;
     let border = if notice.error {
         theme.danger

@@ -1,0 +1,92 @@
+//! The console's import and export batches, journaled: a console killed half-way
+//! (SSH drop, SIGKILL, crash) leaves a journal from which `snapport batch resume`
+//! finds out what happened and finishes the rest. The batch reuses the migration
+//! engine's actions, back-end calls and reconciliation.
+
+pub mod journal;
+pub mod run;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::backend;
+use crate::config::{BackendSpec, Paths};
+use crate::migrate::{Action, MigrateError};
+
+pub use journal::{BatchJournal, State};
+pub use run::{PausePoint, resume, start};
+
+/// Why a batch could not be journaled, run or resumed.
+#[derive(Debug, Error)]
+pub enum BatchError {
+    /// A back-end call outside an item (a listing before the start) failed.
+    #[error(transparent)]
+    Backend(#[from] backend::Error),
+    /// The journal could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The journal is not what snapport writes.
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
+    /// Whether an interrupted item happened cannot be told: an operator must look.
+    #[error("item {item} ({label}): {source}")]
+    Unclear {
+        item: usize,
+        label: String,
+        source: MigrateError,
+    },
+}
+
+/// A batch: the back end it runs on and its items, in the order the operator chose.
+/// The journal's first line holds it whole, so the journal alone is enough to resume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// How to open the back end again, without the console's command line.
+    pub backend: BackendSpec,
+    /// The back end as the console named it, for lists and summaries.
+    pub label: String,
+    pub items: Vec<Item>,
+}
+
+/// One import or export of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// What the operator saw: the back-end reference, or the name or id exported.
+    pub label: String,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// Where batch journals live: `$XDG_STATE_HOME/snapport/batches`.
+pub fn journals_dir(paths: &Paths) -> PathBuf {
+    paths.state_dir.join("batches")
+}
+
+/// A new journal's path in `dir`, named by the UTC time the batch starts.
+pub fn new_journal_path(dir: &Path) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    dir.join(format!("{stamp}.journal.jsonl"))
+}
+
+/// The journals in `dir` whose batch did not finish, oldest first, with their state.
+/// Files that are not batch journals are skipped: they are not ours to judge.
+pub fn unfinished(dir: &Path) -> Vec<(PathBuf, State)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut journals: Vec<(PathBuf, State)> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".journal.jsonl"))
+        .filter_map(|path| {
+            let state = BatchJournal::read(&path).ok()?;
+            (!state.complete).then_some((path, state))
+        })
+        .collect();
+    journals.sort_by(|a, b| a.0.cmp(&b.0));
+    journals
+}

@@ -1,0 +1,264 @@
+//! Runs a batch's items against its back end, each journaled before and after its call:
+//! a new batch from the console, or the rest of an interrupted one (`batch resume`),
+//! after reconciling the items that were in flight when it stopped.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use futures::StreamExt;
+
+use super::journal::{BatchJournal, State};
+use super::{Batch, BatchError};
+use crate::backend::{self, Backend, ListFilter};
+use crate::migrate::apply::{Stage, execute, find_outcome};
+use crate::migrate::plan::VolumeRef;
+use crate::migrate::{Action, MigrateError};
+
+/// How many items run at once (as the console always did).
+const AT_ONCE: usize = 4;
+
+/// Test hook: `batch:STAGE:ITEM` (e.g. `batch:result:2`) freezes the process there.
+const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
+/// Test hook: the file written, with the process id, once the process is frozen.
+const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
+
+/// A fault-injection point: freeze forever at `stage` of item `item` (from 1), so that
+/// a test can kill the process there. Items then run one at a time, in order, so
+/// that what is on disk at the kill is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PausePoint {
+    pub stage: Stage,
+    pub item: usize,
+    /// A file created, holding the process id, once the process is frozen.
+    pub marker: PathBuf,
+}
+
+impl PausePoint {
+    /// Parses `batch:STAGE:ITEM`.
+    pub fn parse(text: &str, marker: PathBuf) -> Option<Self> {
+        let mut parts = text.split(':');
+        (parts.next()? == "batch").then_some(())?;
+        let stage = Stage::parse(parts.next()?)?;
+        let item = parts.next()?.parse().ok()?;
+        parts.next().is_none().then_some(Self {
+            stage,
+            item,
+            marker,
+        })
+    }
+
+    /// The pause point the environment asks for, if any.
+    pub fn from_env() -> Option<Self> {
+        let point = std::env::var(PAUSE_AT_ENV).ok()?;
+        let marker = std::env::var_os(PAUSE_MARKER_ENV)?;
+        Self::parse(&point, marker.into())
+    }
+}
+
+/// Called as each item ends: its number (from 1) and the back end's answer (the new
+/// id for manages).
+pub type Report<'a> = &'a (dyn Fn(usize, &backend::Result<Option<String>>) + Sync);
+
+/// Journals `batch` in a new file at `path`, then runs every item.
+pub async fn start(
+    path: &Path,
+    mut batch: Batch,
+    backend: &dyn Backend,
+    pause: Option<&PausePoint>,
+    report: Report<'_>,
+) -> Result<State, BatchError> {
+    remember_known(&mut batch, backend).await?;
+    let journal = BatchJournal::create(path, &batch)?;
+    let all = (1..=batch.items.len()).collect();
+    run(journal, backend, all, pause, report).await
+}
+
+/// Finishes the batch journaled at `path`: looks at the back end for each item that
+/// was in flight, then runs the items never started. A complete batch is left alone.
+/// Returns the final state and the numbers of the items found done by looking.
+pub async fn resume(
+    path: &Path,
+    backend: &dyn Backend,
+    pause: Option<&PausePoint>,
+    report: Report<'_>,
+) -> Result<(State, Vec<usize>), BatchError> {
+    let mut journal = BatchJournal::open(path)?;
+    if journal.state().complete {
+        return Ok((journal.state().clone(), Vec::new()));
+    }
+    let mut found = Vec::new();
+    for number in 1..=journal.state().items.len() {
+        let state = journal.state();
+        if !state.item(number).needs_reconcile() || state.has_outcome(number) {
+            continue;
+        }
+        let item = &state.batch.items[number - 1];
+        let mut action = item.action.clone();
+        exclude(&mut action, state.new_ids());
+        let unclear = |source: MigrateError| BatchError::Unclear {
+            item: number,
+            label: item.label.clone(),
+            source,
+        };
+        if let Some(new_id) = find_outcome(backend, number, &action)
+            .await
+            .map_err(unclear)?
+        {
+            journal.result(number, Ok(new_id), true)?;
+            found.push(number);
+        }
+    }
+    let state = journal.state();
+    let pending = (1..=state.items.len())
+        .filter(|number| !state.has_outcome(*number))
+        .collect();
+    let state = run(journal, backend, pending, pause, report).await?;
+    Ok((state, found))
+}
+
+/// Adds `ids` to the records a manage must not take for its result.
+fn exclude<'a>(action: &mut Action, ids: impl Iterator<Item = &'a str>) {
+    if let Action::ManageVolume { known_ids, .. } | Action::ManageSnapshot { known_ids, .. } =
+        action
+    {
+        known_ids.extend(ids.map(str::to_string));
+    }
+}
+
+/// Notes, for each manage, the records that already carry its name: after a crash they
+/// are not its result. One listing per parent volume, one for all volume manages.
+async fn remember_known(batch: &mut Batch, backend: &dyn Backend) -> Result<(), BatchError> {
+    let mut snapshots: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+    let mut volumes: Option<Vec<(String, Option<String>)>> = None;
+    for item in &mut batch.items {
+        let (existing, name, known_ids) = match &mut item.action {
+            Action::ManageSnapshot {
+                volume: VolumeRef::Id(volume_id),
+                name,
+                known_ids,
+                ..
+            } => {
+                if !snapshots.contains_key(volume_id) {
+                    let filter = ListFilter {
+                        volume_id: Some(volume_id.clone()),
+                        ..ListFilter::default()
+                    };
+                    let listed = backend.snapshots(&filter).await?;
+                    let pairs = listed.into_iter().map(|s| (s.id, s.name)).collect();
+                    snapshots.insert(volume_id.clone(), pairs);
+                }
+                (&snapshots[volume_id.as_str()], &*name, known_ids)
+            }
+            Action::ManageVolume {
+                name, known_ids, ..
+            } => {
+                if volumes.is_none() {
+                    let listed = backend.volumes(&ListFilter::default()).await?;
+                    volumes = Some(listed.into_iter().map(|v| (v.id, v.name)).collect());
+                }
+                (volumes.as_ref().expect("listed above"), &*name, known_ids)
+            }
+            _ => continue,
+        };
+        known_ids.extend(
+            existing
+                .iter()
+                .filter(|(_, existing_name)| existing_name == name)
+                .map(|(id, _)| id.clone()),
+        );
+    }
+    Ok(())
+}
+
+/// Runs the items `pending` (numbers from 1), then marks the batch complete.
+async fn run(
+    journal: BatchJournal,
+    backend: &dyn Backend,
+    pending: Vec<usize>,
+    pause: Option<&PausePoint>,
+    report: Report<'_>,
+) -> Result<State, BatchError> {
+    let batch = journal.state().batch.clone();
+    let journal = Mutex::new(journal);
+    let at_once = if pause.is_some() { 1 } else { AT_ONCE };
+    let results: Vec<Result<(), BatchError>> = futures::stream::iter(pending)
+        .map(|number| {
+            let action = &batch.items[number - 1].action;
+            run_item(&journal, backend, number, action, pause, report)
+        })
+        .buffered(at_once)
+        .collect()
+        .await;
+    results.into_iter().collect::<Result<(), BatchError>>()?;
+    let mut journal = lock(&journal);
+    journal.complete()?;
+    Ok(journal.state().clone())
+}
+
+fn lock(journal: &Mutex<BatchJournal>) -> MutexGuard<'_, BatchJournal> {
+    journal
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Intent, call, result: the intent is on disk before the back end hears of the item.
+async fn run_item(
+    journal: &Mutex<BatchJournal>,
+    backend: &dyn Backend,
+    number: usize,
+    action: &Action,
+    pause: Option<&PausePoint>,
+    report: Report<'_>,
+) -> Result<(), BatchError> {
+    lock(journal).intent(number)?;
+    pause_at(pause, Stage::Intent, number).await;
+    tracing::info!(item = number, action = %action.describe(), "batch item");
+    let result = execute(backend, action).await;
+    if let Err(err) = &result {
+        tracing::warn!(item = number, error = %err, "batch item failed");
+    }
+    pause_at(pause, Stage::Call, number).await;
+    let outcome = result.clone().map_err(|err| err.to_string());
+    lock(journal).result(number, outcome, false)?;
+    pause_at(pause, Stage::Result, number).await;
+    report(number, &result);
+    Ok(())
+}
+
+/// Freezes this item for good at a test's pause point, after saying so in the marker.
+async fn pause_at(pause: Option<&PausePoint>, stage: Stage, number: usize) {
+    let Some(point) = pause else {
+        return;
+    };
+    if point.stage == stage && point.item == number {
+        let _ = std::fs::write(&point.marker, format!("{}\n", std::process::id()));
+        std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pause_points_name_the_batch_stage_and_item() {
+        let marker = PathBuf::from("m");
+        assert_eq!(
+            PausePoint::parse("batch:call:2", marker.clone()),
+            Some(PausePoint {
+                stage: Stage::Call,
+                item: 2,
+                marker: marker.clone(),
+            })
+        );
+        for other in [
+            "forward:call:2",
+            "batch:call",
+            "batch:late:1",
+            "batch:call:1:2",
+        ] {
+            assert_eq!(PausePoint::parse(other, marker.clone()), None, "{other}");
+        }
+    }
+}
