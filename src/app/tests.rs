@@ -394,7 +394,11 @@ fn bulk_export_needs_the_count_typed() {
     data.press(&mut app, &[Key::plain(KeyCode::Backspace), Key::char('4')]);
     assert_eq!(export_confirm(&app).gate.typed.value(), "4");
     let effects = update(&mut app, Msg::Key(ENTER));
-    assert_eq!(batch_actions(&effects).len(), 4, "one batch of four exports");
+    assert_eq!(
+        batch_actions(&effects).len(),
+        4,
+        "one batch of four exports"
+    );
 }
 
 #[test]
