@@ -1,6 +1,7 @@
-//! Durable append-only JSON-lines files, the ground both the migration journal and the
-//! console's batch journal stand on: every line is on disk before the work it announces
-//! starts, and a last line cut short by a crash is dropped rather than trusted.
+//! Durable append-only JSON-lines journals, the ground both the migration journal and
+//! the console's batch journal stand on: every line is on disk before the work it
+//! announces starts, the first line holds everything needed to carry on, and a last
+//! line cut short by a crash is dropped rather than trusted.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// How a journaled piece of work ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,12 +19,32 @@ pub enum Status {
     Failed,
 }
 
-impl Status {
-    /// Splits an outcome into the fields of a result line: status, new id, error.
-    pub fn of(outcome: Result<Option<String>, String>) -> (Status, Option<String>, Option<String>) {
-        match outcome {
+/// How a piece of work ended, as its result line records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ended {
+    pub status: Status,
+    /// The id a manage created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The outcome was found by looking at the back end(s), after an interruption.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconciled: bool,
+}
+
+impl Ended {
+    /// The result line's fields for `outcome` (the new id, or the error).
+    pub fn new(outcome: Result<Option<String>, String>, reconciled: bool) -> Self {
+        let (status, new_id, error) = match outcome {
             Ok(new_id) => (Status::Done, new_id, None),
             Err(error) => (Status::Failed, None, Some(error)),
+        };
+        Self {
+            status,
+            new_id,
+            error,
+            reconciled,
         }
     }
 }
@@ -55,19 +77,14 @@ impl StepState {
     }
 
     /// Folds in a result line.
-    pub fn record_result(
-        &mut self,
-        status: Status,
-        new_id: &Option<String>,
-        error: &Option<String>,
-    ) {
+    pub fn record_result(&mut self, ended: &Ended) {
         self.started = true;
-        match status {
+        match ended.status {
             Status::Done => {
-                self.done = Some(new_id.clone());
+                self.done = Some(ended.new_id.clone());
                 self.error = None;
             }
-            Status::Failed => self.error = error.clone(),
+            Status::Failed => self.error = ended.error.clone(),
         }
     }
 }
@@ -77,34 +94,69 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Parses journal text into records with their line numbers. A last line cut short by
-/// a crash is ignored; any other bad line is an error naming its line.
-pub fn replay<R: DeserializeOwned>(text: &str) -> Result<Vec<(usize, R)>, String> {
+/// Why a journal could not be read or written.
+#[derive(Debug, Error)]
+pub enum JournalError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not a journal of this kind.
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
+    /// A new journal would overwrite one that exists.
+    #[error("journal {0} already exists")]
+    Exists(PathBuf),
+}
+
+/// What a kind of journal replays into: its records add up to this state.
+pub trait Replay: Sized {
+    /// One line of the journal.
+    type Record: Serialize + DeserializeOwned;
+    /// The owner's error, which journal faults become.
+    type Error: From<JournalError>;
+    /// What the first line holds, for the error when it does not.
+    const FIRST: &'static str;
+    /// The state a first record starts, `None` for records that cannot come first.
+    fn first(record: Self::Record) -> Option<Self>;
+    /// Folds in a later record; one that cannot come later is an error.
+    fn apply(&mut self, record: &Self::Record) -> Result<(), String>;
+}
+
+/// Replays journal text. A last line cut short by a crash is ignored; any other bad
+/// line is an error naming its line.
+pub fn replay<S: Replay>(text: &str) -> Result<S, String> {
     let complete = match text.rfind('\n') {
         Some(end) => &text[..=end],
         None => "",
     };
-    let records = complete
+    let mut records = complete
         .lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(index, line)| {
-            serde_json::from_str(line)
-                .map(|record| (index + 1, record))
+            serde_json::from_str::<S::Record>(line)
                 .map_err(|err| format!("line {}: {err}", index + 1))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    if records.is_empty() {
-        return Err("the journal is empty".into());
+        });
+    let first = records.next().ok_or("the journal is empty")??;
+    let mut state = S::first(first)
+        .ok_or_else(|| format!("line 1: the journal does not start with its {}", S::FIRST))?;
+    for (index, record) in records.enumerate() {
+        state
+            .apply(&record?)
+            .map_err(|message| format!("line {}: {message}", index + 2))?;
     }
-    Ok(records)
+    Ok(state)
 }
 
-/// An open journal file that only ever grows, one fsync'd line at a time.
+/// An open journal: appends records durably, one fsync'd line at a time, and keeps
+/// the replayed state current.
 #[derive(Debug)]
-pub struct JsonLines {
+pub struct Journal<S> {
     path: PathBuf,
     file: File,
+    state: S,
 }
 
 /// Makes a newly created file's directory entry durable.
@@ -113,53 +165,98 @@ fn sync_parent(path: &Path) -> std::io::Result<()> {
     File::open(parent.unwrap_or(Path::new(".")))?.sync_all()
 }
 
-impl JsonLines {
-    /// Creates the file with its first line; an existing file is never overwritten
-    /// (the error is then `AlreadyExists`).
-    pub fn create(path: &Path, first: &impl Serialize) -> std::io::Result<Self> {
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn format_error(path: &Path) -> impl FnOnce(String) -> JournalError + '_ {
+    move |message| JournalError::Format {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+impl<S: Replay> Journal<S> {
+    /// Creates a journal whose first line is `first`, which starts `state`; an
+    /// existing file is never overwritten.
+    pub fn begin(path: &Path, first: &S::Record, state: S) -> Result<Self, S::Error> {
         let file = OpenOptions::new()
             .append(true)
             .create_new(true)
-            .open(path)?;
-        let mut lines = Self {
+            .open(path)
+            .map_err(|err| {
+                if err.kind() == std::io::ErrorKind::AlreadyExists {
+                    JournalError::Exists(path.to_path_buf())
+                } else {
+                    io_error(path)(err)
+                }
+            })?;
+        let mut journal = Self {
             path: path.to_path_buf(),
             file,
+            state,
         };
-        lines.append(first)?;
-        sync_parent(path)?;
-        Ok(lines)
+        journal.write(first)?;
+        sync_parent(path).map_err(io_error(path))?;
+        Ok(journal)
     }
 
-    /// Opens a file to continue it, dropping a last line that a crash cut short.
-    /// Returns the complete lines' text, for replay.
-    pub fn open(path: &Path) -> std::io::Result<(Self, String)> {
-        let mut file = OpenOptions::new().read(true).append(true).open(path)?;
-        let mut text = std::fs::read_to_string(path)?;
+    /// Reads a journal without opening it for writing.
+    pub fn read(path: &Path) -> Result<S, S::Error> {
+        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+        Ok(replay(&text).map_err(format_error(path))?)
+    }
+
+    /// Opens a journal to continue it, dropping a last line that a crash cut short
+    /// (only once the rest replayed: a foreign file is left as it is).
+    pub fn open(path: &Path) -> Result<Self, S::Error> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io_error(path))?;
+        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+        let state = replay(&text).map_err(format_error(path))?;
         let complete = text.rfind('\n').map_or(0, |end| end + 1);
         if complete < text.len() {
-            file.set_len(complete as u64)?;
-            file.seek(SeekFrom::End(0))?;
-            file.sync_data()?;
-            text.truncate(complete);
+            file.set_len(complete as u64)
+                .and_then(|()| file.seek(SeekFrom::End(0)))
+                .and_then(|_| file.sync_data())
+                .map_err(io_error(path))?;
         }
-        let lines = Self {
+        Ok(Self {
             path: path.to_path_buf(),
             file,
-        };
-        Ok((lines, text))
+            state,
+        })
     }
 
-    /// Where the file lives.
+    /// Where the journal lives.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends one record and waits until it is on disk.
-    pub fn append(&mut self, record: &impl Serialize) -> std::io::Result<()> {
+    /// The replayed state, including everything appended since.
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// Appends one record, waits until it is on disk, and folds it into the state.
+    pub fn append(&mut self, record: &S::Record) -> Result<(), S::Error> {
+        self.write(record)?;
+        Ok(self.state.apply(record).map_err(format_error(&self.path))?)
+    }
+
+    fn write(&mut self, record: &S::Record) -> Result<(), JournalError> {
         let mut line = serde_json::to_string(record).expect("journal records always serialize");
         line.push('\n');
-        self.file.write_all(line.as_bytes())?;
-        self.file.sync_data()
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(io_error(&self.path))
     }
 }
 
@@ -167,29 +264,53 @@ impl JsonLines {
 mod tests {
     use super::*;
 
+    /// A journal of numbers: the first starts the sum, zero may not come later.
+    #[derive(Debug)]
+    struct Sum(u32);
+
+    impl Replay for Sum {
+        type Record = u32;
+        type Error = JournalError;
+        const FIRST: &'static str = "sum";
+        fn first(record: u32) -> Option<Self> {
+            Some(Sum(record))
+        }
+        fn apply(&mut self, record: &u32) -> Result<(), String> {
+            if *record == 0 {
+                return Err("zero".into());
+            }
+            self.0 += record;
+            Ok(())
+        }
+    }
+
     #[test]
-    fn replay_numbers_lines_and_ignores_only_a_torn_last_line() {
-        let records: Vec<(usize, u32)> = replay("1\n\n3\n4").unwrap();
-        assert_eq!(records, vec![(1, 1), (3, 3)]);
-        assert!(replay::<u32>("").unwrap_err().contains("empty"));
+    fn replay_names_bad_lines_and_ignores_only_a_torn_last_line() {
+        assert_eq!(replay::<Sum>("1\n\n3\n4").unwrap().0, 4);
+        assert!(replay::<Sum>("").unwrap_err().contains("empty"));
         assert!(
-            replay::<u32>("1\nx\n3\n")
+            replay::<Sum>("1\nx\n3\n")
                 .unwrap_err()
                 .starts_with("line 2")
         );
+        assert_eq!(replay::<Sum>("1\n2\n0\n").unwrap_err(), "line 3: zero");
     }
 
     #[test]
     fn open_cuts_a_torn_line_before_appending() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        JsonLines::create(&path, &1).unwrap();
+        Journal::begin(&path, &1, Sum(1)).unwrap();
         std::fs::write(&path, "1\n{\"tor").unwrap();
-        let (mut lines, text) = JsonLines::open(&path).unwrap();
-        assert_eq!(text, "1\n");
-        lines.append(&2).unwrap();
+        let mut journal = Journal::<Sum>::open(&path).unwrap();
+        journal.append(&2).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "1\n2\n");
-        let err = JsonLines::create(&path, &1).unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(journal.state().0, 3);
+        assert!(
+            journal.append(&0).is_err(),
+            "the state refuses what cannot come"
+        );
+        let err = Journal::begin(&path, &1, Sum(1)).unwrap_err();
+        assert!(matches!(err, JournalError::Exists(_)), "{err}");
     }
 }

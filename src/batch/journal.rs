@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{Batch, BatchError};
-use crate::journal::{JsonLines, Status, StepState, now};
+use crate::journal::{Ended, Journal, Replay, StepState, now};
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,14 +31,8 @@ pub enum Record {
     Result {
         item: usize,
         at: String,
-        status: Status,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        new_id: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        error: Option<String>,
-        /// The outcome was found by looking at the back end, after an interruption.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        reconciled: bool,
+        #[serde(flatten)]
+        ended: Ended,
     },
     /// Every item has its outcome: the journal is now only a record.
     Complete {
@@ -97,60 +91,33 @@ impl State {
             .and_then(|index| self.items.get_mut(index))
             .ok_or_else(|| format!("item {item} is not in the batch of {count}"))
     }
+}
+
+impl Replay for State {
+    type Record = Record;
+    type Error = BatchError;
+    const FIRST: &'static str = "batch";
+
+    fn first(record: Record) -> Option<Self> {
+        match record {
+            Record::Begin { at, batch } => Some(State::new(batch, at)),
+            _ => None,
+        }
+    }
 
     fn apply(&mut self, record: &Record) -> Result<(), String> {
         match record {
             Record::Begin { .. } => return Err("a second batch".into()),
             Record::Intent { item, .. } => self.slot(*item)?.record_intent(),
-            Record::Result {
-                item,
-                status,
-                new_id,
-                error,
-                ..
-            } => self.slot(*item)?.record_result(*status, new_id, error),
+            Record::Result { item, ended, .. } => self.slot(*item)?.record_result(ended),
             Record::Complete { .. } => self.complete = true,
         }
         Ok(())
     }
-
-    /// Replays journal text. A last line cut short by a crash is ignored; any other bad
-    /// line is an error naming its line.
-    pub fn replay(text: &str) -> Result<Self, String> {
-        let mut records = crate::journal::replay::<Record>(text)?.into_iter();
-        let mut state = match records.next() {
-            Some((_, Record::Begin { at, batch })) => State::new(batch, at),
-            _ => return Err("line 1: the journal does not start with its batch".into()),
-        };
-        for (line, record) in records {
-            state
-                .apply(&record)
-                .map_err(|message| format!("line {line}: {message}"))?;
-        }
-        Ok(state)
-    }
 }
 
 /// An open batch journal: appends records durably and keeps the replayed state current.
-#[derive(Debug)]
-pub struct BatchJournal {
-    lines: JsonLines,
-    state: State,
-}
-
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BatchError + '_ {
-    move |source| BatchError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn format_error(path: &Path) -> impl FnOnce(String) -> BatchError + '_ {
-    move |message| BatchError::Format {
-        path: path.to_path_buf(),
-        message,
-    }
-}
+pub type BatchJournal = Journal<State>;
 
 impl BatchJournal {
     /// Creates the journal of a new batch; an existing file is never overwritten.
@@ -160,45 +127,12 @@ impl BatchJournal {
             at: at.clone(),
             batch: batch.clone(),
         };
-        let lines = JsonLines::create(path, &begin).map_err(io_error(path))?;
-        Ok(Self {
-            lines,
-            state: State::new(batch.clone(), at),
-        })
-    }
-
-    /// Reads a journal without opening it for writing.
-    pub fn read(path: &Path) -> Result<State, BatchError> {
-        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
-        State::replay(&text).map_err(format_error(path))
-    }
-
-    /// Opens a journal to continue it, dropping a last line that a crash cut short.
-    pub fn open(path: &Path) -> Result<Self, BatchError> {
-        let (lines, text) = JsonLines::open(path).map_err(io_error(path))?;
-        let state = State::replay(&text).map_err(format_error(path))?;
-        Ok(Self { lines, state })
-    }
-
-    /// Where the journal lives.
-    pub fn path(&self) -> &Path {
-        self.lines.path()
-    }
-
-    /// The replayed state, including everything appended since.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
-    fn append(&mut self, record: Record) -> Result<(), BatchError> {
-        let path = self.lines.path().to_path_buf();
-        self.lines.append(&record).map_err(io_error(&path))?;
-        self.state.apply(&record).map_err(format_error(&path))
+        Self::begin(path, &begin, State::new(batch.clone(), at))
     }
 
     /// Records that item `item` is about to be sent to the back end.
     pub fn intent(&mut self, item: usize) -> Result<(), BatchError> {
-        self.append(Record::Intent { item, at: now() })
+        self.append(&Record::Intent { item, at: now() })
     }
 
     /// Records how item `item` ended.
@@ -208,20 +142,16 @@ impl BatchJournal {
         outcome: Result<Option<String>, String>,
         reconciled: bool,
     ) -> Result<(), BatchError> {
-        let (status, new_id, error) = Status::of(outcome);
-        self.append(Record::Result {
+        self.append(&Record::Result {
             item,
             at: now(),
-            status,
-            new_id,
-            error,
-            reconciled,
+            ended: Ended::new(outcome, reconciled),
         })
     }
 
     /// Records that every item has its outcome.
     pub fn complete(&mut self) -> Result<(), BatchError> {
-        self.append(Record::Complete { at: now() })
+        self.append(&Record::Complete { at: now() })
     }
 }
 
@@ -234,6 +164,7 @@ mod tests {
     use crate::backend::Reference;
     use crate::batch::Item;
     use crate::config::BackendSpec;
+    use crate::journal::replay;
     use crate::migrate::Action;
 
     fn batch() -> Batch {
@@ -328,17 +259,17 @@ mod tests {
         })
         .unwrap();
         let intent = |item: usize| format!(r#"{{"record":"intent","item":{item},"at":"t"}}"#);
-        let err = State::replay(&format!("{begin}\n{}\n", intent(4))).unwrap_err();
+        let err = replay::<State>(&format!("{begin}\n{}\n", intent(4))).unwrap_err();
         assert!(
             err.starts_with("line 2") && err.contains("not in the batch of 3"),
             "{err}"
         );
         assert!(
-            State::replay(&format!("{}\n", intent(1)))
+            replay::<State>(&format!("{}\n", intent(1)))
                 .unwrap_err()
                 .contains("batch")
         );
-        let err = State::replay(&format!("{begin}\n{begin}\n")).unwrap_err();
+        let err = replay::<State>(&format!("{begin}\n{begin}\n")).unwrap_err();
         assert!(err.contains("second batch"), "{err}");
     }
 

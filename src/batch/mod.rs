@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use crate::backend;
 use crate::config::{BackendSpec, Paths};
+use crate::journal::JournalError;
 use crate::migrate::{Action, MigrateError};
 
 pub use journal::{BatchJournal, State};
@@ -24,15 +25,9 @@ pub enum BatchError {
     /// A back-end call outside an item (a listing before the start) failed.
     #[error(transparent)]
     Backend(#[from] backend::Error),
-    /// The journal could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// The journal is not what snapport writes.
-    #[error("{path}: {message}")]
-    Format { path: PathBuf, message: String },
+    /// The journal could not be read or written, or is not what snapport writes.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
     /// Whether an interrupted item happened cannot be told: an operator must look.
     #[error("item {item} ({label}): {source}")]
     Unclear {

@@ -9,6 +9,7 @@ use super::{Failure, Global, confirm, exit};
 use crate::backend;
 use crate::batch::{self, BatchError, BatchJournal, PausePoint, State};
 use crate::config::Paths;
+use crate::journal::JournalError;
 use crate::output;
 
 #[derive(Debug, Subcommand)]
@@ -34,7 +35,7 @@ impl From<BatchError> for Failure {
     fn from(err: BatchError) -> Self {
         match err {
             BatchError::Backend(err) => err.into(),
-            BatchError::Format { .. } => Failure::usage(err.to_string()),
+            BatchError::Journal(JournalError::Format { .. }) => Failure::usage(err.to_string()),
             other => Self {
                 code: exit::FAILED,
                 message: other.to_string(),

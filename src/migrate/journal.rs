@@ -12,12 +12,12 @@
 //! ```
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::journal::{JsonLines, now};
-pub use crate::journal::{Status, StepState};
+pub use crate::journal::{Ended, Status, StepState};
+use crate::journal::{Replay, now};
 
 use super::plan::{Plan, Step};
 use super::{MigrateError, Result};
@@ -55,14 +55,8 @@ pub enum Record {
         phase: Phase,
         step: usize,
         at: String,
-        status: Status,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        new_id: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        error: Option<String>,
-        /// The outcome was found by looking at both sides, after an interruption.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        reconciled: bool,
+        #[serde(flatten)]
+        ended: Ended,
     },
     Rollback {
         at: String,
@@ -96,10 +90,23 @@ impl State {
     pub fn new_id(&self, phase: Phase, step: usize) -> Option<&str> {
         self.steps.get(&(phase, step))?.done.as_ref()?.as_deref()
     }
+}
 
-    fn apply(&mut self, record: &Record) {
+impl Replay for State {
+    type Record = Record;
+    type Error = MigrateError;
+    const FIRST: &'static str = "plan";
+
+    fn first(record: Record) -> Option<Self> {
         match record {
-            Record::Begin { .. } => {}
+            Record::Begin { plan, .. } => Some(State::new(plan)),
+            _ => None,
+        }
+    }
+
+    fn apply(&mut self, record: &Record) -> Result<(), String> {
+        match record {
+            Record::Begin { .. } => return Err("a second plan".into()),
             Record::Intent { phase, step, .. } => {
                 self.steps
                     .entry((*phase, *step))
@@ -107,58 +114,20 @@ impl State {
                     .record_intent();
             }
             Record::Result {
-                phase,
-                step,
-                status,
-                new_id,
-                error,
-                ..
+                phase, step, ended, ..
             } => {
                 let state = self.steps.entry((*phase, *step)).or_default();
-                state.record_result(*status, new_id, error);
+                state.record_result(ended);
             }
             Record::Rollback { volumes, .. } => self.rollback = Some(volumes.clone()),
         }
-    }
-
-    /// Replays journal text. A last line cut short by a crash is ignored; any other bad
-    /// line is an error.
-    pub fn replay(text: &str) -> Result<Self, String> {
-        let mut records = crate::journal::replay::<Record>(text)?.into_iter();
-        let mut state = match records.next() {
-            Some((_, Record::Begin { plan, .. })) => State::new(plan),
-            _ => return Err("line 1: the journal does not start with its plan".into()),
-        };
-        for (line, record) in records {
-            if matches!(record, Record::Begin { .. }) {
-                return Err(format!("line {line}: a second plan"));
-            }
-            state.apply(&record);
-        }
-        Ok(state)
+        Ok(())
     }
 }
 
-/// An open journal: appends records durably and keeps the replayed state current.
-#[derive(Debug)]
-pub struct Journal {
-    lines: JsonLines,
-    state: State,
-}
-
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> MigrateError + '_ {
-    move |source| MigrateError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn format_error(path: &Path) -> impl FnOnce(String) -> MigrateError + '_ {
-    move |message| MigrateError::Format {
-        path: path.to_path_buf(),
-        message,
-    }
-}
+/// An open migration journal: appends records durably and keeps the replayed state
+/// current.
+pub type Journal = crate::journal::Journal<State>;
 
 impl Journal {
     /// Creates a new journal for `plan`; an existing file is never overwritten.
@@ -167,48 +136,7 @@ impl Journal {
             at: now(),
             plan: plan.clone(),
         };
-        let lines = JsonLines::create(path, &begin).map_err(|err| {
-            if err.kind() == std::io::ErrorKind::AlreadyExists {
-                MigrateError::JournalExists(path.to_path_buf())
-            } else {
-                io_error(path)(err)
-            }
-        })?;
-        Ok(Self {
-            lines,
-            state: State::new(plan.clone()),
-        })
-    }
-
-    /// Reads a journal without opening it for writing.
-    pub fn read(path: &Path) -> Result<State> {
-        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
-        State::replay(&text).map_err(format_error(path))
-    }
-
-    /// Opens a journal to continue it, dropping a last line that a crash cut short.
-    pub fn open(path: &Path) -> Result<Self> {
-        let (lines, text) = JsonLines::open(path).map_err(io_error(path))?;
-        let state = State::replay(&text).map_err(format_error(path))?;
-        Ok(Self { lines, state })
-    }
-
-    /// Where the journal lives.
-    pub fn path(&self) -> &Path {
-        self.lines.path()
-    }
-
-    /// The replayed state, including everything appended since.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
-    /// Appends one record and waits until it is on disk.
-    pub fn append(&mut self, record: &Record) -> Result<()> {
-        let path: PathBuf = self.lines.path().to_path_buf();
-        self.lines.append(record).map_err(io_error(&path))?;
-        self.state.apply(record);
-        Ok(())
+        Self::begin(path, &begin, State::new(plan.clone()))
     }
 
     /// Records that a step is about to run.
@@ -228,15 +156,11 @@ impl Journal {
         outcome: std::result::Result<Option<String>, String>,
         reconciled: bool,
     ) -> Result<()> {
-        let (status, new_id, error) = Status::of(outcome);
         self.append(&Record::Result {
             phase,
             step,
             at: now(),
-            status,
-            new_id,
-            error,
-            reconciled,
+            ended: Ended::new(outcome, reconciled),
         })
     }
 
@@ -249,6 +173,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::replay;
     use std::fs::OpenOptions;
     use std::io::Write;
 
@@ -337,17 +262,17 @@ mod tests {
 
     #[test]
     fn bad_lines_and_foreign_files_are_refused_with_their_line() {
-        assert!(State::replay("").unwrap_err().contains("empty"));
+        assert!(replay::<State>("").unwrap_err().contains("empty"));
         let begin = serde_json::to_string(&Record::Begin {
             at: "t".into(),
             plan: plan(),
         })
         .unwrap();
-        let err = State::replay(&format!("{begin}\nnot json\n{begin}\n")).unwrap_err();
+        let err = replay::<State>(&format!("{begin}\nnot json\n{begin}\n")).unwrap_err();
         assert!(err.starts_with("line 2"), "{err}");
         let intent = r#"{"record":"intent","phase":"forward","step":1,"at":"t"}"#;
         assert!(
-            State::replay(&format!("{intent}\n"))
+            replay::<State>(&format!("{intent}\n"))
                 .unwrap_err()
                 .contains("plan")
         );

@@ -58,5 +58,16 @@ pub enum MigrateError {
     Ambiguous { step: usize, message: String },
 }
 
+impl From<crate::journal::JournalError> for MigrateError {
+    fn from(err: crate::journal::JournalError) -> Self {
+        use crate::journal::JournalError;
+        match err {
+            JournalError::Io { path, source } => MigrateError::Io { path, source },
+            JournalError::Format { path, message } => MigrateError::Format { path, message },
+            JournalError::Exists(path) => MigrateError::JournalExists(path),
+        }
+    }
+}
+
 /// Result of a migration operation.
 pub type Result<T, E = MigrateError> = std::result::Result<T, E>;
