@@ -311,6 +311,12 @@ fn the_console_names_an_unfinished_batch_and_an_export_batch_resumes() {
     scenario.tmux.keys(&["Enter", "q"]);
     scenario.tmux.wait_text("EXIT=0");
 
+    let journal_arg = journal.display().to_string();
+    let (code, _, stderr) =
+        scenario.snapport(&["--read-only", "batch", "resume", &journal_arg, "--yes"]);
+    assert_eq!(code, 3, "a read-only session cannot resume: {stderr}");
+    assert_eq!(scenario.managed().len(), 1, "and changed nothing");
+
     let (code, stdout, stderr) = scenario.resume(&journal);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
