@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::app::migrate::{Ran, Review, RunEnd};
 use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId};
 use crate::backend::{self, Backend};
-use crate::batch::{self, Batch, PausePoint};
+use crate::batch::{self, Batch, Control, PausePoint};
 use crate::config::BackendSpec;
 use crate::connect::Directory;
 use crate::migrate::journal::{Journal, Phase};
@@ -95,24 +95,23 @@ impl Worker {
                 }
             }
             Effect::Migrate { request, .. } => {
-                let stop = Arc::new(AtomicBool::new(false));
-                lock(&self.shared.stops).insert(request, stop.clone());
+                let stop = self.stop_flag(request);
                 let worker = self.clone();
                 let source = self.current();
                 // The engine's run future is not `Send` (its chains borrow the plan), so
                 // it runs on a blocking thread of its own, driven by the runtime's handle.
                 let runtime = tokio::runtime::Handle::current();
-                let run = tokio::task::spawn_blocking(move || {
+                self.keep(tokio::task::spawn_blocking(move || {
                     runtime.block_on(worker.migrate(effect, source, stop))
-                });
-                let mut runs = lock(&self.shared.runs);
-                runs.retain(|run| !run.is_finished());
-                runs.push(run);
+                }));
             }
             Effect::Batch { request, items } => {
+                let stop = self.stop_flag(request);
                 let worker = self.clone();
                 let current = lock(&self.shared.current).clone();
-                tokio::spawn(async move { worker.batch(request, items, current).await });
+                self.keep(tokio::spawn(async move {
+                    worker.batch(request, items, current, stop).await
+                }));
             }
             effect => {
                 let worker = self.clone();
@@ -122,8 +121,9 @@ impl Worker {
         }
     }
 
-    /// Asks running migrations to stop after their steps in flight and waits for them,
-    /// so that quitting never cuts a step in half.
+    /// Asks running migrations and batches to stop after their steps or items in flight
+    /// and waits for them, so that quitting (or a closed terminal) never cuts one in
+    /// half: the journal then holds every outcome, and resume runs the rest.
     pub async fn wind_down(&self) {
         for stop in lock(&self.shared.stops).values() {
             stop.store(true, Ordering::SeqCst);
@@ -132,6 +132,20 @@ impl Worker {
         for run in runs {
             let _ = run.await;
         }
+    }
+
+    /// A stop flag for the run of `request`, which `Effect::Stop` and `wind_down` set.
+    fn stop_flag(&self, request: RequestId) -> Arc<AtomicBool> {
+        let stop = Arc::new(AtomicBool::new(false));
+        lock(&self.shared.stops).insert(request, stop.clone());
+        stop
+    }
+
+    /// Keeps a run's task for `wind_down` to await.
+    fn keep(&self, run: JoinHandle<()>) {
+        let mut runs = lock(&self.shared.runs);
+        runs.retain(|run| !run.is_finished());
+        runs.push(run);
     }
 
     fn current(&self) -> Arc<dyn Backend> {
@@ -248,7 +262,13 @@ impl Worker {
 
     /// Runs an import or export as a journaled batch, reporting each item as it ends.
     /// Items the batch could not reach (its journal failed) are reported failed.
-    async fn batch(self, request: RequestId, items: Vec<batch::Item>, current: Opened) {
+    async fn batch(
+        self,
+        request: RequestId,
+        items: Vec<batch::Item>,
+        current: Opened,
+        stop: Arc<AtomicBool>,
+    ) {
         let manages: Vec<bool> = items.iter().map(|item| item.action.is_manage()).collect();
         let reported = Mutex::new(vec![false; items.len()]);
         let reply = |number: usize, result: backend::Result<Option<String>>| {
@@ -280,16 +300,15 @@ impl Worker {
                 };
                 tracing::info!(journal = %path.display(), "batch starts");
                 let pause = PausePoint::from_env();
-                batch::start(
-                    &path,
-                    batch,
-                    current.backend.as_ref(),
-                    pause.as_ref(),
-                    &report,
-                )
-                .await
-                .map(drop)
-                .map_err(|err| err.to_string())
+                let control = Control {
+                    pause: pause.as_ref(),
+                    stop: &stop,
+                    report: &report,
+                };
+                batch::start(&path, batch, current.backend.as_ref(), control)
+                    .await
+                    .map(drop)
+                    .map_err(|err| err.to_string())
             }
             Err(err) => Err(err),
         };
@@ -303,6 +322,7 @@ impl Worker {
                 reply(number, Err(error));
             }
         }
+        lock(&self.shared.stops).remove(&request);
     }
 
     /// A new journal path for a batch on `current`, with the description that reopens it.

@@ -102,6 +102,12 @@ impl Scenario {
 
     /// Waits for the console to freeze at its pause point, then kills it with SIGKILL.
     fn kill_when_paused(&self) {
+        self.signal_when_paused("-KILL");
+        self.tmux.wait_text("EXIT=137");
+    }
+
+    /// Waits for the console to freeze at its pause point, then sends it `signal`.
+    fn signal_when_paused(&self, signal: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let pid = loop {
             if let Ok(text) = std::fs::read_to_string(&self.marker)
@@ -116,12 +122,11 @@ impl Scenario {
             );
             std::thread::sleep(Duration::from_millis(50));
         };
-        let killed = std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
             .status()
             .unwrap();
-        assert!(killed.success());
-        self.tmux.wait_text("EXIT=137");
+        assert!(sent.success());
     }
 
     /// `snapport ARGS` with this sandbox's environment: (exit code, stdout, stderr).
@@ -334,4 +339,32 @@ fn the_console_names_an_unfinished_batch_and_an_export_batch_resumes() {
     let (code, _, stderr) = scenario.resume(&journal);
     assert_eq!(code, 0);
     assert!(stderr.contains("nothing to do"), "{stderr}");
+}
+
+#[test]
+fn a_console_told_to_stop_finishes_the_item_in_flight_and_leaves_the_rest_to_resume() {
+    let scenario = Scenario::new("batch-term");
+    scenario.console(Some("batch:intent:2"));
+    import_all(&scenario.tmux);
+    scenario.signal_when_paused("-TERM");
+    scenario.tmux.wait_text("EXIT=0");
+    assert_eq!(
+        scenario.managed().len(),
+        2,
+        "the item in flight finished, the next one never started"
+    );
+    let (journal, done) = scenario.listed_batch();
+    assert_eq!(done, "2/3", "both outcomes are in the journal");
+    let (code, stdout, stderr) = scenario.resume(&journal);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        !stdout.contains("found on the back end"),
+        "nothing was in flight: {stdout}"
+    );
+    let names: Vec<String> = scenario
+        .managed()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, SNAPSHOTS);
 }

@@ -17,7 +17,7 @@ use crate::journal::JournalError;
 use crate::migrate::{Action, MigrateError};
 
 pub use journal::{BatchJournal, State};
-pub use run::{PausePoint, resume, start};
+pub use run::{Control, PausePoint, resume, start};
 
 /// Why a batch could not be journaled, run or resumed.
 #[derive(Debug, Error)]

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use futures::StreamExt;
 
@@ -23,9 +25,9 @@ const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
 /// Test hook: the file written, with the process id, once the process is frozen.
 const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
 
-/// A fault-injection point: freeze forever at `stage` of item `item` (from 1), so that
-/// a test can kill the process there. Items then run one at a time, in order, so
-/// that what is on disk at the kill is known.
+/// A fault-injection point: freeze at `stage` of item `item` (from 1) until a stop is
+/// asked for, so that a test can kill the process there. Items then run one at a
+/// time, in order, so that what is on disk at the kill is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PausePoint {
     pub stage: Stage,
@@ -60,18 +62,27 @@ impl PausePoint {
 /// id for manages).
 pub type Report<'a> = &'a (dyn Fn(usize, &backend::Result<Option<String>>) + Sync);
 
-/// Journals `batch` in a new file at `path`, then runs every item.
+/// How a run goes: the test hook, and the flag that stops it between items.
+#[derive(Clone, Copy)]
+pub struct Control<'a> {
+    pub pause: Option<&'a PausePoint>,
+    /// Once set, no further item starts; the items in flight finish and are journaled.
+    pub stop: &'a AtomicBool,
+    pub report: Report<'a>,
+}
+
+/// Journals `batch` in a new file at `path`, then runs every item. The batch is
+/// complete unless a stop left items unstarted.
 pub async fn start(
     path: &Path,
     mut batch: Batch,
     backend: &dyn Backend,
-    pause: Option<&PausePoint>,
-    report: Report<'_>,
+    control: Control<'_>,
 ) -> Result<State, BatchError> {
     remember_known(&mut batch, backend).await?;
     let journal = BatchJournal::create(path, &batch)?;
     let all = (1..=batch.items.len()).collect();
-    run(journal, backend, all, pause, report).await
+    run(journal, backend, all, control).await
 }
 
 /// Finishes the batch journaled at `path`: looks at the back end for each item that
@@ -80,8 +91,7 @@ pub async fn start(
 pub async fn resume(
     path: &Path,
     backend: &dyn Backend,
-    pause: Option<&PausePoint>,
-    report: Report<'_>,
+    control: Control<'_>,
 ) -> Result<(State, Vec<usize>), BatchError> {
     let mut journal = BatchJournal::open(path)?;
     if journal.state().complete {
@@ -113,7 +123,7 @@ pub async fn resume(
     let pending = (1..=state.items.len())
         .filter(|number| !state.has_outcome(*number))
         .collect();
-    let state = run(journal, backend, pending, pause, report).await?;
+    let state = run(journal, backend, pending, control).await?;
     Ok((state, found))
 }
 
@@ -171,28 +181,31 @@ async fn remember_known(batch: &mut Batch, backend: &dyn Backend) -> Result<(), 
     Ok(())
 }
 
-/// Runs the items `pending` (numbers from 1), then marks the batch complete.
+/// Runs the items `pending` (numbers from 1), then marks the batch complete once
+/// every item has its outcome.
 async fn run(
     journal: BatchJournal,
     backend: &dyn Backend,
     pending: Vec<usize>,
-    pause: Option<&PausePoint>,
-    report: Report<'_>,
+    control: Control<'_>,
 ) -> Result<State, BatchError> {
     let batch = journal.state().batch.clone();
     let journal = Mutex::new(journal);
-    let at_once = if pause.is_some() { 1 } else { AT_ONCE };
+    let at_once = if control.pause.is_some() { 1 } else { AT_ONCE };
     let results: Vec<Result<(), BatchError>> = futures::stream::iter(pending)
         .map(|number| {
             let action = &batch.items[number - 1].action;
-            run_item(&journal, backend, number, action, pause, report)
+            run_item(&journal, backend, number, action, control)
         })
         .buffered(at_once)
         .collect()
         .await;
     results.into_iter().collect::<Result<(), BatchError>>()?;
     let mut journal = lock(&journal);
-    journal.complete()?;
+    let state = journal.state();
+    if (1..=state.items.len()).all(|number| state.has_outcome(number)) {
+        journal.complete()?;
+    }
     Ok(journal.state().clone())
 }
 
@@ -208,32 +221,37 @@ async fn run_item(
     backend: &dyn Backend,
     number: usize,
     action: &Action,
-    pause: Option<&PausePoint>,
-    report: Report<'_>,
+    control: Control<'_>,
 ) -> Result<(), BatchError> {
+    if control.stop.load(Ordering::SeqCst) {
+        return Ok(());
+    }
     lock(journal).intent(number)?;
-    pause_at(pause, Stage::Intent, number).await;
+    pause_at(control, Stage::Intent, number).await;
     tracing::info!(item = number, action = %action.describe(), "batch item");
     let result = execute(backend, action).await;
     if let Err(err) = &result {
         tracing::warn!(item = number, error = %err, "batch item failed");
     }
-    pause_at(pause, Stage::Call, number).await;
+    pause_at(control, Stage::Call, number).await;
     let outcome = result.clone().map_err(|err| err.to_string());
     lock(journal).result(number, outcome, false)?;
-    pause_at(pause, Stage::Result, number).await;
-    report(number, &result);
+    pause_at(control, Stage::Result, number).await;
+    (control.report)(number, &result);
     Ok(())
 }
 
-/// Freezes this item for good at a test's pause point, after saying so in the marker.
-async fn pause_at(pause: Option<&PausePoint>, stage: Stage, number: usize) {
-    let Some(point) = pause else {
+/// Freezes this item at a test's pause point, after saying so in the marker, until a
+/// stop is asked for (a test kills the process before).
+async fn pause_at(control: Control<'_>, stage: Stage, number: usize) {
+    let Some(point) = control.pause else {
         return;
     };
     if point.stage == stage && point.item == number {
         let _ = std::fs::write(&point.marker, format!("{}\n", std::process::id()));
-        std::future::pending::<()>().await;
+        while !control.stop.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

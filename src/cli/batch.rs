@@ -1,13 +1,16 @@
 //! `snapport batch …`: the console's import and export batches that a killed console
 //! left unfinished, listed and finished from their journals.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 
+use super::migrate::stop_on_signal;
 use super::{Failure, Global, confirm, exit};
 use crate::backend;
-use crate::batch::{self, BatchError, BatchJournal, PausePoint, State};
+use crate::batch::{self, BatchError, BatchJournal, Control, PausePoint, State};
 use crate::config::Paths;
 use crate::journal::JournalError;
 use crate::output;
@@ -82,7 +85,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
     let state = BatchJournal::read(&args.journal)?;
     if state.complete {
         eprintln!("nothing to do: the batch is complete");
-        return summary(&state, &[]);
+        return summary(&state, &[], &args.journal);
     }
     let backend = crate::connect::open(&state.batch.backend, paths, global.read_only).await?;
     if backend.info().read_only {
@@ -116,19 +119,28 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
         }
     };
     let pause = PausePoint::from_env();
-    let (state, found) =
-        batch::resume(&args.journal, backend.as_ref(), pause.as_ref(), &report).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = stop_on_signal(stop.clone())?;
+    let control = Control {
+        pause: pause.as_ref(),
+        stop: &stop,
+        report: &report,
+    };
+    let resumed = batch::resume(&args.journal, backend.as_ref(), control).await;
+    watcher.abort();
+    let (state, found) = resumed?;
     for number in &found {
         eprintln!(
             "item {number} ({}) was interrupted: it happened; recorded",
             state.batch.items[number - 1].label
         );
     }
-    summary(&state, &found)
+    summary(&state, &found, &args.journal)
 }
 
-/// Prints what each item became; fails (exit 1) when an item failed.
-fn summary(state: &State, found: &[usize]) -> Result<(), Failure> {
+/// Prints what each item became; fails (exit 1) when an item failed or a stop left
+/// items to run.
+fn summary(state: &State, found: &[usize], journal: &Path) -> Result<(), Failure> {
     let mut failed = 0;
     for (index, item) in state.batch.items.iter().enumerate() {
         let number = index + 1;
@@ -136,14 +148,11 @@ fn summary(state: &State, found: &[usize]) -> Result<(), Failure> {
         let line = match (&outcome.done, &outcome.error) {
             (Some(Some(new_id)), _) => format!("{} -> {new_id}", item.label),
             (Some(None), _) => format!("{}: exported", item.label),
-            (None, error) => {
+            (None, Some(error)) => {
                 failed += 1;
-                format!(
-                    "{}: failed: {}",
-                    item.label,
-                    error.as_deref().unwrap_or("no outcome")
-                )
+                format!("{}: failed: {error}", item.label)
             }
+            (None, None) => format!("{}: not run yet", item.label),
         };
         let note = if found.contains(&number) {
             " (found on the back end)"
@@ -152,12 +161,18 @@ fn summary(state: &State, found: &[usize]) -> Result<(), Failure> {
         };
         println!("{line}{note}");
     }
-    if failed == 0 {
-        Ok(())
+    let message = if !state.complete {
+        format!(
+            "stopped before every item ran: continue with `snapport batch resume {}`",
+            journal.display()
+        )
+    } else if failed > 0 {
+        format!("{failed} of {} item(s) failed", state.items.len())
     } else {
-        Err(Failure {
-            code: exit::FAILED,
-            message: format!("{failed} of {} item(s) failed", state.items.len()),
-        })
-    }
+        return Ok(());
+    };
+    Err(Failure {
+        code: exit::FAILED,
+        message,
+    })
 }

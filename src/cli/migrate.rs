@@ -264,9 +264,12 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     finish(&journal, &state, &outcome)
 }
 
-/// Sets `stop` on SIGINT or SIGTERM: the run ends after the steps in flight. The
+/// Sets `stop` on SIGINT or SIGTERM: the run (a migration's or a batch's) ends after
+/// the work in flight. The
 /// handlers are in place when this returns.
-fn stop_on_signal(stop: Arc<AtomicBool>) -> Result<tokio::task::JoinHandle<()>, Failure> {
+pub(super) fn stop_on_signal(
+    stop: Arc<AtomicBool>,
+) -> Result<tokio::task::JoinHandle<()>, Failure> {
     use tokio::signal::unix::{SignalKind, signal};
     let handler = |kind| {
         signal(kind).map_err(|err| Failure {
