@@ -1,8 +1,9 @@
 //! Runs the console's effects against the back end on tokio tasks and reports back as
 //! messages, so the UI never waits for lvm or the network. Listings stream page by
-//! page; imports and exports run as journaled batches (see `crate::batch`). The worker also owns the back ends
-//! opened by name (the switcher's and the migration wizard's) and runs migrations,
-//! turning the engine's progress callback into messages.
+//! page; imports and exports run as journaled batches (see `crate::batch`), so that a
+//! console killed half-way can be resumed. The worker also owns the back ends opened
+//! by name (the switcher's and the migration wizard's) and runs migrations, turning
+//! the engine's progress callback into messages.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,9 +29,9 @@ struct Shared {
     current: Mutex<Opened>,
     /// Back ends opened by name, by the request that opened them.
     opened: Mutex<HashMap<RequestId, Opened>>,
-    /// Stop flags of running migrations, by request.
+    /// Stop flags of running migrations and batches, by request.
     stops: Mutex<HashMap<RequestId, Arc<AtomicBool>>>,
-    /// Running migrations, awaited before the console exits.
+    /// Running migrations and batches, awaited before the console exits.
     runs: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -271,9 +272,10 @@ impl Worker {
     ) {
         let manages: Vec<bool> = items.iter().map(|item| item.action.is_manage()).collect();
         let reported = Mutex::new(vec![false; items.len()]);
-        let reply = |number: usize, result: backend::Result<Option<String>>| {
+        let report = |number: usize, result: &backend::Result<Option<String>>| {
             let item = number - 1;
             lock(&reported)[item] = true;
+            let result = result.clone();
             self.send(if manages[item] {
                 Msg::Managed {
                     request,
@@ -287,9 +289,6 @@ impl Worker {
                     result: result.map(|_| ()),
                 }
             });
-        };
-        let report = |number: usize, result: &backend::Result<Option<String>>| {
-            reply(number, result.clone());
         };
         let result = match self.batch_journal(&current) {
             Ok((path, spec)) => {
@@ -319,7 +318,7 @@ impl Worker {
                 .collect();
             for number in missing {
                 let error = backend::Error::Backend(format!("the batch stopped: {err}"));
-                reply(number, Err(error));
+                report(number, &Err(error));
             }
         }
         lock(&self.shared.stops).remove(&request);
