@@ -265,8 +265,7 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
 }
 
 /// Sets `stop` on SIGINT or SIGTERM: the run (a migration's or a batch's) ends after
-/// the work in flight. The
-/// handlers are in place when this returns.
+/// the work in flight. The handlers are in place when this returns.
 pub(super) fn stop_on_signal(
     stop: Arc<AtomicBool>,
 ) -> Result<tokio::task::JoinHandle<()>, Failure> {
@@ -285,7 +284,7 @@ pub(super) fn stop_on_signal(
             _ = terminate.recv() => {}
         }
         stop.store(true, Ordering::SeqCst);
-        eprintln!("stopping after the step in flight (the journal stays consistent)");
+        eprintln!("stopping once the work in flight is done (the journal stays consistent)");
     }))
 }
 
