@@ -2,6 +2,7 @@
 //! one-line errors and exit codes.
 
 mod common;
+mod isolated;
 
 use common::{HOST, LvmEnv, path_with, real_program, standard_layout};
 use predicates::prelude::*;
@@ -305,9 +306,7 @@ fn usage_errors_exit_two() {
         .args(["snapshot", "manage", "--ref", "x"])
         .assert()
         .code(2);
-    assert_cmd::Command::cargo_bin("snapport")
-        .unwrap()
-        .env_remove("OS_CLOUD")
+    isolated::snapport_cmd(env.dir.path())
         .args(["host", "list"])
         .assert()
         .code(2)

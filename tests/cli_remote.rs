@@ -1,6 +1,7 @@
 //! The snapport binary with `--os-cloud` against the fake Cinder and Keystone: the same
 //! `-f json` shapes as the local back end, exit codes, and nothing sent when read-only.
 
+mod isolated;
 mod support;
 
 use std::collections::BTreeSet;
@@ -94,17 +95,8 @@ impl Env {
     /// inside the test's own.
     fn binary(&self) -> assert_cmd::Command {
         let root = self.dir.path();
-        let mut command = assert_cmd::Command::cargo_bin("snapport").unwrap();
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OS_")) {
-            command.env_remove(key);
-        }
-        command
-            .current_dir(root)
-            .env("HOME", root)
-            .env("XDG_CONFIG_HOME", root.join("config"))
-            .env("XDG_STATE_HOME", root.join("state"))
-            .env("XDG_DATA_HOME", root.join("data"))
-            .env("OS_CLIENT_CONFIG_FILE", root.join("my-clouds.yaml"));
+        let mut command = isolated::snapport_cmd(root);
+        command.env("OS_CLIENT_CONFIG_FILE", root.join("my-clouds.yaml"));
         command
     }
 

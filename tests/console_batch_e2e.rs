@@ -6,6 +6,7 @@
 //! resume changes nothing.
 
 mod common;
+mod isolated;
 mod tmux;
 
 use std::path::{Path, PathBuf};

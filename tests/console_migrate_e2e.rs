@@ -5,6 +5,7 @@
 //! on `new` under their names, that nothing of them is left on `old`, and that the
 //! plan, journal and id maps were written.
 
+mod isolated;
 mod migrate_env;
 mod tmux;
 

@@ -2,6 +2,7 @@
 //! the rename) is completed or rolled back at the next start, by looking at LV names.
 
 mod common;
+mod isolated;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,13 +50,9 @@ fn manage_and_kill(env: &LvmEnv, volume: &str, wrapper: &str) {
         .replace("MARKER", &marker.display().to_string())
         .replace("REAL", &real_program("lvrename"));
     let bin = env.wrappers(&[("lvrename", &body)]);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("snapport"))
+    let mut child = env
+        .snapport_std()
         .env("PATH", path_with(&bin))
-        .env("LVM_SYSTEM_DIR", env.sandbox.lvm_system_dir())
-        .env("XDG_STATE_HOME", env.dir.path().join("state"))
-        .args(["--local", "--vg", env.sandbox.vg(), "--catalog"])
-        .arg(env.catalog())
-        .args(["--backend-host", HOST])
         .args(["snapshot", "manage", "--volume", volume, "--ref", "snap-a1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

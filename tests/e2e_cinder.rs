@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod isolated;
 mod tmux;
 
 /// Serialises the tests: seeding edits VG metadata that Cinder renames LVs in.
@@ -69,6 +70,19 @@ fn harness() -> Option<Harness> {
         vars,
         home: tempfile::tempdir().expect("temp dir"),
         _turn: turn,
+    })
+}
+
+/// (LV name, origin LV) of each entry of a `seed.py` listing; the name is under `key`.
+fn names_and_origins<'a>(
+    listing: &'a Value,
+    key: &'a str,
+) -> impl Iterator<Item = (String, Option<String>)> + 'a {
+    listing.as_array().expect("a list").iter().map(move |lv| {
+        (
+            lv[key].as_str().expect("an LV name").to_string(),
+            lv["origin"].as_str().map(str::to_string),
+        )
     })
 }
 
@@ -139,33 +153,13 @@ impl Harness {
             snapshot_ids: RefCell::default(),
             volume_ids: RefCell::default(),
             error_records: RefCell::default(),
-            lvs: created
-                .as_array()
-                .expect("a list")
-                .iter()
-                .map(|lv| {
-                    (
-                        lv["lv"].as_str().unwrap().to_string(),
-                        lv["origin"].as_str().map(str::to_string),
-                    )
-                })
-                .collect(),
+            lvs: names_and_origins(&created, "lv").collect(),
         }
     }
 
     /// LV name -> origin, as lvm reports the harness VG.
     fn lvs(&self) -> BTreeMap<String, Option<String>> {
-        self.script_json("seed.py", &["lvs"])
-            .as_array()
-            .expect("a list")
-            .iter()
-            .map(|lv| {
-                (
-                    lv["name"].as_str().unwrap().to_string(),
-                    lv["origin"].as_str().map(str::to_string),
-                )
-            })
-            .collect()
+        names_and_origins(&self.script_json("seed.py", &["lvs"]), "name").collect()
     }
 
     /// One request to the real Cinder; `path` is relative to the project endpoint unless
@@ -228,18 +222,8 @@ impl Harness {
     /// The snapport binary with the harness's clouds.yaml, HOME and the XDG dirs in the
     /// test's temp dir and no other OS_* settings; no back end chosen.
     fn snapport_bare(&self) -> assert_cmd::Command {
-        let home = self.home.path();
-        let mut command = assert_cmd::Command::cargo_bin("snapport").expect("binary built");
-        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("OS_")) {
-            command.env_remove(key);
-        }
-        command
-            .current_dir(home)
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("OS_CLIENT_CONFIG_FILE", self.var("OS_CLIENT_CONFIG_FILE"));
+        let mut command = isolated::snapport_cmd(self.home.path());
+        command.env("OS_CLIENT_CONFIG_FILE", self.var("OS_CLIENT_CONFIG_FILE"));
         command
     }
 

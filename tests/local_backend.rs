@@ -1,6 +1,7 @@
 //! The local back end against a real LVM volume group on a loop device.
 
 mod common;
+mod isolated;
 
 use common::{HOST, LvmEnv, standard_layout};
 use snapport::backend::{

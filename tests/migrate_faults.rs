@@ -5,6 +5,7 @@
 //! The layout (TWO_VOLUMES) gives 10 steps each way: db (2 snapshots) in steps 1-6,
 //! web (1 snapshot) in steps 7-10.
 
+mod isolated;
 mod migrate_env;
 
 use migrate_env::{Env, TWO_VOLUMES};

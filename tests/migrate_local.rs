@@ -1,6 +1,7 @@
 //! Migration between two local back ends sharing one real LVM volume group, through the
 //! real binary: plan, apply, resume, rollback, report, and the preflight refusals.
 
+mod isolated;
 mod migrate_env;
 
 use migrate_env::{Env, Layout, TWO_VOLUMES, block_on};

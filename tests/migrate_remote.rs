@@ -3,6 +3,7 @@
 //! remote back end on both sides, an attached volume refused, unshared storage refused,
 //! and a killed run resumed by looking at both clouds.
 
+mod isolated;
 mod migrate_env;
 mod support;
 
@@ -105,20 +106,8 @@ impl Clouds {
     /// The binary; clouds.yaml through OS_CLIENT_CONFIG_FILE, XDG dirs in the test's own.
     fn base(&self) -> std::process::Command {
         let root = self.dir.path();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_snapport"));
-        for (key, _) in
-            std::env::vars().filter(|(k, _)| k.starts_with("OS_") || k.starts_with("SNAPPORT_"))
-        {
-            command.env_remove(key);
-        }
-        command
-            .current_dir(root)
-            .env("HOME", root)
-            .env("XDG_CONFIG_HOME", root.join("config"))
-            .env("XDG_STATE_HOME", root.join("state"))
-            .env("XDG_DATA_HOME", root.join("data"))
-            .env("OS_CLIENT_CONFIG_FILE", root.join("clouds.yaml"))
-            .stdin(std::process::Stdio::null());
+        let mut command = isolated::snapport(root);
+        command.env("OS_CLIENT_CONFIG_FILE", root.join("clouds.yaml"));
         command
     }
 

@@ -2,6 +2,7 @@
 //! rewritten the metadata.
 
 mod common;
+mod isolated;
 
 use common::LvmEnv;
 use snapport::sandbox::LvSpec;

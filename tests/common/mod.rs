@@ -56,13 +56,14 @@ impl LvmEnv {
     /// The snapport binary with `--local` options for this VG; logs and XDG dirs in the
     /// temp dir.
     pub fn snapport(&self) -> assert_cmd::Command {
-        let mut command = assert_cmd::Command::cargo_bin("snapport").expect("binary built");
+        assert_cmd::Command::from_std(self.snapport_std())
+    }
+
+    /// [`LvmEnv::snapport`] as a plain process, for tests that spawn and kill it.
+    pub fn snapport_std(&self) -> std::process::Command {
+        let mut command = crate::isolated::snapport(self.dir.path());
         command
             .env("LVM_SYSTEM_DIR", self.sandbox.lvm_system_dir())
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env_remove("OS_CLOUD")
             .args(["--local", "--vg", self.sandbox.vg(), "--catalog"])
             .arg(self.catalog())
             .args(["--backend-host", HOST]);

@@ -264,18 +264,9 @@ impl Env {
         self.originals.iter().map(|o| o.volume.id.clone()).collect()
     }
 
-    fn base_command(&self, program: &Path) -> Command {
-        let mut command = Command::new(program);
-        command
-            .env("XDG_CONFIG_HOME", self.path("xdg/config"))
-            .env("XDG_DATA_HOME", self.path("xdg/data"))
-            .env("XDG_STATE_HOME", self.path("xdg/state"))
-            .env_remove("OS_CLOUD")
-            .env_remove("SNAPPORT_PAUSE_AT")
-            .env_remove("SNAPPORT_PAUSE_MARKER")
-            .stdin(Stdio::null())
-            .arg("--config")
-            .arg(&self.config);
+    fn base_command(&self) -> Command {
+        let mut command = crate::isolated::snapport(&self.path("xdg"));
+        command.arg("--config").arg(&self.config);
         command
     }
 
@@ -285,9 +276,7 @@ impl Env {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut command = assert_cmd::Command::from_std(
-            self.base_command(Path::new(env!("CARGO_BIN_EXE_snapport"))),
-        );
+        let mut command = assert_cmd::Command::from_std(self.base_command());
         command.args(args);
         command
     }
@@ -333,7 +322,7 @@ impl Env {
 
     /// Runs snapport with a pause point and waits until it is frozen there.
     pub fn pause_at(&self, point: &str, args: &[&str]) -> Paused {
-        let mut command = self.base_command(Path::new(env!("CARGO_BIN_EXE_snapport")));
+        let mut command = self.base_command();
         command.args(args);
         pause(command, point, self.dir.path())
     }
