@@ -450,6 +450,7 @@ pub async fn run_command(
                     name: fields.name,
                     description: fields.description,
                     metadata: metadata(fields.properties),
+                    without_listing: false,
                 };
                 output::one(&backend.manage_volume(&request).await?, format.format)
             }
@@ -482,6 +483,7 @@ pub async fn run_command(
                     description: fields.description,
                     metadata: metadata(fields.properties),
                     force,
+                    without_listing: false,
                 };
                 output::one(&backend.manage_snapshot(&request).await?, format.format)
             }

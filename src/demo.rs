@@ -114,6 +114,7 @@ impl Demo {
                     name: Some(volume.name.to_string()),
                     description: Some("imported by the demo".into()),
                     metadata: Metadata::from([("tier".to_string(), "demo".to_string())]),
+                    without_listing: false,
                 })
                 .await?;
             for (lv, name) in snapshots {
@@ -125,6 +126,7 @@ impl Demo {
                         description: None,
                         metadata: Metadata::new(),
                         force: false,
+                        without_listing: false,
                     })
                     .await?;
             }

@@ -44,6 +44,7 @@ impl Scenario {
                 name: Some("batch-volume".into()),
                 description: None,
                 metadata: Default::default(),
+                without_listing: false,
             };
             backend.manage_volume(&request).await.unwrap().id
         });
@@ -70,6 +71,7 @@ impl Scenario {
                     description: None,
                     metadata: Default::default(),
                     force: false,
+                    without_listing: false,
                 };
                 ids.push(backend.manage_snapshot(&request).await.unwrap().id);
             }

@@ -33,6 +33,7 @@ fn managed_volume(sandbox: &Sandbox, catalog: &Path) -> String {
                 name: Some("e2e-volume".into()),
                 description: None,
                 metadata: Metadata::new(),
+                without_listing: false,
             })
             .await
             .unwrap();

@@ -15,6 +15,7 @@ fn volume_request(lv: &str, name: &str) -> ManageVolumeRequest {
         name: Some(name.into()),
         description: None,
         metadata: Metadata::new(),
+        without_listing: false,
     }
 }
 
@@ -26,6 +27,7 @@ fn snapshot_request(volume_id: &str, lv: &str) -> ManageSnapshotRequest {
         description: Some("from the old cloud".into()),
         metadata: Metadata::from([("origin-cloud".to_string(), "old".to_string())]),
         force: false,
+        without_listing: false,
     }
 }
 

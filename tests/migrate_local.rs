@@ -349,6 +349,7 @@ fn apply_checks_again_and_refuses_a_plan_the_source_outgrew() {
             description: None,
             metadata: Metadata::new(),
             force: false,
+            without_listing: false,
         };
         old.manage_snapshot(&request).await.unwrap().id
     });

@@ -27,6 +27,7 @@ fn snapshot_request(volume_id: &str, lv: &str) -> ManageSnapshotRequest {
         description: Some("from the old cloud".into()),
         metadata: BTreeMap::from([("origin-cloud".to_string(), "old".to_string())]),
         force: false,
+        without_listing: false,
     }
 }
 
@@ -609,6 +610,7 @@ async fn manage_volume_posts_the_host_and_refuses_managed_volumes() {
         name: Some("adopted".into()),
         description: None,
         metadata: BTreeMap::new(),
+        without_listing: false,
     };
     let err = backend
         .manage_volume(&request(&format!("volume-{existing}")))
@@ -752,6 +754,7 @@ async fn the_read_only_wrapper_sends_nothing_for_mutations() {
                 name: None,
                 description: None,
                 metadata: BTreeMap::new(),
+                without_listing: false,
             })
             .await
             .err(),
@@ -914,6 +917,7 @@ async fn two_clouds_can_share_one_back_end() {
             name: Some("v".into()),
             description: None,
             metadata: BTreeMap::new(),
+            without_listing: false,
         })
         .await
         .unwrap();

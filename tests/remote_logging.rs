@@ -53,6 +53,7 @@ async fn passwords_and_tokens_never_reach_the_log() {
             description: None,
             metadata: Default::default(),
             force: false,
+            without_listing: false,
         })
         .await
         .unwrap();

@@ -52,6 +52,7 @@ impl ImportItem {
                 description,
                 metadata,
                 force: false,
+                without_listing: false,
             }),
             ImportTarget::Volume { host } => Manage::Volume(ManageVolumeRequest {
                 host: host.clone(),
@@ -59,6 +60,7 @@ impl ImportItem {
                 name,
                 description,
                 metadata,
+                without_listing: false,
             }),
         }
     }

@@ -36,6 +36,11 @@ pub enum Error {
     /// Quota exceeded (Cinder's 413 `overLimit`).
     #[error("OverLimit: {0}")]
     OverLimit(String),
+    /// The host's manageable listing could not be had (it failed, timed out, or the
+    /// driver has none), so the checks that need it were not made. The message names
+    /// them, the back end's reason, and how to import without them.
+    #[error("ListingUnavailable: {0}")]
+    ListingUnavailable(String),
     /// Anything else from the back end, with the underlying message (lvm's stderr,
     /// an HTTP status, a database error).
     #[error("BackendError: {0}")]

@@ -212,6 +212,10 @@ pub struct ManageSnapshotRequest {
     /// double-import check). Cinder's LVM driver never checks the origin; snapport does.
     #[serde(default)]
     pub force: bool,
+    /// Import without the host's manageable listing (it failed, or the driver has
+    /// none): only the checks that need no listing are made.
+    #[serde(default)]
+    pub without_listing: bool,
 }
 
 /// Import an existing back-end volume on a given host.
@@ -224,6 +228,9 @@ pub struct ManageVolumeRequest {
     pub description: Option<String>,
     #[serde(default)]
     pub metadata: Metadata,
+    /// Import without the host's manageable listing: only the checks that need none.
+    #[serde(default)]
+    pub without_listing: bool,
 }
 
 /// Narrows a volume or snapshot listing.

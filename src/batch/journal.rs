@@ -177,6 +177,7 @@ mod tests {
                 description: None,
                 metadata: Default::default(),
                 force: false,
+                without_listing: false,
             }),
         };
         Batch {

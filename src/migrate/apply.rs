@@ -526,6 +526,7 @@ async fn undo_steps(state: &State, sides: Sides<'_>) -> Result<Vec<RollbackVolum
                         .filter(|v| v.name == item.name)
                         .map(|v| v.id.clone())
                         .collect(),
+                    without_listing: false,
                 },
             ));
             VolumeRef::NewIdOfStep(next + steps.len() - 1)
@@ -563,6 +564,8 @@ async fn undo_steps(state: &State, sides: Sides<'_>) -> Result<Vec<RollbackVolum
                         .filter(|s| s.name == item.name)
                         .map(|s| s.id.clone())
                         .collect(),
+                    force: false,
+                    without_listing: false,
                 },
             ));
         }
@@ -597,6 +600,7 @@ pub(crate) async fn execute(
             name,
             description,
             metadata,
+            without_listing,
             ..
         } => {
             let request = ManageVolumeRequest {
@@ -605,6 +609,7 @@ pub(crate) async fn execute(
                 name: name.clone(),
                 description: description.clone(),
                 metadata: metadata.clone(),
+                without_listing: *without_listing,
             };
             backend.manage_volume(&request).await.map(|v| Some(v.id))
         }
@@ -614,6 +619,8 @@ pub(crate) async fn execute(
             name,
             description,
             metadata,
+            force,
+            without_listing,
             ..
         } => {
             let VolumeRef::Id(volume_id) = volume else {
@@ -627,7 +634,8 @@ pub(crate) async fn execute(
                 name: name.clone(),
                 description: description.clone(),
                 metadata: metadata.clone(),
-                force: false,
+                force: *force,
+                without_listing: *without_listing,
             };
             backend.manage_snapshot(&request).await.map(|s| Some(s.id))
         }

@@ -97,6 +97,9 @@ pub enum Action {
         /// Volumes with this name that existed before the step: not its result.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         known_ids: Vec<String>,
+        /// Import without the host's manageable listing (see the request's field).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        without_listing: bool,
     },
     ManageSnapshot {
         volume: VolumeRef,
@@ -107,6 +110,12 @@ pub enum Action {
         /// Snapshots with this name that existed before the step: not its result.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         known_ids: Vec<String>,
+        /// Skip the origin check (`--force`; never the double-import check).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        force: bool,
+        /// Import without the host's manageable listing (see the request's field).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        without_listing: bool,
     },
 }
 
@@ -143,7 +152,6 @@ impl Action {
 }
 
 impl From<ManageSnapshotRequest> for Action {
-    /// The origin check always runs for actions (`force` is never sent).
     fn from(request: ManageSnapshotRequest) -> Self {
         Action::ManageSnapshot {
             volume: VolumeRef::Id(request.volume_id),
@@ -152,6 +160,8 @@ impl From<ManageSnapshotRequest> for Action {
             description: request.description,
             metadata: request.metadata,
             known_ids: Vec::new(),
+            force: request.force,
+            without_listing: request.without_listing,
         }
     }
 }
@@ -165,6 +175,7 @@ impl From<ManageVolumeRequest> for Action {
             description: request.description,
             metadata: request.metadata,
             known_ids: Vec::new(),
+            without_listing: request.without_listing,
         }
     }
 }
@@ -238,6 +249,7 @@ pub fn volume_steps(
             description: volume.description.clone(),
             metadata: volume.migrated_metadata(from),
             known_ids: Vec::new(),
+            without_listing: false,
         },
     ));
     actions.extend(snapshots.iter().map(|snapshot| {
@@ -251,6 +263,8 @@ pub fn volume_steps(
                 description: snapshot.description.clone(),
                 metadata: snapshot.migrated_metadata(from),
                 known_ids: Vec::new(),
+                force: false,
+                without_listing: false,
             },
         )
     }));

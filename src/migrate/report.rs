@@ -364,6 +364,7 @@ mod tests {
             description: None,
             metadata: Default::default(),
             known_ids: vec![],
+            without_listing: false,
         };
         journal
             .rollback(vec![RollbackVolume {

@@ -154,6 +154,7 @@ async fn manage_on(
             name: Some(name.to_string()),
             description: Some(format!("{name}, described")),
             metadata: Metadata::from([("tier".to_string(), format!("{name}-tier"))]),
+            without_listing: false,
         })
         .await
         .unwrap();
@@ -167,6 +168,7 @@ async fn manage_on(
                 description: (index == 0).then(|| "first".to_string()),
                 metadata: Metadata::from([("index".to_string(), index.to_string())]),
                 force: false,
+                without_listing: false,
             })
             .await
             .unwrap();
