@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -16,12 +16,14 @@ use tokio::task::JoinHandle;
 use crate::app::migrate::{Ran, Review, RunEnd};
 use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId};
 use crate::backend::{self, Backend};
-use crate::batch::{self, Batch, Control, PausePoint};
+use crate::batch::{self, Batch, Control};
 use crate::config::BackendSpec;
 use crate::connect::Directory;
 use crate::migrate::journal::{Journal, Phase};
 use crate::migrate::preflight::{self, Sides};
 use crate::migrate::{IdMap, MigrateError, Options, Outcome, Plan, apply, plan};
+use crate::pause::PausePoint;
+use crate::sync::lock;
 
 /// Back ends and runs shared by the worker's tasks.
 struct Shared {
@@ -40,12 +42,6 @@ struct Shared {
 struct Opened {
     backend: Arc<dyn Backend>,
     spec: Option<BackendSpec>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Spawns back-end calls and sends their results to the console.
@@ -99,12 +95,7 @@ impl Worker {
                 let stop = self.stop_flag(request);
                 let worker = self.clone();
                 let source = self.current();
-                // The engine's run future is not `Send` (its chains borrow the plan), so
-                // it runs on a blocking thread of its own, driven by the runtime's handle.
-                let runtime = tokio::runtime::Handle::current();
-                self.keep(tokio::task::spawn_blocking(move || {
-                    runtime.block_on(worker.migrate(effect, source, stop))
-                }));
+                self.keep(tokio::spawn(worker.migrate(effect, source, stop)));
             }
             Effect::Batch { request, items } => {
                 let stop = self.stop_flag(request);
@@ -298,7 +289,7 @@ impl Worker {
                     items,
                 };
                 tracing::info!(journal = %path.display(), "batch starts");
-                let pause = PausePoint::from_env();
+                let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
                 let control = Control {
                     pause: pause.as_ref(),
                     stop: &stop,

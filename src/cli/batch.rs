@@ -15,10 +15,11 @@ use super::migrate::stop_on_signal;
 use super::{Failure, FormatArg, Global, confirm, exit};
 use crate::backend::{self, Backend};
 use crate::batch::file::RowOptions;
-use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, PausePoint, State};
+use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
 use crate::journal::JournalError;
 use crate::output::{self, Format};
+use crate::pause::PausePoint;
 
 #[derive(Debug, Subcommand)]
 pub enum BatchAction {
@@ -161,7 +162,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
             Err(err) => eprintln!("item {number} ({label}): failed: {err}"),
         }
     };
-    let pause = PausePoint::from_env();
+    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = stop_on_signal(stop.clone())?;
     let control = Control {
@@ -271,7 +272,7 @@ pub async fn run_items(
     let path = batch::new_journal_path(&dir);
     let bar = progress_bar(items.len());
     let report = |_: usize, _: &backend::Result<Option<String>>| bar.inc(1);
-    let pause = PausePoint::from_env();
+    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = stop_on_signal(stop.clone())?;
     let control = Control {

@@ -16,11 +16,6 @@ use crate::migrate::journal::{Journal, Phase, State};
 use crate::migrate::plan::{self, Action, Plan, Side};
 use crate::migrate::{IdMap, MIGRATED_FROM, MigrateError, SOURCE_ID};
 
-/// Test hook: `PHASE:STAGE:STEP` (e.g. `forward:result:3`) freezes the process there.
-const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
-/// Test hook: the file written once the process is frozen.
-const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
-
 #[derive(Debug, Subcommand)]
 pub enum MigrateAction {
     /// Check volumes and write the plan that moves them with their snapshots.
@@ -251,10 +246,7 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     let watcher = stop_on_signal(stop.clone())?;
     let options = Options {
         concurrency: usize::from(run.concurrency),
-        pause: std::env::var(PAUSE_AT_ENV).ok().and_then(|point| {
-            let marker = std::env::var_os(PAUSE_MARKER_ENV).unwrap_or_default();
-            PausePoint::parse(&point, marker.into())
-        }),
+        pause: PausePoint::from_env(&apply::PAUSE_SCOPES),
     };
     let plan = prepared.plan().clone();
     let events = |event| print_event(&plan, event);
