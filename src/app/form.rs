@@ -117,16 +117,40 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, String> {
 
 impl FormItem {
     /// An item with the defaults every import gets from the LV name.
-    fn new(reference: &Reference, size: u64, kind: &str, target: FormTarget) -> Self {
-        let lv = reference.label();
-        Self {
+    fn new(reference: &Reference, size: u64, target: FormTarget) -> Self {
+        let mut item = Self {
             reference: reference.clone(),
             size,
-            name: Input::new(default_name(lv)),
-            description: Input::new(format!("imported from back-end {kind} {lv}")),
-            metadata: Input::new(format!("source-name={lv}")),
+            name: Input::default(),
+            description: Input::default(),
+            metadata: Input::default(),
             target,
-        }
+        };
+        item.reset();
+        item
+    }
+
+    /// Puts the defaults derived from the LV name back into the text fields.
+    fn reset(&mut self) {
+        let lv = self.reference.label();
+        let kind = match self.target {
+            FormTarget::Snapshot { .. } => "snapshot",
+            FormTarget::Volume { .. } => "volume",
+        };
+        self.name = Input::new(default_name(lv));
+        self.description = Input::new(format!("imported from back-end {kind} {lv}"));
+        self.metadata = Input::new(format!("source-name={lv}"));
+    }
+
+    /// True when the parent volume has no default: the operator must pick one.
+    fn needs_parent(&self) -> bool {
+        matches!(
+            &self.target,
+            FormTarget::Snapshot {
+                parent: Parent::Choose { options, selected: None },
+                ..
+            } if !options.is_empty()
+        )
     }
 
     fn snapshot(entry: &ManageableSnapshot, volumes: &[Volume]) -> Self {
@@ -155,7 +179,6 @@ impl FormItem {
         Self::new(
             &entry.reference,
             entry.size,
-            "snapshot",
             FormTarget::Snapshot { origin, parent },
         )
     }
@@ -164,7 +187,6 @@ impl FormItem {
         Self::new(
             &entry.reference,
             entry.size,
-            "volume",
             FormTarget::Volume {
                 host: host.to_string(),
             },
@@ -251,6 +273,17 @@ fn input_request(key: Key) -> Option<InputRequest> {
         (KeyCode::Right, _, _) => R::GoToNextChar,
         _ => return None,
     })
+}
+
+/// True for keys the form keeps for itself: editing, fields, items, submit, cancel.
+pub fn reserved(key: Key) -> bool {
+    let moves = !key.alt
+        && match key.code {
+            KeyCode::Char('n' | 'p') => key.ctrl,
+            KeyCode::Char(_) => false,
+            _ => true,
+        };
+    moves || input_request(key).is_some()
 }
 
 /// Applies an editing key to a one-line input; false when the key is not for editing.
@@ -361,6 +394,36 @@ impl ImportForm {
         Ok(ImportPlan { items })
     }
 
+    /// Gives this and every remaining item its defaults and submits, so that many items
+    /// need one key; stops at the first item whose parent volume must be chosen, since
+    /// that has no default. `key` names the key, for the message.
+    pub fn accept_defaults(&mut self, key: &str) -> FormOutcome {
+        for item in &mut self.items[self.current..] {
+            item.reset();
+        }
+        if let Some(index) = self.items.iter().position(FormItem::needs_parent) {
+            self.current = index;
+            self.field = Field::Parent;
+            self.error = Some(format!(
+                "{}: the back end names no managed volume as its origin, so it has no default \
+                 parent: choose one (left/right), then {key} again",
+                self.items[index].reference.label()
+            ));
+            return FormOutcome::Editing;
+        }
+        self.submit()
+    }
+
+    fn submit(&mut self) -> FormOutcome {
+        match self.plan() {
+            Ok(plan) => FormOutcome::Submitted(plan),
+            Err(err) => {
+                self.error = Some(err);
+                FormOutcome::Editing
+            }
+        }
+    }
+
     /// Handles one key.
     pub fn key(&mut self, key: Key) -> FormOutcome {
         self.error = None;
@@ -379,10 +442,7 @@ impl ImportForm {
                 self.current += 1;
                 self.field = Field::Name;
             }
-            (KeyCode::Enter, _) => match self.plan() {
-                Ok(plan) => return FormOutcome::Submitted(plan),
-                Err(err) => self.error = Some(err),
-            },
+            (KeyCode::Enter, _) => return self.submit(),
             (KeyCode::Left | KeyCode::Right, _) if self.field == Field::Parent => {
                 self.step_parent(key.code == KeyCode::Right)
             }

@@ -939,3 +939,55 @@ fn unfinished_batches_are_named_with_the_command_that_finishes_them() {
         ]
     );
 }
+
+#[test]
+fn one_key_accepts_the_defaults_for_every_remaining_item() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    manageable_at(&data, &mut app, "backup-2024-06-01");
+    data.press(&mut app, &[Key::char(' '), Key::char(' '), Key::char('i')]);
+    data.press(&mut app, &[Key::ctrl('u')]);
+    data.press(&mut app, &chars("typed-by-hand"));
+    data.press(&mut app, &[Key::ctrl('y')]);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("straight to the confirmation: {:?}", app.modal)
+    };
+    assert_eq!(confirm.gate.focus, Button::Cancel);
+    let Plan::Import(plan) = &confirm.plan else {
+        panic!()
+    };
+    let names: Vec<_> = plan.items.iter().map(|i| i.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [Some("backup-2024-06-01"), Some("nightly-2024-06-02")],
+        "this item and the rest take their defaults"
+    );
+}
+
+#[test]
+fn accepting_defaults_stops_at_an_item_whose_parent_must_be_chosen() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    data.press(&mut app, &[Key::ctrl('a'), Key::char('i'), Key::ctrl('y')]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("the form stays: {:?}", app.modal)
+    };
+    assert_eq!(form.item().reference.label(), "pre-migration");
+    assert_eq!(form.field, form::Field::Parent, "the parent has the cursor");
+    assert_eq!(
+        form.error.as_deref(),
+        Some(
+            "pre-migration: the back end names no managed volume as its origin, so it has no \
+             default parent: choose one (left/right), then ctrl-y again"
+        )
+    );
+    data.press(&mut app, &[Key::plain(KeyCode::Right), Key::ctrl('y')]);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    let Plan::Import(plan) = &confirm.plan else {
+        panic!()
+    };
+    assert_eq!(plan.items.len(), 4);
+}

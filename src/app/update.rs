@@ -540,21 +540,33 @@ fn modal_key(app: &mut App, modal: Modal, key: Key) -> Effects {
                 app.modal = Some(Modal::Job(job));
             }
         }
-        Modal::ImportForm(mut form) => match form.key(key) {
-            FormOutcome::Editing => app.modal = Some(Modal::ImportForm(form)),
-            FormOutcome::Cancelled => {}
-            FormOutcome::Submitted(plan) => {
-                app.modal = Some(Modal::Confirm(Box::new(Confirm {
-                    plan: Plan::Import(plan),
-                    gate: Gate::default(),
-                })));
-            }
-        },
+        Modal::ImportForm(mut form) => {
+            let outcome = match app.keymap.action(Context::ImportForm, key) {
+                Some(Action::AcceptDefaults) => {
+                    form.accept_defaults(&app.keymap.label(Action::AcceptDefaults))
+                }
+                _ => form.key(key),
+            };
+            form_outcome(app, form, outcome);
+        }
         Modal::Confirm(confirm) => return confirm_key(app, confirm, key),
         Modal::Switcher(switcher) => return switcher::key(app, switcher, key),
         Modal::Migrate(wizard) => return migrate::key(app, wizard, key),
     }
     Vec::new()
+}
+
+fn form_outcome(app: &mut App, form: Box<ImportForm>, outcome: FormOutcome) {
+    match outcome {
+        FormOutcome::Editing => app.modal = Some(Modal::ImportForm(form)),
+        FormOutcome::Cancelled => {}
+        FormOutcome::Submitted(plan) => {
+            app.modal = Some(Modal::Confirm(Box::new(Confirm {
+                plan: Plan::Import(plan),
+                gate: Gate::default(),
+            })));
+        }
+    }
 }
 
 /// Moves a list selection with the list keys; false for other keys.
@@ -922,6 +934,7 @@ fn act_on_table(app: &mut App, context: Context, action: Action) -> Effects {
         Action::Export => export(app),
         Action::Backends => switcher::open(app, None),
         Action::Migrate => migrate::start(app, None),
+        Action::AcceptDefaults => Vec::new(),
     };
     if app.view().rows.nav().selected_key() != before.as_deref() {
         app.details_scroll = 0;

@@ -121,6 +121,18 @@ fn import_form_choosing_a_parent() {
 }
 
 #[test]
+fn import_form_stops_accepting_defaults_where_a_parent_is_needed() {
+    screens(
+        "import_form_defaults_stop",
+        &Dataset::default(),
+        &keys(&[
+            &chars("m"),
+            &[Key::ctrl('a'), Key::char('i'), Key::ctrl('y')],
+        ]),
+    );
+}
+
+#[test]
 fn import_confirm() {
     screens(
         "import_confirm",

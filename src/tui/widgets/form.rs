@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::form::{Field, FormTarget, ImportForm, Parent};
+use crate::app::keymap::{Context, Keymap};
 use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
@@ -24,8 +25,9 @@ fn field_label(label: &str, focused: bool) -> Span<'static> {
     )
 }
 
-/// Draws the form and puts the cursor in the focused field.
-pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
+/// Draws the form and puts the cursor in the focused field; `keymap` names the key
+/// that accepts the defaults for the rest.
+pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, keymap: &Keymap, theme: &Theme) {
     let item = form.item();
     let width = area.width.saturating_sub(4).min(100);
     let title = format!(
@@ -36,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
     );
     let inner = dialog(
         frame,
-        centered(area, width, 14),
+        centered(area, width, 15),
         &title,
         theme.selected.remove_modifier(Modifier::REVERSED),
     );
@@ -151,13 +153,20 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
     } else {
         format!("enter: next {noun}")
     };
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: {noun}   esc: cancel"),
-            theme.muted,
-        )),
-        row(inner.height.saturating_sub(1)),
-    );
+    let footer = [
+        format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: {noun}"),
+        keymap
+            .bindings(Context::ImportForm)
+            .filter_map(|b| Some(format!("{}: {}   ", keymap.label(b.action), b.hint?)))
+            .chain(["esc: cancel".to_string()])
+            .collect(),
+    ];
+    for (n, text) in footer.into_iter().enumerate() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.muted)),
+            row(inner.height.saturating_sub(2) + n as u16),
+        );
+    }
 }
 
 /// The parent volume's value and the note beside it.
