@@ -182,6 +182,19 @@ pub struct Confirm {
     pub plan: Plan,
     /// The buttons; bulk exports need the count or `export` typed.
     pub gate: Gate,
+    /// The first item shown when the items do not all fit.
+    pub scroll: usize,
+}
+
+impl Confirm {
+    /// A confirmation of `plan`, focus on Cancel, items from the first.
+    pub fn new(plan: Plan) -> Self {
+        Self {
+            plan,
+            gate: Gate::default(),
+            scroll: 0,
+        }
+    }
 }
 
 /// How one item of a job went.

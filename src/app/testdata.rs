@@ -297,6 +297,30 @@ impl Dataset {
         data
     }
 
+    /// 31 managed snapshots: 12 of db-primary, 10 of web-assets, 9 of build-cache.
+    pub fn many_snapshots() -> Self {
+        let snapshots = [
+            (DB, "db-primary", 12),
+            (WEB, "web-assets", 10),
+            (CACHE, "build-cache", 9),
+        ]
+        .into_iter()
+        .flat_map(|(volume, name, count)| {
+            (0..count).map(move |n| {
+                snapshot(
+                    &format!("{}-0000-4000-8000-{n:012}", &volume[..8]),
+                    &format!("{name}-hourly-{n:02}"),
+                    volume,
+                )
+            })
+        })
+        .collect();
+        Self {
+            snapshots,
+            ..Self::default()
+        }
+    }
+
     /// The dataset seen read-only.
     pub fn read_only() -> Self {
         let mut data = Self::default();

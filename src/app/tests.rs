@@ -343,12 +343,18 @@ fn export_confirms_with_the_side_effect_per_volume() {
         panic!()
     };
     assert!(!plan.needs_typing());
-    let warnings = plan.warnings();
-    assert_eq!(warnings.len(), 2, "one per parent volume: {warnings:?}");
-    assert!(warnings[0].starts_with(&format!(
-        "2 snapshot(s) of volume db-primary ({DB}): after export the snapshot's data stays on the back end"
-    )));
-    assert!(warnings[1].contains("web-assets") && warnings[1].contains("can then not be deleted"));
+    let summary = plan.summary();
+    assert_eq!(
+        summary.groups,
+        [
+            format!("db-primary ({DB}): 2 snapshots"),
+            format!("web-assets ({WEB}): 1 snapshot")
+        ]
+    );
+    assert!(summary.warnings[0].starts_with(
+        "for each of the 2 volumes above: after export the snapshot's data stays on the back end"
+    ));
+    assert!(summary.warnings[0].contains("can then not be deleted"));
     data.press(&mut app, &[Key::plain(KeyCode::Right)]);
     let effects = update(&mut app, Msg::Key(ENTER));
     let ids: Vec<_> = batch_actions(&effects)
@@ -721,17 +727,22 @@ fn volume_import_goes_form_then_confirm_then_job() {
     let Plan::Import(plan) = &confirm.plan else {
         panic!()
     };
+    let summary = plan.summary();
     assert_eq!(
-        plan.lines(),
+        summary.items,
         [
             format!(
                 "import {} (2 GiB) as volume 'restored-db' on {HOST}",
                 orphan()
             ),
             format!("import legacy-app (4 GiB) as volume 'legacy-app' on {HOST}"),
+        ]
+    );
+    assert_eq!(
+        summary.warnings,
+        [
             "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
-             snapshots of these LVs can be imported afterwards."
-                .to_string(),
+          snapshots of these LVs can be imported afterwards."
         ]
     );
     data.press(&mut app, &[TAB]);
@@ -990,4 +1001,32 @@ fn accepting_defaults_stops_at_an_item_whose_parent_must_be_chosen() {
         panic!()
     };
     assert_eq!(plan.items.len(), 4);
+}
+
+#[test]
+fn a_bulk_confirmation_scrolls_its_items_and_still_takes_the_count() {
+    let data = Dataset::many_snapshots();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("snapshots"));
+    data.press(&mut app, &[ENTER, Key::ctrl('a'), Key::char('x')]);
+    let scroll = |app: &App| export_confirm(app).scroll;
+    data.press(&mut app, &chars("jj"));
+    assert_eq!(scroll(&app), 2);
+    data.press(&mut app, &[Key::plain(KeyCode::Up)]);
+    assert_eq!(scroll(&app), 1);
+    for _ in 0..10 {
+        data.press(&mut app, &[Key::plain(KeyCode::PageDown)]);
+    }
+    assert_eq!(scroll(&app), 30, "no further than the last item");
+    data.press(&mut app, &chars("31"));
+    assert_eq!(
+        export_confirm(&app).gate.typed.value(),
+        "31",
+        "j/k never type"
+    );
+    assert_eq!(export_confirm(&app).gate.focus, Button::Cancel);
+    data.press(&mut app, &[TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    assert_eq!(batch_actions(&effects).len(), 31);
 }

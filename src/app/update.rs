@@ -5,7 +5,7 @@ use crate::batch;
 use crate::migrate::Action as MigrateAction;
 
 use super::form::{FormOutcome, ImportForm, edit};
-use super::gate::{Gate, Typing, Verdict};
+use super::gate::{Typing, Verdict};
 use super::keymap::{Action, Context, Key, KeyCode};
 use super::msg::{Effect, Load, Manage, Msg, Page, RequestId};
 use super::plan::{ExportItem, ExportKind, ExportPlan};
@@ -561,10 +561,7 @@ fn form_outcome(app: &mut App, form: Box<ImportForm>, outcome: FormOutcome) {
         FormOutcome::Editing => app.modal = Some(Modal::ImportForm(form)),
         FormOutcome::Cancelled => {}
         FormOutcome::Submitted(plan) => {
-            app.modal = Some(Modal::Confirm(Box::new(Confirm {
-                plan: Plan::Import(plan),
-                gate: Gate::default(),
-            })));
+            app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Import(plan)))));
         }
     }
 }
@@ -583,6 +580,11 @@ pub(super) fn move_choice(selected: &mut usize, len: usize, key: Key) -> bool {
 }
 
 fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
+    if let Some(scroll) = scrolled(confirm.scroll, app.page / 2, key) {
+        confirm.scroll = scroll.min(confirm.plan.items().saturating_sub(1));
+        app.modal = Some(Modal::Confirm(confirm));
+        return Vec::new();
+    }
     let typing = match &confirm.plan {
         Plan::Export(plan) if plan.needs_typing() => Some(Typing {
             accepts: &|typed| plan.accepts(typed),
@@ -602,6 +604,21 @@ fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
             Vec::new()
         }
     }
+}
+
+/// Where the scroll keys of a dialog's list move its first line; `None` for other
+/// keys. No confirmation word contains j or k, so they never take typed text.
+fn scrolled(scroll: usize, page: usize, key: Key) -> Option<usize> {
+    if key.ctrl || key.alt {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Char('j') | KeyCode::Down => scroll + 1,
+        KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+        KeyCode::PageDown => scroll + page.max(1),
+        KeyCode::PageUp => scroll.saturating_sub(page.max(1)),
+        _ => return None,
+    })
 }
 
 /// Starts the confirmed plan: one journaled batch, progress per item in a dialog.
@@ -1129,10 +1146,7 @@ fn export(app: &mut App) -> Effects {
         _ => return Vec::new(),
     };
     if !plan.items.is_empty() {
-        app.modal = Some(Modal::Confirm(Box::new(Confirm {
-            plan: Plan::Export(plan),
-            gate: Gate::default(),
-        })));
+        app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
     }
     Vec::new()
 }

@@ -161,6 +161,18 @@ fn bulk_export_typing() {
 }
 
 #[test]
+fn bulk_export_of_31_snapshots_fits_and_scrolls() {
+    let data = Dataset::many_snapshots();
+    let confirm = keys(&[&command("snapshots"), &[Key::ctrl('a'), Key::char('x')]]);
+    screens("export_31_confirm", &data, &confirm);
+    screens(
+        "export_31_confirm_scrolled",
+        &data,
+        &keys(&[&confirm, &chars("jjj"), &[Key::plain(KeyCode::PageDown)]]),
+    );
+}
+
+#[test]
 fn job_results() {
     let path = keys(&[
         &chars("mjjj"),
