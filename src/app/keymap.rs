@@ -187,6 +187,7 @@ pub enum Action {
     Manageable,
     ManageableVolumes,
     Import,
+    ImportByReference,
     Export,
     Backends,
     Migrate,
@@ -217,6 +218,7 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Manageable, "manageable", &["m"]),
     (Action::ManageableVolumes, "manageable_volumes", &["v"]),
     (Action::Import, "import", &["i"]),
+    (Action::ImportByReference, "import_by_reference", &["I"]),
     (Action::Export, "export", &["x", "ctrl-d"]),
     (Action::Backends, "backends", &["b"]),
     (Action::Migrate, "migrate", &["M"]),
@@ -235,7 +237,10 @@ impl Action {
 
     /// True for actions that change the back end (unavailable read-only).
     pub fn mutating(self) -> bool {
-        matches!(self, Action::Import | Action::Export | Action::Migrate)
+        matches!(
+            self,
+            Action::Import | Action::ImportByReference | Action::Export | Action::Migrate
+        )
     }
 }
 
@@ -327,6 +332,12 @@ const BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Manageable,
+        A::ImportByReference,
+        "import a snapshot by reference (type the LV name)…",
+        Some("by reference"),
+    ),
+    bind(
+        C::Manageable,
         A::ManageableVolumes,
         "back-end volumes of this host",
         Some("backend vols"),
@@ -337,6 +348,12 @@ const BINDINGS: &[Binding] = &[
         A::Import,
         "import (manage) volumes…",
         Some("import"),
+    ),
+    bind(
+        C::ManageableVolumes,
+        A::ImportByReference,
+        "import a volume by reference (type the LV name)…",
+        Some("by reference"),
     ),
     bind(
         C::ManageableVolumes,
@@ -649,12 +666,15 @@ mod tests {
     }
 
     #[test]
-    fn only_import_export_and_migrate_mutate() {
+    fn only_imports_exports_and_migrations_mutate() {
         let mutating: Vec<_> = ACTIONS
             .iter()
             .filter(|(a, _, _)| a.mutating())
             .map(|(_, n, _)| *n)
             .collect();
-        assert_eq!(mutating, ["import", "export", "migrate"]);
+        assert_eq!(
+            mutating,
+            ["import", "import_by_reference", "export", "migrate"]
+        );
     }
 }

@@ -92,6 +92,8 @@ pub struct View {
     /// The listing this screen waits for.
     pub request: RequestId,
     pub loading: bool,
+    /// Why the last listing failed: the back end's own message.
+    pub error: Option<String>,
     /// The next page replaces the rows (a refresh keeps old rows until then).
     replace_next: bool,
     /// Data changed underneath (an import or export): reload when shown again.

@@ -29,7 +29,8 @@ pub enum ImportTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportItem {
     pub reference: Reference,
-    pub size: u64,
+    /// In GiB; unknown for a reference typed by the operator.
+    pub size: Option<u64>,
     pub target: ImportTarget,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -37,7 +38,7 @@ pub struct ImportItem {
 }
 
 impl ImportItem {
-    fn request(&self) -> Manage {
+    fn request(&self, without_listing: bool) -> Manage {
         let reference = self.reference.clone();
         let (name, description, metadata) = (
             self.name.clone(),
@@ -52,7 +53,7 @@ impl ImportItem {
                 description,
                 metadata,
                 force: false,
-                without_listing: false,
+                without_listing,
             }),
             ImportTarget::Volume { host } => Manage::Volume(ManageVolumeRequest {
                 host: host.clone(),
@@ -60,13 +61,17 @@ impl ImportItem {
                 name,
                 description,
                 metadata,
-                without_listing: false,
+                without_listing,
             }),
         }
     }
 
     fn line(&self) -> String {
-        let head = format!("import {} ({} GiB) as", self.reference.label(), self.size);
+        let size = self
+            .size
+            .map(|gib| format!(" ({gib} GiB)"))
+            .unwrap_or_default();
+        let head = format!("import {}{size} as", self.reference.label());
         let name = self.name.as_deref().unwrap_or("");
         match &self.target {
             ImportTarget::Snapshot { volume_label, .. } => {
@@ -81,6 +86,8 @@ impl ImportItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportPlan {
     pub items: Vec<ImportItem>,
+    /// Why the host's listing failed, when the import goes without it (by reference).
+    pub listing_failed: Option<String>,
 }
 
 impl ImportPlan {
@@ -103,7 +110,11 @@ impl ImportPlan {
 
     /// The manage requests, in order.
     pub fn requests(&self) -> Vec<Manage> {
-        self.items.iter().map(ImportItem::request).collect()
+        let without_listing = self.listing_failed.is_some();
+        self.items
+            .iter()
+            .map(|item| item.request(without_listing))
+            .collect()
     }
 
     /// What the confirmation shows: the imports per parent volume (or host), what
@@ -134,7 +145,12 @@ impl ImportPlan {
                 singular,
                 plural,
             ),
-            warnings: vec![rename.to_string()],
+            warnings: self
+                .listing_failed
+                .iter()
+                .map(|failure| self.unchecked(failure))
+                .chain([rename.to_string()])
+                .collect(),
             items: self.items.iter().map(ImportItem::line).collect(),
         }
     }
@@ -155,6 +171,25 @@ impl super::Plan {
             super::Plan::Import(plan) => plan.items.len(),
             super::Plan::Export(plan) => plan.items.len(),
         }
+    }
+}
+
+impl ImportPlan {
+    /// What an import without the host's listing cannot check, and why.
+    fn unchecked(&self, failure: &str) -> String {
+        let (checks, unknown) = if self.imports_volumes() {
+            ("", "exists and is not in use")
+        } else {
+            (
+                "that the parent volume exists and is available and ",
+                "exists or is a snapshot of that volume",
+            )
+        };
+        format!(
+            "{failure}. snapport will only check {checks}that the reference is not an \
+             already-managed name (_snapshot-<id>, volume-<id>); it cannot check that the \
+             reference {unknown}."
+        )
     }
 }
 
@@ -356,7 +391,7 @@ mod tests {
         let plan = ImportPlan {
             items: vec![ImportItem {
                 reference: Reference::name("backup-1"),
-                size: 1,
+                size: Some(1),
                 target: ImportTarget::Snapshot {
                     volume_id: "v1".into(),
                     volume_label: "db (v1)".into(),
@@ -365,6 +400,7 @@ mod tests {
                 description: None,
                 metadata: Metadata::from([("k".to_string(), "v".to_string())]),
             }],
+            listing_failed: None,
         };
         let requests = plan.requests();
         let [Manage::Snapshot(request)] = requests.as_slice() else {
@@ -388,7 +424,7 @@ mod tests {
         let plan = ImportPlan {
             items: vec![ImportItem {
                 reference: Reference::name("legacy-db"),
-                size: 8,
+                size: Some(8),
                 target: ImportTarget::Volume {
                     host: "node@lvm#vg".into(),
                 },
@@ -396,6 +432,7 @@ mod tests {
                 description: Some("from the old array".into()),
                 metadata: Metadata::new(),
             }],
+            listing_failed: None,
         };
         let requests = plan.requests();
         let [Manage::Volume(request)] = requests.as_slice() else {

@@ -984,7 +984,7 @@ fn accepting_defaults_stops_at_an_item_whose_parent_must_be_chosen() {
     let Some(Modal::ImportForm(form)) = &app.modal else {
         panic!("the form stays: {:?}", app.modal)
     };
-    assert_eq!(form.item().reference.label(), "pre-migration");
+    assert_eq!(form.item().reference().label(), "pre-migration");
     assert_eq!(form.field, form::Field::Parent, "the parent has the cursor");
     assert_eq!(
         form.error.as_deref(),
@@ -1029,4 +1029,151 @@ fn a_bulk_confirmation_scrolls_its_items_and_still_takes_the_count() {
     data.press(&mut app, &[TAB]);
     let effects = update(&mut app, Msg::Key(ENTER));
     assert_eq!(batch_actions(&effects).len(), 31);
+}
+
+/// The one manage action of a confirmed import by reference.
+fn by_reference_action(data: &Dataset, app: &mut App) -> Action {
+    let Some(Modal::Confirm(_)) = &app.modal else {
+        panic!("a confirmation: {:?}", app.modal)
+    };
+    data.press(app, &[TAB]);
+    let effects = update(app, Msg::Key(ENTER));
+    let actions = batch_actions(&effects);
+    let [action] = actions.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let action = (*action).clone();
+    data.serve(app, effects);
+    action
+}
+
+#[test]
+fn a_failed_back_end_listing_shows_on_the_screen_and_offers_import_by_reference() {
+    let data = Dataset::backend_listing_fails();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    assert!(app.modal.is_none(), "the screen body shows it, no notice");
+    let error = app.view().error.clone().unwrap();
+    assert!(
+        error.starts_with("BackendError: HTTP 500") && error.contains("MessagingTimeout"),
+        "{error}"
+    );
+    data.press(&mut app, &chars("I"));
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(
+        form.field,
+        form::Field::Reference,
+        "the reference comes first"
+    );
+    assert!(form.listing_failed.is_some());
+    data.press(&mut app, &[ENTER]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("type the back-end reference (the LV name)")
+    );
+    data.press(&mut app, &chars("lost-snap"));
+    data.press(
+        &mut app,
+        &[TAB, TAB, TAB, TAB, Key::plain(KeyCode::Right), ENTER],
+    );
+    let confirm = export_confirm(&app);
+    let summary = confirm.plan.summary();
+    assert_eq!(
+        summary.warnings[0],
+        format!(
+            "The back-end snapshot listing of {HOST} failed: {error}. snapport will only check \
+             that the parent volume exists and is available and that the reference is not an \
+             already-managed name (_snapshot-<id>, volume-<id>); it cannot check that the \
+             reference exists or is a snapshot of that volume."
+        )
+    );
+    assert_eq!(
+        summary.items,
+        [format!(
+            "import lost-snap as snapshot 'lost-snap' of volume build-cache ({CACHE})"
+        )]
+    );
+    let Action::ManageSnapshot {
+        volume: VolumeRef::Id(volume),
+        reference,
+        name,
+        description,
+        without_listing,
+        ..
+    } = by_reference_action(&data, &mut app)
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (volume.as_str(), reference.label(), name.as_deref()),
+        (CACHE, "lost-snap", Some("lost-snap"))
+    );
+    assert_eq!(
+        description.as_deref(),
+        Some("imported from back-end snapshot lost-snap"),
+        "empty fields take the defaults from the typed reference"
+    );
+    assert!(
+        without_listing,
+        "the listing failed: the import goes without it"
+    );
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(job.failures(), 0);
+}
+
+#[test]
+fn import_by_reference_works_where_the_listing_worked_and_reports_a_late_failure() {
+    let data = Dataset {
+        manage_error: Some(Error::ListingUnavailable(
+            "the manageable listing of node1@lvm timed out, so snapport could not check that \
+             'lost-vol' exists; import with without_listing to skip these checks"
+                .into(),
+        )),
+        ..Dataset::default()
+    };
+    let mut app = data.app();
+    data.press(&mut app, &chars("vI"));
+    data.press(&mut app, &chars("lost-vol"));
+    data.press(&mut app, &[TAB]);
+    data.press(&mut app, &chars("restored"));
+    data.press(&mut app, &[ENTER]);
+    let summary = export_confirm(&app).plan.summary();
+    assert_eq!(summary.warnings.len(), 1, "no listing failed: {summary:?}");
+    let Action::ManageVolume {
+        host,
+        name,
+        without_listing,
+        ..
+    } = by_reference_action(&data, &mut app)
+    else {
+        panic!()
+    };
+    assert_eq!((host.as_str(), name.as_deref()), (HOST, Some("restored")));
+    assert!(!without_listing);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert!(matches!(
+        &job.items[0].outcome,
+        Outcome::Failed(text) if text.starts_with("ListingUnavailable: the manageable listing")
+    ));
+}
+
+#[test]
+fn read_only_sessions_explain_instead_of_importing_by_reference() {
+    let data = Dataset::read_only();
+    let mut app = data.app();
+    data.press(&mut app, &chars("mI"));
+    assert!(
+        notice(&app)
+            .text
+            .starts_with("Import by reference (manage) is unavailable: this session is read-only")
+    );
 }

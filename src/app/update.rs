@@ -1,6 +1,6 @@
 //! The one place the console's state changes: `update(app, msg) -> effects`.
 
-use crate::backend::{Error, ListFilter, ManageableSnapshot, backend_of};
+use crate::backend::{Error, ListFilter, Volume, backend_of};
 use crate::batch;
 use crate::migrate::Action as MigrateAction;
 
@@ -164,6 +164,7 @@ fn push(app: &mut App, rows: Rows, scope: Scope) -> Effects {
         scope,
         request: 0,
         loading: true,
+        error: None,
         replace_next: true,
         stale: false,
     });
@@ -457,7 +458,12 @@ fn loaded(app: &mut App, request: RequestId, result: Result<(), Error>) -> Effec
                 Rows::ManageableVolumes(t) => t.replace(Vec::new()),
             }
         }
-        if let Some(error) = &error {
+        view.error = error.clone();
+        // An empty screen shows the failure in its body; one that keeps its old rows
+        // says so in a notice.
+        if let Some(error) = &error
+            && view.rows.nav().visible_len() > 0
+        {
             let title = format!("Listing failed: {}", view.title());
             app.notice(&title, error.clone(), true);
         }
@@ -839,6 +845,7 @@ fn open_backend_list(app: &mut App, list: BackendList, host: String) -> Effects 
 pub(super) fn read_only_refusal(app: &mut App, action: Action) {
     let what = match action {
         Action::Import => "Import (manage)",
+        Action::ImportByReference => "Import by reference (manage)",
         Action::Migrate => "Migration (unmanage here, manage on the target)",
         _ => "Export (unmanage)",
     };
@@ -948,9 +955,11 @@ fn act_on_table(app: &mut App, context: Context, action: Action) -> Effects {
             None => Vec::new(),
         },
         Action::Import => import(app),
+        Action::ImportByReference => import_by_reference(app),
         Action::Export => export(app),
         Action::Backends => switcher::open(app, None),
         Action::Migrate => migrate::start(app, None),
+        // The import form's key: never bound on a list screen.
         Action::AcceptDefaults => Vec::new(),
     };
     if app.view().rows.nav().selected_key() != before.as_deref() {
@@ -1061,18 +1070,10 @@ fn importable<R: Row + Importable, E>(
     Ok((!chosen.is_empty()).then(|| chosen.into_iter().map(entry).collect()))
 }
 
-/// The form for back-end snapshots: it needs the host's managed volumes as parents.
-fn snapshot_form(
-    app: &App,
-    host: &str,
-    entries: &[ManageableSnapshot],
-) -> Result<ImportForm, Notice> {
+/// The host's managed volumes, which snapshot imports need as parents.
+fn parent_volumes<'a>(app: &'a App, host: &str) -> Result<&'a [Volume], Notice> {
     match app.volumes_of(host) {
-        Some(cache) if !cache.loading && cache.error.is_none() => Ok(ImportForm::snapshots(
-            entries,
-            &cache.items,
-            app.volume_import_hint(),
-        )),
+        Some(cache) if !cache.loading && cache.error.is_none() => Ok(&cache.items),
         Some(Cached {
             error: Some(error), ..
         }) => Err(Notice {
@@ -1090,6 +1091,38 @@ fn snapshot_form(
     }
 }
 
+/// Opens the form for one back-end snapshot or volume whose reference the operator
+/// types: the listing failed, or the driver lists nothing. When the listing failed the
+/// import goes without it, and the confirmation says what cannot be checked.
+fn import_by_reference(app: &mut App) -> Effects {
+    let view = app.view();
+    let host = view.scope.host.clone().unwrap_or_default();
+    let listing_failed = |noun: &str| {
+        view.error
+            .as_ref()
+            .map(|error| format!("The back-end {noun} listing of {host} failed: {error}"))
+    };
+    let form = match &view.rows {
+        Rows::Manageable(_) => parent_volumes(app, &host).map(|volumes| {
+            ImportForm::snapshot_by_reference(
+                volumes,
+                app.volume_import_hint(),
+                listing_failed("snapshot"),
+            )
+        }),
+        Rows::ManageableVolumes(_) => Ok(ImportForm::volume_by_reference(
+            &host,
+            listing_failed("volume"),
+        )),
+        _ => return Vec::new(),
+    };
+    app.modal = Some(match form {
+        Ok(form) => Modal::ImportForm(Box::new(form)),
+        Err(notice) => Modal::Notice(notice),
+    });
+    Vec::new()
+}
+
 /// Opens the import form for the chosen back-end snapshots or volumes.
 fn import(app: &mut App) -> Effects {
     let view = app.view();
@@ -1097,7 +1130,11 @@ fn import(app: &mut App) -> Effects {
     let form = match &view.rows {
         Rows::Manageable(t) => importable(t, |row| row.entry.clone()).and_then(|entries| {
             entries
-                .map(|entries| snapshot_form(app, &host, &entries))
+                .map(|entries| {
+                    parent_volumes(app, &host).map(|volumes| {
+                        ImportForm::snapshots(&entries, volumes, app.volume_import_hint())
+                    })
+                })
                 .transpose()
         }),
         Rows::ManageableVolumes(t) => importable(t, |row| row.entry.clone())

@@ -364,3 +364,19 @@ fn snapshot_of_an_unmanaged_volume_points_to_the_volume_import() {
         &keys(&[&chars("mjjjjj"), &[ENTER]]),
     );
 }
+
+#[test]
+fn failed_back_end_listing_and_import_by_reference() {
+    let data = Dataset::backend_listing_fails();
+    screens("backend_listing_failed", &data, &chars("m"));
+    let form = keys(&[
+        &chars("mIlost-snap"),
+        &[TAB, TAB, TAB, TAB, Key::plain(KeyCode::Right)],
+    ]);
+    screens("import_by_reference_form", &data, &form);
+    screens(
+        "import_by_reference_confirm",
+        &data,
+        &keys(&[&form, &[ENTER]]),
+    );
+}
