@@ -229,6 +229,8 @@ fn tiny_terminals_do_not_panic() {
             chars("?"),
             command("snapshots"),
             keys(&[&chars("mjjj"), &[Key::char('i')]]),
+            keys(&[&command("snapshots"), &[Key::ctrl('a'), Key::char('x')]]),
+            chars("vI"),
         ] {
             let app = app_at(&data, width, height, &path);
             terminal(&app, width, height, &theme);

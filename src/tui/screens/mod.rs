@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::app::keymap::Action;
@@ -61,10 +61,19 @@ fn failed(
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.muted)
-        .title(Line::styled(
-            format!(" {} ", title.name),
-            Style::new().add_modifier(Modifier::BOLD),
-        ));
+        .title(Line::from(vec![
+            Span::styled(
+                format!(" {} ", title.name),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                title
+                    .loading
+                    .map(|spinner| format!("{spinner} loading "))
+                    .unwrap_or_default(),
+                theme.muted,
+            ),
+        ]));
     let mut lines = vec![
         Line::styled("The listing failed:", theme.danger),
         Line::raw(error.to_string()),
