@@ -138,6 +138,8 @@ pub enum Context {
     Snapshots,
     Manageable,
     ManageableVolumes,
+    /// The import form: its own keys only (typing takes the rest).
+    ImportForm,
 }
 
 impl Context {
@@ -150,7 +152,13 @@ impl Context {
             Context::Snapshots => "Snapshots",
             Context::Manageable => "Manageable snapshots",
             Context::ManageableVolumes => "Manageable volumes",
+            Context::ImportForm => "Import form",
         }
+    }
+
+    /// True for the list screens, where the global bindings apply too.
+    fn is_list(self) -> bool {
+        !matches!(self, Context::Global | Context::ImportForm)
     }
 }
 
@@ -179,9 +187,11 @@ pub enum Action {
     Manageable,
     ManageableVolumes,
     Import,
+    ImportByReference,
     Export,
     Backends,
     Migrate,
+    AcceptDefaults,
 }
 
 /// Every action with its config name and default keys.
@@ -208,9 +218,11 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Manageable, "manageable", &["m"]),
     (Action::ManageableVolumes, "manageable_volumes", &["v"]),
     (Action::Import, "import", &["i"]),
+    (Action::ImportByReference, "import_by_reference", &["I"]),
     (Action::Export, "export", &["x", "ctrl-d"]),
     (Action::Backends, "backends", &["b"]),
     (Action::Migrate, "migrate", &["M"]),
+    (Action::AcceptDefaults, "accept_defaults", &["ctrl-y"]),
 ];
 
 impl Action {
@@ -225,7 +237,10 @@ impl Action {
 
     /// True for actions that change the back end (unavailable read-only).
     pub fn mutating(self) -> bool {
-        matches!(self, Action::Import | Action::Export | Action::Migrate)
+        matches!(
+            self,
+            Action::Import | Action::ImportByReference | Action::Export | Action::Migrate
+        )
     }
 }
 
@@ -317,6 +332,12 @@ const BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Manageable,
+        A::ImportByReference,
+        "import a snapshot by reference (type the LV name)…",
+        Some("by reference"),
+    ),
+    bind(
+        C::Manageable,
         A::ManageableVolumes,
         "back-end volumes of this host",
         Some("backend vols"),
@@ -327,6 +348,12 @@ const BINDINGS: &[Binding] = &[
         A::Import,
         "import (manage) volumes…",
         Some("import"),
+    ),
+    bind(
+        C::ManageableVolumes,
+        A::ImportByReference,
+        "import a volume by reference (type the LV name)…",
+        Some("by reference"),
     ),
     bind(
         C::ManageableVolumes,
@@ -358,6 +385,12 @@ const BINDINGS: &[Binding] = &[
     bind(C::Global, A::Bottom, "last row", None),
     bind(C::Global, A::Back, "back / clear filter", None),
     bind(C::Global, A::Quit, "quit", Some("quit")),
+    bind(
+        C::ImportForm,
+        A::AcceptDefaults,
+        "accept the defaults for this and every remaining item",
+        Some("defaults for this and the rest, then review"),
+    ),
 ];
 
 /// Why a key override in the config file was refused.
@@ -380,6 +413,12 @@ pub enum KeymapError {
         key: String,
         first: &'static str,
         second: &'static str,
+        context: &'static str,
+    },
+    #[error("config [keys]: '{key}' cannot do '{action}': the {context} uses it for typing")]
+    Reserved {
+        key: String,
+        action: &'static str,
         context: &'static str,
     },
 }
@@ -449,10 +488,18 @@ impl Keymap {
             C::Snapshots,
             C::Manageable,
             C::ManageableVolumes,
+            C::ImportForm,
         ] {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for binding in self.bindings(context) {
                 for key in self.keys_of(binding.action) {
+                    if context == C::ImportForm && super::form::reserved(*key) {
+                        return Err(KeymapError::Reserved {
+                            key: key.to_string(),
+                            action: binding.action.name(),
+                            context: "import form",
+                        });
+                    }
                     if let Some(first) = seen.insert(*key, binding.action)
                         && first != binding.action
                     {
@@ -477,12 +524,13 @@ impl Keymap {
             .unwrap_or_default()
     }
 
-    /// The bindings that apply on a screen: its own first, then the global ones.
+    /// The bindings that apply on a screen: its own first, then on list screens the
+    /// global ones.
     pub fn bindings(&self, context: Context) -> impl Iterator<Item = &'static Binding> {
         BINDINGS.iter().filter(move |b| b.context == context).chain(
             BINDINGS
                 .iter()
-                .filter(move |b| b.context == C::Global && context != C::Global),
+                .filter(move |b| b.context == C::Global && context.is_list()),
         )
     }
 
@@ -595,6 +643,21 @@ mod tests {
             err.to_string(),
             "config [keys]: 'j' would do both 'import' and 'down' on the Manageable snapshots screen"
         );
+        let err = Keymap::with_overrides(&overrides(&[("accept_defaults", "A")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config [keys]: 'A' cannot do 'accept_defaults': the import form uses it for typing"
+        );
+        let keymap = Keymap::with_overrides(&overrides(&[("accept_defaults", "alt-a")])).unwrap();
+        assert_eq!(
+            keymap.action(C::ImportForm, Key::parse("alt-a").unwrap()),
+            Some(A::AcceptDefaults)
+        );
+        assert_eq!(
+            keymap.action(C::ImportForm, Key::char('q')),
+            None,
+            "list keys do not reach the form"
+        );
         let err = Keymap::with_overrides(&overrides(&[("manageable_volumes", "i")])).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -603,12 +666,15 @@ mod tests {
     }
 
     #[test]
-    fn only_import_export_and_migrate_mutate() {
+    fn only_imports_exports_and_migrations_mutate() {
         let mutating: Vec<_> = ACTIONS
             .iter()
             .filter(|(a, _, _)| a.mutating())
             .map(|(_, n, _)| *n)
             .collect();
-        assert_eq!(mutating, ["import", "export", "migrate"]);
+        assert_eq!(
+            mutating,
+            ["import", "import_by_reference", "export", "migrate"]
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! The one place the console's state changes: `update(app, msg) -> effects`.
 
-use crate::backend::{Error, ListFilter, ManageableSnapshot, backend_of};
+use crate::backend::{Error, ListFilter, Volume, backend_of};
 use crate::batch;
 use crate::migrate::Action as MigrateAction;
 
 use super::form::{FormOutcome, ImportForm, edit};
-use super::gate::{Gate, Typing, Verdict};
+use super::gate::{Typing, Verdict};
 use super::keymap::{Action, Context, Key, KeyCode};
 use super::msg::{Effect, Load, Manage, Msg, Page, RequestId};
 use super::plan::{ExportItem, ExportKind, ExportPlan};
@@ -164,6 +164,7 @@ fn push(app: &mut App, rows: Rows, scope: Scope) -> Effects {
         scope,
         request: 0,
         loading: true,
+        error: None,
         replace_next: true,
         stale: false,
     });
@@ -457,7 +458,12 @@ fn loaded(app: &mut App, request: RequestId, result: Result<(), Error>) -> Effec
                 Rows::ManageableVolumes(t) => t.replace(Vec::new()),
             }
         }
-        if let Some(error) = &error {
+        view.error = error.clone();
+        // An empty screen shows the failure in its body; one that keeps its old rows
+        // says so in a notice.
+        if let Some(error) = &error
+            && view.rows.nav().visible_len() > 0
+        {
             let title = format!("Listing failed: {}", view.title());
             app.notice(&title, error.clone(), true);
         }
@@ -540,21 +546,30 @@ fn modal_key(app: &mut App, modal: Modal, key: Key) -> Effects {
                 app.modal = Some(Modal::Job(job));
             }
         }
-        Modal::ImportForm(mut form) => match form.key(key) {
-            FormOutcome::Editing => app.modal = Some(Modal::ImportForm(form)),
-            FormOutcome::Cancelled => {}
-            FormOutcome::Submitted(plan) => {
-                app.modal = Some(Modal::Confirm(Box::new(Confirm {
-                    plan: Plan::Import(plan),
-                    gate: Gate::default(),
-                })));
-            }
-        },
+        Modal::ImportForm(mut form) => {
+            let outcome = match app.keymap.action(Context::ImportForm, key) {
+                Some(Action::AcceptDefaults) => {
+                    form.accept_defaults(&app.keymap.label(Action::AcceptDefaults))
+                }
+                _ => form.key(key),
+            };
+            form_outcome(app, form, outcome);
+        }
         Modal::Confirm(confirm) => return confirm_key(app, confirm, key),
         Modal::Switcher(switcher) => return switcher::key(app, switcher, key),
         Modal::Migrate(wizard) => return migrate::key(app, wizard, key),
     }
     Vec::new()
+}
+
+fn form_outcome(app: &mut App, form: Box<ImportForm>, outcome: FormOutcome) {
+    match outcome {
+        FormOutcome::Editing => app.modal = Some(Modal::ImportForm(form)),
+        FormOutcome::Cancelled => {}
+        FormOutcome::Submitted(plan) => {
+            app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Import(plan)))));
+        }
+    }
 }
 
 /// Moves a list selection with the list keys; false for other keys.
@@ -571,6 +586,11 @@ pub(super) fn move_choice(selected: &mut usize, len: usize, key: Key) -> bool {
 }
 
 fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
+    if let Some(scroll) = scrolled(confirm.scroll, app.page / 2, key) {
+        confirm.scroll = scroll.min(confirm.plan.items().saturating_sub(1));
+        app.modal = Some(Modal::Confirm(confirm));
+        return Vec::new();
+    }
     let typing = match &confirm.plan {
         Plan::Export(plan) if plan.needs_typing() => Some(Typing {
             accepts: &|typed| plan.accepts(typed),
@@ -590,6 +610,21 @@ fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
             Vec::new()
         }
     }
+}
+
+/// Where the scroll keys of a dialog's list move its first line; `None` for other
+/// keys. No confirmation word contains j or k, so they never take typed text.
+fn scrolled(scroll: usize, page: usize, key: Key) -> Option<usize> {
+    if key.ctrl || key.alt {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Char('j') | KeyCode::Down => scroll + 1,
+        KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
+        KeyCode::PageDown => scroll + page.max(1),
+        KeyCode::PageUp => scroll.saturating_sub(page.max(1)),
+        _ => return None,
+    })
 }
 
 /// Starts the confirmed plan: one journaled batch, progress per item in a dialog.
@@ -810,6 +845,7 @@ fn open_backend_list(app: &mut App, list: BackendList, host: String) -> Effects 
 pub(super) fn read_only_refusal(app: &mut App, action: Action) {
     let what = match action {
         Action::Import => "Import (manage)",
+        Action::ImportByReference => "Import by reference (manage)",
         Action::Migrate => "Migration (unmanage here, manage on the target)",
         _ => "Export (unmanage)",
     };
@@ -919,9 +955,12 @@ fn act_on_table(app: &mut App, context: Context, action: Action) -> Effects {
             None => Vec::new(),
         },
         Action::Import => import(app),
+        Action::ImportByReference => import_by_reference(app),
         Action::Export => export(app),
         Action::Backends => switcher::open(app, None),
         Action::Migrate => migrate::start(app, None),
+        // The import form's key: never bound on a list screen.
+        Action::AcceptDefaults => Vec::new(),
     };
     if app.view().rows.nav().selected_key() != before.as_deref() {
         app.details_scroll = 0;
@@ -1031,18 +1070,10 @@ fn importable<R: Row + Importable, E>(
     Ok((!chosen.is_empty()).then(|| chosen.into_iter().map(entry).collect()))
 }
 
-/// The form for back-end snapshots: it needs the host's managed volumes as parents.
-fn snapshot_form(
-    app: &App,
-    host: &str,
-    entries: &[ManageableSnapshot],
-) -> Result<ImportForm, Notice> {
+/// The host's managed volumes, which snapshot imports need as parents.
+fn parent_volumes<'a>(app: &'a App, host: &str) -> Result<&'a [Volume], Notice> {
     match app.volumes_of(host) {
-        Some(cache) if !cache.loading && cache.error.is_none() => Ok(ImportForm::snapshots(
-            entries,
-            &cache.items,
-            app.volume_import_hint(),
-        )),
+        Some(cache) if !cache.loading && cache.error.is_none() => Ok(&cache.items),
         Some(Cached {
             error: Some(error), ..
         }) => Err(Notice {
@@ -1060,6 +1091,38 @@ fn snapshot_form(
     }
 }
 
+/// Opens the form for one back-end snapshot or volume whose reference the operator
+/// types: the listing failed, or the driver lists nothing. When the listing failed the
+/// import goes without it, and the confirmation says what cannot be checked.
+fn import_by_reference(app: &mut App) -> Effects {
+    let view = app.view();
+    let host = view.scope.host.clone().unwrap_or_default();
+    let listing_failed = |noun: &str| {
+        view.error
+            .as_ref()
+            .map(|error| format!("The back-end {noun} listing of {host} failed: {error}"))
+    };
+    let form = match &view.rows {
+        Rows::Manageable(_) => parent_volumes(app, &host).map(|volumes| {
+            ImportForm::snapshot_by_reference(
+                volumes,
+                app.volume_import_hint(),
+                listing_failed("snapshot"),
+            )
+        }),
+        Rows::ManageableVolumes(_) => Ok(ImportForm::volume_by_reference(
+            &host,
+            listing_failed("volume"),
+        )),
+        _ => return Vec::new(),
+    };
+    app.modal = Some(match form {
+        Ok(form) => Modal::ImportForm(Box::new(form)),
+        Err(notice) => Modal::Notice(notice),
+    });
+    Vec::new()
+}
+
 /// Opens the import form for the chosen back-end snapshots or volumes.
 fn import(app: &mut App) -> Effects {
     let view = app.view();
@@ -1067,7 +1130,11 @@ fn import(app: &mut App) -> Effects {
     let form = match &view.rows {
         Rows::Manageable(t) => importable(t, |row| row.entry.clone()).and_then(|entries| {
             entries
-                .map(|entries| snapshot_form(app, &host, &entries))
+                .map(|entries| {
+                    parent_volumes(app, &host).map(|volumes| {
+                        ImportForm::snapshots(&entries, volumes, app.volume_import_hint())
+                    })
+                })
                 .transpose()
         }),
         Rows::ManageableVolumes(t) => importable(t, |row| row.entry.clone())
@@ -1116,10 +1183,7 @@ fn export(app: &mut App) -> Effects {
         _ => return Vec::new(),
     };
     if !plan.items.is_empty() {
-        app.modal = Some(Modal::Confirm(Box::new(Confirm {
-            plan: Plan::Export(plan),
-            gate: Gate::default(),
-        })));
+        app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
     }
     Vec::new()
 }

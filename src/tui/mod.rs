@@ -162,7 +162,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         None => {}
         Some(Modal::Help { scroll }) => widgets::help::render(frame, area, app, theme, *scroll),
         Some(Modal::Notice(notice)) => widgets::confirm::notice(frame, area, notice, theme),
-        Some(Modal::ImportForm(form)) => widgets::form::render(frame, area, form, theme),
+        Some(Modal::ImportForm(form)) => {
+            widgets::form::render(frame, area, form, &app.keymap, theme)
+        }
         Some(Modal::Confirm(confirm)) => widgets::confirm::confirm(frame, area, confirm, theme),
         Some(Modal::Job(job)) => widgets::confirm::job(frame, area, job, theme, app.spinner),
         Some(Modal::Switcher(switcher)) => widgets::switcher::render(

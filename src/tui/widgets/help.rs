@@ -22,6 +22,7 @@ const DIALOG_KEYS: &[(&str, &str)] = &[
         "dialogs: press the focused button (focus starts on Cancel)",
     ),
     ("esc", "dialogs, filter, command: cancel"),
+    ("j, k, pgup, pgdn", "confirmations: scroll the items"),
     ("tab, shift-tab", "import form: next / previous field"),
     ("ctrl-n, ctrl-p", "import form: next / previous snapshot"),
 ];
