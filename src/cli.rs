@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 
+use crate::backend::side_effects::export_warning;
 use crate::backend::{
     Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
     parse_property,
@@ -18,6 +19,7 @@ use crate::output::{self, Format};
 use crate::tui::ConsoleOptions;
 
 pub mod batch;
+pub mod demo;
 pub mod migrate;
 
 /// Exit codes.
@@ -342,15 +344,6 @@ fn confirm(question: &str) -> bool {
         && matches!(answer.trim(), "y" | "Y" | "yes")
 }
 
-/// The operator must see this before every snapshot export.
-pub fn export_warning(volume_id: &str) -> String {
-    format!(
-        "after export the snapshot's data stays on the back end; with drivers such as LVM and \
-         RBD, volume {volume_id} can then not be deleted (the delete fails with VolumeIsBusy and \
-         the volume returns to 'available') until that snapshot is removed from the back end"
-    )
-}
-
 #[derive(Clone, Copy)]
 enum Resource {
     Volume,
@@ -375,7 +368,10 @@ async fn unmanage(
     if !backend.info().read_only {
         if let Resource::Snapshot = resource {
             for volume_id in parents(backend, &args.ids).await {
-                eprintln!("warning: {}", export_warning(&volume_id));
+                eprintln!(
+                    "warning: {}",
+                    export_warning(&format!("volume {volume_id}"))
+                );
             }
         }
         let question = format!(
@@ -603,7 +599,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Demo(args)) => {
             let options = console_options(&cli.global, &config, paths, None, None)?;
-            crate::demo::run(args, options, paths, cli.global.read_only).await
+            demo::run(args, options, paths, cli.global.read_only).await
         }
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
         Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,

@@ -19,9 +19,8 @@ use crate::backend::{self, Backend};
 use crate::batch::{self, Batch, Control};
 use crate::config::BackendSpec;
 use crate::connect::Directory;
-use crate::migrate::journal::{Journal, Phase};
-use crate::migrate::preflight::{self, Sides};
-use crate::migrate::{IdMap, MigrateError, Options, Outcome, Plan, apply, plan};
+use crate::migrate::preflight::Sides;
+use crate::migrate::{Options, Plan, service};
 use crate::pause::PausePoint;
 use crate::sync::lock;
 
@@ -354,7 +353,7 @@ impl Worker {
     }
 }
 
-/// Reads the volumes from the source, builds the plan and runs preflight on both sides.
+/// The migration service's review, as the wizard shows it.
 async fn review(
     source: &dyn Backend,
     target: &dyn Backend,
@@ -363,29 +362,16 @@ async fn review(
     to: &str,
     target_host: &str,
 ) -> Review {
-    let found = match plan::gather(source, volumes).await {
-        Ok(found) => found,
-        Err(MigrateError::Preflight(problems)) => {
-            return Review::Refused {
-                plan: None,
-                problems,
-            };
-        }
-        Err(err) => return Review::Failed(err.to_string()),
-    };
-    let plan = Plan::build(from, to, target_host, &found);
-    match preflight::check(Sides { source, target }, &plan.chains()).await {
-        Ok(()) => Review::Ready(plan),
-        Err(MigrateError::Preflight(problems)) => Review::Refused {
-            plan: Some(plan),
-            problems,
-        },
+    let sides = Sides { source, target };
+    match service::review(sides, volumes, from, to, target_host).await {
+        Ok(service::Review::Ready(plan)) => Review::Ready(plan),
+        Ok(service::Review::Refused { plan, problems }) => Review::Refused { plan, problems },
         Err(err) => Review::Failed(err.to_string()),
     }
 }
 
-/// Writes the plan file, applies the plan journaled in `journal` and writes the id map
-/// beside the journal, as `snapport migrate apply` does.
+/// Saves and applies the plan with the migration service, as `snapport migrate apply`
+/// does, for the wizard.
 async fn apply_plan(
     plan: Plan,
     plan_file: &Path,
@@ -395,43 +381,18 @@ async fn apply_plan(
     events: &(dyn Fn(crate::migrate::Event) + Sync),
     stop: &AtomicBool,
 ) -> RunEnd {
-    if let Some(dir) = journal.parent()
-        && let Err(err) = std::fs::create_dir_all(dir)
-    {
-        return RunEnd::Refused(format!("cannot create {}: {err}", dir.display()));
-    }
-    if let Err(err) = plan.save(plan_file) {
-        return RunEnd::Refused(err.to_string());
-    }
-    let prepared = match apply::prepare_apply(plan, journal, source, target).await {
+    let prepared = match service::prepare(plan, plan_file, journal, source, target).await {
         Ok(prepared) => prepared,
         Err(err) => return RunEnd::Refused(err.to_string()),
     };
     tracing::info!(journal = %journal.display(), "migration starts");
-    let (outcome, error, state) = match prepared.run(&Options::default(), events, stop).await {
-        Ok((outcome, state)) => (outcome, None, state),
-        Err(err) => match Journal::read(journal) {
-            Ok(state) => {
-                let remaining = state
-                    .plan
-                    .steps()
-                    .filter(|step| !state.step(Phase::Forward, step.step).is_done())
-                    .count();
-                let outcome = Outcome {
-                    remaining,
-                    ..Outcome::default()
-                };
-                (outcome, Some(err.to_string()), state)
-            }
-            Err(_) => return RunEnd::Refused(err.to_string()),
-        },
-    };
-    let map = IdMap::from_state(&state);
-    let reports = map.write_next_to(journal).map_err(|err| err.to_string());
-    RunEnd::Ran(Box::new(Ran {
-        outcome,
-        error,
-        map,
-        reports,
-    }))
+    match service::run(prepared, &Options::default(), events, stop).await {
+        Ok(finished) => RunEnd::Ran(Box::new(Ran {
+            outcome: finished.outcome,
+            error: finished.error.map(|err| err.to_string()),
+            map: finished.map,
+            reports: finished.reports.map_err(|err| err.to_string()),
+        })),
+        Err(err) => RunEnd::Refused(err.to_string()),
+    }
 }

@@ -1,8 +1,8 @@
 //! The exact work a confirmation dialog stands for: what will be imported or exported,
 //! and the side effects the operator must read before saying yes.
 
+use crate::backend::side_effects::export_warning;
 use crate::backend::{ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
-use crate::cli::export_warning;
 
 use super::msg::Manage;
 
@@ -276,11 +276,11 @@ impl ExportPlan {
                                     refused until they are exported."
                 .to_string(),
             ExportKind::Snapshots => match self.parents().as_slice() {
-                [parent] => export_warning(parent),
+                [parent] => export_warning(&format!("volume {parent}")),
                 parents => format!(
                     "for each of the {} volumes above: {}",
                     parents.len(),
-                    export_warning("<volume>")
+                    export_warning("the volume")
                 ),
             },
         }

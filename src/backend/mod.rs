@@ -7,6 +7,7 @@ pub mod local;
 pub mod model;
 pub mod read_only;
 pub mod remote;
+pub mod side_effects;
 
 use async_trait::async_trait;
 
