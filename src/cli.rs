@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
@@ -593,6 +594,21 @@ fn console_options(
     Ok(options)
 }
 
+/// Opens a back end for a command, with its warnings on stderr (the console shows
+/// them itself).
+pub(crate) async fn open(
+    spec: &BackendSpec,
+    paths: &Paths,
+    read_only: bool,
+) -> Result<Arc<dyn Backend>, Failure> {
+    let backend = crate::connect::open(spec, paths, read_only).await?;
+    let info = backend.info();
+    for warning in &info.warnings {
+        eprintln!("warning: {}: {warning}", info.label);
+    }
+    Ok(backend)
+}
+
 /// Runs what the command line asks for; without a command, the console.
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     let config = cli.global.config_file(paths)?;
@@ -605,7 +621,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,
         Some(Command::Resource(command)) => {
             let spec = cli.global.backend_spec(&config)?;
-            let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
+            let backend = open(&spec, paths, cli.global.read_only).await?;
             let target = batch::Target {
                 backend: backend.as_ref(),
                 spec: &spec,

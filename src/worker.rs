@@ -96,6 +96,13 @@ impl Worker {
                 let source = self.current();
                 self.keep(tokio::spawn(worker.migrate(effect, source, stop)));
             }
+            Effect::FindUnfinishedBatches => {
+                let worker = self.clone();
+                tokio::spawn(async move {
+                    let journals = worker.unfinished_batches();
+                    worker.send(Msg::UnfinishedBatches(journals));
+                });
+            }
             Effect::Batch { request, items } => {
                 let stop = self.stop_flag(request);
                 let worker = self.clone();
@@ -220,7 +227,8 @@ impl Worker {
             | Effect::Release { .. }
             | Effect::Stop { .. }
             | Effect::Migrate { .. }
-            | Effect::Batch { .. } => {
+            | Effect::Batch { .. }
+            | Effect::FindUnfinishedBatches => {
                 unreachable!("handled in Worker::run")
             }
         }
@@ -313,6 +321,19 @@ impl Worker {
             }
         }
         lock(&self.shared.stops).remove(&request);
+    }
+
+    /// The journals of batches left unfinished on the console's back end.
+    fn unfinished_batches(&self) -> Vec<PathBuf> {
+        let (Some(directory), Some(spec)) = (&self.directory, &lock(&self.shared.current).spec)
+        else {
+            return Vec::new();
+        };
+        batch::unfinished(&batch::journals_dir(&directory.paths))
+            .into_iter()
+            .filter(|(_, state)| *spec == state.batch.backend)
+            .map(|(path, _)| path)
+            .collect()
     }
 
     /// A new journal path for a batch on `current`, with the description that reopens it.

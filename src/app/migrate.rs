@@ -10,9 +10,11 @@ use crate::backend::Host;
 use crate::migrate::{Event, IdMap, Outcome, Plan, Problem, Side};
 
 use super::gate::{Gate, Typing, Verdict};
+use super::jobs::read_only_refusal;
 use super::keymap::{Action, Key, KeyCode};
+use super::keys::move_choice;
 use super::msg::{Connection, Effect, RequestId};
-use super::update::{Effects, after_changes, move_choice, read_only_refusal};
+use super::update::{Effects, after_changes};
 use super::{App, Modal, NamedBackend, Rows};
 
 /// The word that confirms a migration of more than one volume.

@@ -1,10 +1,14 @@
 //! The console's state machine, free of any terminal code: the screen stack, the rows,
 //! marks, filter, dialogs and work in flight. `update` changes it; `tui` draws it.
 
+pub mod commands;
 pub mod details;
 pub mod form;
 pub mod gate;
+mod jobs;
 pub mod keymap;
+mod keys;
+mod listing;
 pub mod migrate;
 pub mod msg;
 pub mod plan;

@@ -5,8 +5,9 @@
 use crate::backend::BackendInfo;
 
 use super::keymap::{Key, KeyCode};
+use super::keys::move_choice;
 use super::msg::{Connection, Effect, RequestId};
-use super::update::{Effects, move_choice};
+use super::update::Effects;
 use super::{App, Modal, NamedBackend};
 
 /// The list of back ends, and the one being opened.
@@ -166,6 +167,7 @@ impl App {
         self.host_volumes.clear();
         self.host_snapshots.clear();
         self.volume_names.clear();
+        self.warn_of_backend();
         self.start()
     }
 }

@@ -164,6 +164,7 @@ impl Default for Dataset {
             info: BackendInfo {
                 label: "local lvm vg=cinder-volumes".into(),
                 read_only: false,
+                warnings: Vec::new(),
             },
             hosts: vec![Host {
                 host: HOST.into(),
@@ -463,6 +464,7 @@ impl Dataset {
                 journal,
                 ..
             } => self.run(*request, plan, journal),
+            Effect::FindUnfinishedBatches => vec![Msg::UnfinishedBatches(Vec::new())],
             Effect::Switch { .. } | Effect::Release { .. } | Effect::Stop { .. } => Vec::new(),
         }
     }
@@ -475,6 +477,7 @@ impl Dataset {
             info: BackendInfo {
                 label: format!("local lvm vg=cinder-volumes host={name}@lvm"),
                 read_only: self.info.read_only,
+                warnings: Vec::new(),
             },
             hosts: if hosts {
                 self.target_hosts.clone()
@@ -614,7 +617,7 @@ impl Dataset {
     pub fn app(&self) -> App {
         let mut app = App::new(self.info.clone(), Keymap::default());
         app.session = self.session.clone();
-        let effects = app.start();
+        let effects = update(&mut app, Msg::Start);
         self.serve(&mut app, effects);
         app
     }

@@ -927,13 +927,13 @@ fn read_only_sessions_explain_instead_of_importing_volumes() {
 #[test]
 fn unfinished_batches_are_named_with_the_command_that_finishes_them() {
     let mut app = Dataset::default().app();
-    app.unfinished_batches(&[]);
+    update(&mut app, Msg::UnfinishedBatches(Vec::new()));
     assert!(app.modal.is_none(), "no notice without unfinished batches");
     let journals = [
         std::path::PathBuf::from("/state/batches/20260101T000000.000Z.journal.jsonl"),
         std::path::PathBuf::from("/state/batches/20260102T000000.000Z.journal.jsonl"),
     ];
-    app.unfinished_batches(&journals);
+    update(&mut app, Msg::UnfinishedBatches(journals.to_vec()));
     let shown = notice(&app);
     assert_eq!(shown.title, "Unfinished batches");
     assert!(shown.error);

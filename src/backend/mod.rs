@@ -26,6 +26,9 @@ pub struct BackendInfo {
     pub label: String,
     /// True when mutations are refused before they reach the back end.
     pub read_only: bool,
+    /// What the operator must know about this connection (e.g. TLS not verified); the
+    /// CLI prints it on stderr, the console shows it.
+    pub warnings: Vec<String>,
 }
 
 /// Everything snapport needs from a Cinder-like back end.

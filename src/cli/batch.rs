@@ -131,7 +131,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
         eprintln!("nothing to do: the batch is complete");
         return summary(&state, &[], &args.journal);
     }
-    let backend = crate::connect::open(&state.batch.backend, paths, global.read_only).await?;
+    let backend = super::open(&state.batch.backend, paths, global.read_only).await?;
     if backend.info().read_only {
         return Err(Failure {
             code: exit::REFUSED,
@@ -241,7 +241,7 @@ async fn import(global: &Global, paths: &Paths, args: ImportArgs) -> Result<(), 
         .map_err(|err| Failure::usage(format!("{}: {err}", args.file.display())))?;
     let config = global.config_file(paths)?;
     let spec = global.backend_spec(&config)?;
-    let backend = crate::connect::open(&spec, paths, global.read_only).await?;
+    let backend = super::open(&spec, paths, global.read_only).await?;
     let target = Target {
         backend: backend.as_ref(),
         spec: &spec,

@@ -128,8 +128,8 @@ async fn open_sides(
     read_only: bool,
 ) -> Result<Sides, Failure> {
     let config: ConfigFile = global.config_file(paths)?;
-    let source = crate::connect::open(&config.backend(from), paths, read_only).await?;
-    let target = crate::connect::open(&config.backend(to), paths, read_only).await?;
+    let source = super::open(&config.backend(from), paths, read_only).await?;
+    let target = super::open(&config.backend(to), paths, read_only).await?;
     if !read_only && (source.info().read_only || target.info().read_only) {
         return Err(Failure {
             code: exit::REFUSED,

@@ -155,6 +155,7 @@ impl Backend for LocalBackend {
         BackendInfo {
             label: format!("local lvm vg={}", self.lvm.vg()),
             read_only: false,
+            warnings: Vec::new(),
         }
     }
 
