@@ -8,7 +8,7 @@ use crate::backend::{
     ManageableSnapshot, ManageableVolume, Metadata, Reference, Volume, parse_property,
 };
 
-use super::keymap::{Key, KeyCode};
+use super::keymap::{Action, Key, KeyCode};
 use super::plan::{ImportItem, ImportPlan, ImportTarget};
 
 /// Cinder's limit for names and descriptions.
@@ -351,15 +351,13 @@ fn input_request(key: Key) -> Option<InputRequest> {
     })
 }
 
-/// True for keys the form keeps for itself: editing, fields, items, submit, cancel.
-pub fn reserved(key: Key) -> bool {
-    let moves = !key.alt
-        && match key.code {
-            KeyCode::Char('n' | 'p') => key.ctrl,
-            KeyCode::Char(_) => false,
-            _ => true,
-        };
-    moves || input_request(key).is_some()
+/// True for keys that type or delete text in a field: the key table may not take them
+/// for the form. (Cursor moves are shared: on the parent field left and right choose.)
+pub fn typed(key: Key) -> bool {
+    !matches!(
+        key.code,
+        KeyCode::Left | KeyCode::Right | KeyCode::Home | KeyCode::End
+    ) && input_request(key).is_some()
 }
 
 /// Applies an editing key to a one-line input; false when the key is not for editing.
@@ -552,28 +550,24 @@ impl ImportForm {
         }
     }
 
-    /// Handles one key.
-    pub fn key(&mut self, key: Key) -> FormOutcome {
+    /// Handles one key and what the key table makes of it in the form.
+    pub fn key(&mut self, action: Option<Action>, key: Key) -> FormOutcome {
         self.error = None;
         let last = self.items.len() - 1;
-        match (key.code, key.ctrl) {
-            (KeyCode::Esc, _) => return FormOutcome::Cancelled,
-            (KeyCode::Tab | KeyCode::Down, false) => self.step_field(true),
-            (KeyCode::BackTab | KeyCode::Up, false) => self.step_field(false),
-            (KeyCode::PageDown, _) | (KeyCode::Char('n'), true) => {
-                self.current = (self.current + 1).min(last)
-            }
-            (KeyCode::PageUp, _) | (KeyCode::Char('p'), true) => {
-                self.current = self.current.saturating_sub(1)
-            }
-            (KeyCode::Enter, _) if self.current < last => {
+        let on_parent = self.field == Field::Parent;
+        match action {
+            Some(Action::Cancel) => return FormOutcome::Cancelled,
+            Some(Action::NextField) => self.step_field(true),
+            Some(Action::PreviousField) => self.step_field(false),
+            Some(Action::NextItem) => self.current = (self.current + 1).min(last),
+            Some(Action::PreviousItem) => self.current = self.current.saturating_sub(1),
+            Some(Action::Confirm) if self.current < last => {
                 self.current += 1;
                 self.field = self.item().fields()[0];
             }
-            (KeyCode::Enter, _) => return self.submit(),
-            (KeyCode::Left | KeyCode::Right, _) if self.field == Field::Parent => {
-                self.step_parent(key.code == KeyCode::Right)
-            }
+            Some(Action::Confirm) => return self.submit(),
+            Some(Action::NextChoice) if on_parent => self.step_parent(true),
+            Some(Action::PreviousChoice) if on_parent => self.step_parent(false),
             _ => {
                 let field = self.field;
                 if let Some(input) = self.items[self.current].input_mut(field) {
@@ -588,6 +582,12 @@ impl ImportForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::keymap::{Context, Keymap};
+
+    /// A key as the console hands it to the form, with the default key table.
+    fn press(form: &mut ImportForm, key: Key) -> FormOutcome {
+        form.key(Keymap::default().action(Context::ImportForm, key), key)
+    }
 
     fn entry(name: &str, origin: Option<&str>) -> ManageableSnapshot {
         ManageableSnapshot {
@@ -617,7 +617,7 @@ mod tests {
 
     fn typed(form: &mut ImportForm, text: &str) {
         for c in text.chars() {
-            form.key(Key::char(c));
+            press(form, Key::char(c));
         }
     }
 
@@ -668,10 +668,10 @@ mod tests {
         );
         assert_eq!(item.metadata.value(), "source-name=legacy-db");
         for expected in [Field::Description, Field::Metadata, Field::Name] {
-            form.key(Key::plain(KeyCode::Tab));
+            press(&mut form, Key::plain(KeyCode::Tab));
             assert_eq!(form.field, expected, "tab skips the parent");
         }
-        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+        let FormOutcome::Submitted(plan) = press(&mut form, Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
         assert_eq!(
@@ -689,7 +689,10 @@ mod tests {
             &[],
             "v or :manageable-volumes".into(),
         );
-        assert_eq!(form.key(Key::plain(KeyCode::Enter)), FormOutcome::Editing);
+        assert_eq!(
+            press(&mut form, Key::plain(KeyCode::Enter)),
+            FormOutcome::Editing
+        );
         assert_eq!(
             form.error.as_deref(),
             Some(
@@ -712,8 +715,8 @@ mod tests {
             FormTarget::Snapshot { origin: Some(o), parent: Parent::Choose { selected: None, .. } }
                 if o == "volume-gone"
         ));
-        let err = match form.key(Key::plain(KeyCode::Enter)) {
-            FormOutcome::Editing => form.key(Key::plain(KeyCode::Enter)),
+        let err = match press(&mut form, Key::plain(KeyCode::Enter)) {
+            FormOutcome::Editing => press(&mut form, Key::plain(KeyCode::Enter)),
             other => other,
         };
         assert_eq!(err, FormOutcome::Editing);
@@ -723,11 +726,11 @@ mod tests {
         );
         assert_eq!(form.current, 0, "the form shows the item to fix");
         form.field = Field::Parent;
-        form.key(Key::plain(KeyCode::Right));
+        press(&mut form, Key::plain(KeyCode::Right));
         form.current = 1;
         form.field = Field::Parent;
-        form.key(Key::plain(KeyCode::Left));
-        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+        press(&mut form, Key::plain(KeyCode::Left));
+        let FormOutcome::Submitted(plan) = press(&mut form, Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
         let parents: Vec<_> = plan
@@ -752,21 +755,24 @@ mod tests {
             &[volume("v1", "db")],
             "v".into(),
         );
-        form.key(Key::ctrl('u'));
+        press(&mut form, Key::ctrl('u'));
         typed(&mut form, "nightly");
-        form.key(Key::plain(KeyCode::Tab));
-        form.key(Key::plain(KeyCode::Tab));
-        form.key(Key::ctrl('u'));
+        press(&mut form, Key::plain(KeyCode::Tab));
+        press(&mut form, Key::plain(KeyCode::Tab));
+        press(&mut form, Key::ctrl('u'));
         typed(&mut form, "owner=ops, =bad");
-        assert_eq!(form.key(Key::plain(KeyCode::Enter)), FormOutcome::Editing);
+        assert_eq!(
+            press(&mut form, Key::plain(KeyCode::Enter)),
+            FormOutcome::Editing
+        );
         assert_eq!(
             form.error.as_deref(),
             Some("backup-1: invalid property '=bad': expected key=value")
         );
         for _ in 0..5 {
-            form.key(Key::plain(KeyCode::Backspace));
+            press(&mut form, Key::plain(KeyCode::Backspace));
         }
-        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+        let FormOutcome::Submitted(plan) = press(&mut form, Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
         assert_eq!(plan.items[0].name.as_deref(), Some("nightly"));
@@ -774,6 +780,9 @@ mod tests {
             plan.items[0].metadata,
             Metadata::from([("owner".to_string(), "ops".to_string())])
         );
-        assert_eq!(form.key(Key::plain(KeyCode::Esc)), FormOutcome::Cancelled);
+        assert_eq!(
+            press(&mut form, Key::plain(KeyCode::Esc)),
+            FormOutcome::Cancelled
+        );
     }
 }

@@ -140,6 +140,11 @@ pub enum Context {
     ManageableVolumes,
     /// The import form: its own keys only (typing takes the rest).
     ImportForm,
+    /// Confirmations, notices, progress and help: buttons and scrolling (typing takes
+    /// the rest where a word must be typed).
+    Dialog,
+    /// Choosing from a list in a dialog: the back-end switcher, the wizard's steps.
+    Choice,
 }
 
 impl Context {
@@ -153,12 +158,17 @@ impl Context {
             Context::Manageable => "Manageable snapshots",
             Context::ManageableVolumes => "Manageable volumes",
             Context::ImportForm => "Import form",
+            Context::Dialog => "Dialogs",
+            Context::Choice => "Choosing from a list",
         }
     }
 
     /// True for the list screens, where the global bindings apply too.
-    fn is_list(self) -> bool {
-        !matches!(self, Context::Global | Context::ImportForm)
+    pub fn is_list(self) -> bool {
+        !matches!(
+            self,
+            Context::Global | Context::ImportForm | Context::Dialog | Context::Choice
+        )
     }
 }
 
@@ -192,6 +202,20 @@ pub enum Action {
     Backends,
     Migrate,
     AcceptDefaults,
+    Confirm,
+    Cancel,
+    SwitchButton,
+    ScrollUp,
+    ScrollDown,
+    ScrollPageUp,
+    ScrollPageDown,
+    ScrollTop,
+    NextField,
+    PreviousField,
+    NextItem,
+    PreviousItem,
+    NextChoice,
+    PreviousChoice,
 }
 
 /// Every action with its config name and default keys.
@@ -223,6 +247,28 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Backends, "backends", &["b"]),
     (Action::Migrate, "migrate", &["M"]),
     (Action::AcceptDefaults, "accept_defaults", &["ctrl-y"]),
+    (Action::Confirm, "confirm", &["enter"]),
+    (Action::Cancel, "cancel", &["esc"]),
+    (
+        Action::SwitchButton,
+        "switch_button",
+        &["tab", "shift-tab", "left", "right"],
+    ),
+    (Action::ScrollUp, "scroll_up", &["k", "up"]),
+    (Action::ScrollDown, "scroll_down", &["j", "down"]),
+    (Action::ScrollPageUp, "scroll_page_up", &["pgup"]),
+    (Action::ScrollPageDown, "scroll_page_down", &["pgdn"]),
+    (Action::ScrollTop, "scroll_top", &["home"]),
+    (Action::NextField, "next_field", &["tab", "down"]),
+    (
+        Action::PreviousField,
+        "previous_field",
+        &["shift-tab", "up"],
+    ),
+    (Action::NextItem, "next_item", &["ctrl-n", "pgdn"]),
+    (Action::PreviousItem, "previous_item", &["ctrl-p", "pgup"]),
+    (Action::NextChoice, "next_choice", &["right"]),
+    (Action::PreviousChoice, "previous_choice", &["left"]),
 ];
 
 impl Action {
@@ -391,6 +437,48 @@ const BINDINGS: &[Binding] = &[
         "accept the defaults for this and every remaining item",
         Some("defaults for this and the rest, then review"),
     ),
+    bind(C::ImportForm, A::NextField, "next field", None),
+    bind(C::ImportForm, A::PreviousField, "previous field", None),
+    bind(C::ImportForm, A::NextItem, "next item", None),
+    bind(C::ImportForm, A::PreviousItem, "previous item", None),
+    bind(C::ImportForm, A::NextChoice, "next parent volume", None),
+    bind(
+        C::ImportForm,
+        A::PreviousChoice,
+        "previous parent volume",
+        None,
+    ),
+    bind(
+        C::ImportForm,
+        A::Confirm,
+        "next item; on the last, review",
+        None,
+    ),
+    bind(C::ImportForm, A::Cancel, "cancel the import", None),
+    bind(
+        C::Dialog,
+        A::Confirm,
+        "press the focused button (focus starts on Cancel); close",
+        None,
+    ),
+    bind(C::Dialog, A::Cancel, "cancel; close", None),
+    bind(
+        C::Dialog,
+        A::SwitchButton,
+        "switch between Cancel and the action",
+        None,
+    ),
+    bind(C::Dialog, A::ScrollDown, "scroll down", None),
+    bind(C::Dialog, A::ScrollUp, "scroll up", None),
+    bind(C::Dialog, A::ScrollPageDown, "scroll a page down", None),
+    bind(C::Dialog, A::ScrollPageUp, "scroll a page up", None),
+    bind(C::Dialog, A::ScrollTop, "scroll to the top", None),
+    bind(C::Choice, A::Down, "next", None),
+    bind(C::Choice, A::Up, "previous", None),
+    bind(C::Choice, A::Top, "first", None),
+    bind(C::Choice, A::Bottom, "last", None),
+    bind(C::Choice, A::Confirm, "choose", None),
+    bind(C::Choice, A::Cancel, "back; close", None),
 ];
 
 /// Why a key override in the config file was refused.
@@ -489,15 +577,22 @@ impl Keymap {
             C::Manageable,
             C::ManageableVolumes,
             C::ImportForm,
+            C::Dialog,
+            C::Choice,
         ] {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for binding in self.bindings(context) {
                 for key in self.keys_of(binding.action) {
-                    if context == C::ImportForm && super::form::reserved(*key) {
+                    let typed_in = match context {
+                        C::ImportForm => super::form::typed(*key).then_some("import form"),
+                        C::Dialog => super::gate::typed(*key).then_some("confirmation dialog"),
+                        _ => None,
+                    };
+                    if let Some(place) = typed_in {
                         return Err(KeymapError::Reserved {
                             key: key.to_string(),
                             action: binding.action.name(),
-                            context: "import form",
+                            context: place,
                         });
                     }
                     if let Some(first) = seen.insert(*key, binding.action)

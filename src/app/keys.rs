@@ -26,24 +26,29 @@ pub(super) fn key_input(app: &mut App, key: Key) -> Effects {
     }
 }
 
-pub(super) fn is(key: Key, code: KeyCode) -> bool {
-    key.code == code && !key.ctrl && !key.alt
-}
-
 pub(super) fn modal_key(app: &mut App, modal: Modal, key: Key) -> Effects {
-    let close = is(key, KeyCode::Esc) || is(key, KeyCode::Enter);
+    let action = app.keymap.action(Context::Dialog, key);
+    let close = matches!(action, Some(Action::Confirm | Action::Cancel));
     match modal {
         Modal::Help { scroll } => {
-            let scroll = match key.code {
-                KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
-                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') => return Vec::new(),
-                _ => scroll,
-            };
-            app.modal = Some(Modal::Help { scroll });
+            let closes = close
+                || matches!(
+                    app.keymap.action(Context::Hosts, key),
+                    Some(Action::Help | Action::Quit)
+                );
+            if !closes {
+                let scroll = scrolled(usize::from(scroll), app.page / 2, action)
+                    .map_or(scroll, |moved| u16::try_from(moved).unwrap_or(u16::MAX));
+                app.modal = Some(Modal::Help { scroll });
+            }
         }
         Modal::Notice(notice) => {
-            if !(close || is(key, KeyCode::Char(' ')) || is(key, KeyCode::Char('q'))) {
+            let dismissed = close
+                || matches!(
+                    app.keymap.action(Context::Hosts, key),
+                    Some(Action::Mark | Action::Quit)
+                );
+            if !dismissed {
                 app.modal = Some(Modal::Notice(notice));
             }
         }
@@ -57,7 +62,7 @@ pub(super) fn modal_key(app: &mut App, modal: Modal, key: Key) -> Effects {
                 Some(Action::AcceptDefaults) => {
                     form.accept_defaults(&app.keymap.label(Action::AcceptDefaults))
                 }
-                _ => form.key(key),
+                action => form.key(action, key),
             };
             form_outcome(app, form, outcome);
         }
@@ -78,21 +83,22 @@ pub(super) fn form_outcome(app: &mut App, form: Box<ImportForm>, outcome: FormOu
     }
 }
 
-/// Moves a list selection with the list keys; false for other keys.
-pub(super) fn move_choice(selected: &mut usize, len: usize, key: Key) -> bool {
+/// Moves a list selection with the key table's choice keys; false for other actions.
+pub(super) fn move_choice(selected: &mut usize, len: usize, action: Option<Action>) -> bool {
     let last = len.saturating_sub(1);
-    *selected = match key.code {
-        KeyCode::Char('j') | KeyCode::Down | KeyCode::Tab => (*selected + 1).min(last),
-        KeyCode::Char('k') | KeyCode::Up | KeyCode::BackTab => selected.saturating_sub(1),
-        KeyCode::Char('g') | KeyCode::Home => 0,
-        KeyCode::Char('G') | KeyCode::End => last,
+    *selected = match action {
+        Some(Action::Down) => (*selected + 1).min(last),
+        Some(Action::Up) => selected.saturating_sub(1),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => last,
         _ => return false,
     };
     true
 }
 
 pub(super) fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
-    if let Some(scroll) = scrolled(confirm.scroll, app.page / 2, key) {
+    let action = app.keymap.action(Context::Dialog, key);
+    if let Some(scroll) = scrolled(confirm.scroll, app.page / 2, action) {
         confirm.scroll = scroll.min(confirm.plan.items().saturating_sub(1));
         app.modal = Some(Modal::Confirm(confirm));
         return Vec::new();
@@ -108,7 +114,7 @@ pub(super) fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) ->
         }),
         _ => None,
     };
-    match confirm.gate.key(key, typing) {
+    match confirm.gate.key(action, key, typing) {
         Verdict::Cancel => Vec::new(),
         Verdict::Proceed => launch(app, confirm.plan),
         Verdict::Stay => {
@@ -118,17 +124,15 @@ pub(super) fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) ->
     }
 }
 
-/// Where the scroll keys of a dialog's list move its first line; `None` for other
-/// keys. No confirmation word contains j or k, so they never take typed text.
-pub(super) fn scrolled(scroll: usize, page: usize, key: Key) -> Option<usize> {
-    if key.ctrl || key.alt {
-        return None;
-    }
-    Some(match key.code {
-        KeyCode::Char('j') | KeyCode::Down => scroll + 1,
-        KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
-        KeyCode::PageDown => scroll + page.max(1),
-        KeyCode::PageUp => scroll.saturating_sub(page.max(1)),
+/// Where a dialog's scroll action moves its first line; `None` for other actions.
+/// The key table keeps the keys of typed confirmations out of them.
+pub(super) fn scrolled(scroll: usize, page: usize, action: Option<Action>) -> Option<usize> {
+    Some(match action? {
+        Action::ScrollDown => scroll + 1,
+        Action::ScrollUp => scroll.saturating_sub(1),
+        Action::ScrollPageDown => scroll + page.max(1),
+        Action::ScrollPageUp => scroll.saturating_sub(page.max(1)),
+        Action::ScrollTop => 0,
         _ => return None,
     })
 }
@@ -261,8 +265,22 @@ pub(super) fn act_on_table(app: &mut App, context: Context, action: Action) -> E
         Action::Export => export(app),
         Action::Backends => switcher::open(app, None),
         Action::Migrate => migrate::start(app, None),
-        // The import form's key: never bound on a list screen.
-        Action::AcceptDefaults => Vec::new(),
+        // Keys of the import form and of dialogs: never bound on a list screen.
+        Action::AcceptDefaults
+        | Action::Confirm
+        | Action::Cancel
+        | Action::SwitchButton
+        | Action::ScrollUp
+        | Action::ScrollDown
+        | Action::ScrollPageUp
+        | Action::ScrollPageDown
+        | Action::ScrollTop
+        | Action::NextField
+        | Action::PreviousField
+        | Action::NextItem
+        | Action::PreviousItem
+        | Action::NextChoice
+        | Action::PreviousChoice => Vec::new(),
     };
     if app.view().rows.nav().selected_key() != before.as_deref() {
         app.details_scroll = 0;

@@ -1177,3 +1177,61 @@ fn read_only_sessions_explain_instead_of_importing_by_reference() {
             .starts_with("Import by reference (manage) is unavailable: this session is read-only")
     );
 }
+
+#[test]
+fn dialog_keys_come_from_the_key_table() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    let overrides = std::collections::BTreeMap::from([
+        ("switch_button".to_string(), "ctrl-o".to_string()),
+        ("cancel".to_string(), "ctrl-g".to_string()),
+    ]);
+    app.keymap = super::keymap::Keymap::with_overrides(&overrides).unwrap();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("snapshots"));
+    data.press(&mut app, &[ENTER, Key::char(' '), Key::char('x')]);
+    data.press(&mut app, &[TAB]);
+    assert_eq!(
+        export_confirm(&app).gate.focus,
+        Button::Cancel,
+        "tab no longer switches the buttons"
+    );
+    data.press(&mut app, &[Key::ctrl('o')]);
+    assert_eq!(export_confirm(&app).gate.focus, Button::Proceed);
+    data.press(&mut app, &[ESC]);
+    assert!(app.modal.is_some(), "esc no longer cancels");
+    data.press(&mut app, &[Key::ctrl('g')]);
+    assert!(app.modal.is_none(), "the new cancel key does");
+
+    let typed = super::keymap::Keymap::with_overrides(&std::collections::BTreeMap::from([(
+        "scroll_down".to_string(),
+        "e".to_string(),
+    )]))
+    .unwrap_err();
+    assert_eq!(
+        typed.to_string(),
+        "config [keys]: 'e' cannot do 'scroll_down': the confirmation dialog uses it for typing"
+    );
+}
+
+#[test]
+fn tab_completes_a_command_name() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("manageable-v"));
+    data.press(&mut app, &[TAB]);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.input.value().to_string()),
+        Some("manageable-volumes ".to_string())
+    );
+    data.press(&mut app, &chars("node1@lvm"));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.view().title(), "Back-end volumes on node1@lvm");
+    data.press(&mut app, &[Key::char(':'), Key::char('m'), TAB]);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.input.value().to_string()),
+        Some("m".to_string()),
+        "several commands start with m: nothing is completed"
+    );
+}

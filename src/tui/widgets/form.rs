@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::form::{Field, FormTarget, ImportForm, Parent, Source};
-use crate::app::keymap::{Context, Keymap};
+use crate::app::keymap::{Action, Context, Keymap};
 use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
@@ -182,17 +182,24 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, keymap: &Keymap,
         );
     }
     let noun = form.noun();
-    let last = if form.current + 1 == form.items.len() {
-        "enter: review".to_string()
+    let key = |action| keymap.label(action);
+    let confirm = if form.current + 1 == form.items.len() {
+        format!("{}: review", key(Action::Confirm))
     } else {
-        format!("enter: next {noun}")
+        format!("{}: next {noun}", key(Action::Confirm))
     };
     let footer = [
-        format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: {noun}"),
+        format!(
+            "{}/{}: field   {confirm}   {}/{}: {noun}",
+            key(Action::NextField),
+            key(Action::PreviousField),
+            key(Action::NextItem),
+            key(Action::PreviousItem),
+        ),
         keymap
             .bindings(Context::ImportForm)
-            .filter_map(|b| Some(format!("{}: {}   ", keymap.label(b.action), b.hint?)))
-            .chain(["esc: cancel".to_string()])
+            .filter_map(|b| Some(format!("{}: {}   ", key(b.action), b.hint?)))
+            .chain([format!("{}: cancel", key(Action::Cancel))])
             .collect(),
     ];
     for (n, text) in footer.into_iter().enumerate() {
