@@ -68,7 +68,7 @@ impl Tabular for Host {
         vec![
             self.host.clone(),
             text(&self.zone),
-            self.status.clone(),
+            self.status.to_string(),
             self.state.clone(),
             gib(self.total_capacity_gb),
             gib(self.free_capacity_gb),
@@ -83,7 +83,7 @@ impl Tabular for Volume {
         vec![
             self.id.clone(),
             text(&self.name),
-            self.status.clone(),
+            self.status.to_string(),
             self.size.to_string(),
             text(&self.host),
             metadata(&self.metadata),
@@ -98,7 +98,7 @@ impl Tabular for Snapshot {
         vec![
             self.id.clone(),
             text(&self.name),
-            self.status.clone(),
+            self.status.to_string(),
             self.size.to_string(),
             self.volume_id.clone(),
             metadata(&self.metadata),

@@ -78,7 +78,7 @@ impl App {
                 fields.extend([
                     field("id", &v.id),
                     field("name", optional(v.name.as_deref())),
-                    field("status", &v.status),
+                    field("status", v.status.as_str()),
                     field("size", format!("{} GiB", v.size)),
                     field("host", optional(v.host.as_deref())),
                     field("created", optional(v.created_at.as_deref())),
@@ -115,7 +115,7 @@ impl App {
                 fields.extend([
                     field("id", &s.id),
                     field("name", optional(s.name.as_deref())),
-                    field("status", &s.status),
+                    field("status", s.status.as_str()),
                     field("size", format!("{} GiB", s.size)),
                     field("volume", self.volume_label(&s.volume_id)),
                     field("created", optional(s.created_at.as_deref())),

@@ -136,7 +136,7 @@ impl Row for VolumeRow {
         match column {
             0 => text(self.volume.name.as_deref()),
             1 => Cow::Borrowed(&self.volume.id),
-            2 => Cow::Borrowed(&self.volume.status),
+            2 => Cow::Borrowed(self.volume.status.as_str()),
             3 => Cow::Owned(self.volume.size.to_string()),
             4 => count(self.unmanaged.as_ref().map(Vec::len)),
             5 => text(self.volume.host.as_deref()),
@@ -189,7 +189,7 @@ impl Row for SnapshotRow {
         match column {
             0 => text(s.name.as_deref()),
             1 => Cow::Borrowed(&s.id),
-            2 => Cow::Borrowed(&s.status),
+            2 => Cow::Borrowed(s.status.as_str()),
             3 => Cow::Owned(s.size.to_string()),
             4 => Cow::Borrowed(self.volume_name.as_deref().unwrap_or(&s.volume_id)),
             _ => date(s.created_at.as_deref()),

@@ -8,12 +8,14 @@ pub mod model;
 pub mod read_only;
 pub mod remote;
 pub mod side_effects;
+pub mod status;
 
 use async_trait::async_trait;
 
 pub use error::{Error, Result};
 pub use model::*;
 pub use read_only::ReadOnly;
+pub use status::Status;
 
 /// Receives each page of a listing as it arrives, so a console can show the first rows
 /// before the last page is fetched.

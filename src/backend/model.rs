@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Status;
+
 /// Free-form key/value metadata, as Cinder stores it on volumes and snapshots.
 pub type Metadata = BTreeMap<String, String>;
 
@@ -49,7 +51,7 @@ pub struct Volume {
     pub id: String,
     pub name: Option<String>,
     pub description: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub size: u64,
     /// Cinder's `os-vol-host-attr:host` (admin only), the volume's back end.
     pub host: Option<String>,
@@ -63,18 +65,18 @@ pub struct Volume {
 
 impl Volume {
     /// Cinder lets a volume be unmanaged only from these statuses.
-    pub const UNMANAGEABLE_STATUSES: &'static [&'static str] = &[
-        "available",
-        "error",
-        "error_restoring",
-        "error_extending",
-        "error_managing",
+    pub const UNMANAGEABLE_STATUSES: &'static [Status] = &[
+        Status::Available,
+        Status::Error,
+        Status::ErrorRestoring,
+        Status::ErrorExtending,
+        Status::ErrorManaging,
     ];
 
     /// Whether Cinder's status rule allows an unmanage (attachments and snapshots are
     /// checked separately).
     pub fn status_allows_unmanage(&self) -> bool {
-        Self::UNMANAGEABLE_STATUSES.contains(&self.status.as_str())
+        Self::UNMANAGEABLE_STATUSES.contains(&self.status)
     }
 
     /// The back-end name Cinder's LVM driver gives this volume (`volume_name_template`).
@@ -89,7 +91,7 @@ pub struct Snapshot {
     pub id: String,
     pub name: Option<String>,
     pub description: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub size: u64,
     pub volume_id: String,
     pub created_at: Option<String>,
@@ -99,11 +101,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Cinder lets a snapshot be unmanaged only from these statuses.
-    pub const UNMANAGEABLE_STATUSES: &'static [&'static str] = &["available", "error"];
+    pub const UNMANAGEABLE_STATUSES: &'static [Status] = &[Status::Available, Status::Error];
 
     /// Whether Cinder's status rule allows an unmanage.
     pub fn status_allows_unmanage(&self) -> bool {
-        Self::UNMANAGEABLE_STATUSES.contains(&self.status.as_str())
+        Self::UNMANAGEABLE_STATUSES.contains(&self.status)
     }
 
     /// The LV name Cinder's LVM driver uses (`_snapshot-<id>`: LVM reserves `snapshot*`).

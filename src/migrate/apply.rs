@@ -304,11 +304,17 @@ pub(crate) async fn find_outcome(
 ) -> Result<Option<Option<String>>> {
     let created = match action {
         Action::UnmanageSnapshot { id } => {
-            let left = settled(number, || async { Ok(backend.snapshot(id).await?.status) }).await?;
+            let left = settled(number, || async {
+                Ok(backend.snapshot(id).await?.status.to_string())
+            })
+            .await?;
             return Ok(left.is_none().then_some(None));
         }
         Action::UnmanageVolume { id } => {
-            let left = settled(number, || async { Ok(backend.volume(id).await?.status) }).await?;
+            let left = settled(number, || async {
+                Ok(backend.volume(id).await?.status.to_string())
+            })
+            .await?;
             return Ok(left.is_none().then_some(None));
         }
         Action::ManageVolume {
@@ -326,8 +332,10 @@ pub(crate) async fn find_outcome(
             let Some(id) = only_match(number, "volume", candidates)? else {
                 return Ok(None);
             };
-            let status =
-                settled(number, || async { Ok(backend.volume(&id).await?.status) }).await?;
+            let status = settled(number, || async {
+                Ok(backend.volume(&id).await?.status.to_string())
+            })
+            .await?;
             status.map(|status| (id, status))
         }
         Action::ManageSnapshot {
@@ -350,8 +358,10 @@ pub(crate) async fn find_outcome(
             let Some(id) = only_match(number, "snapshot", candidates)? else {
                 return Ok(None);
             };
-            let status =
-                settled(number, || async { Ok(backend.snapshot(&id).await?.status) }).await?;
+            let status = settled(number, || async {
+                Ok(backend.snapshot(&id).await?.status.to_string())
+            })
+            .await?;
             status.map(|status| (id, status))
         }
         Action::ManageSnapshot { .. } => return Ok(None),

@@ -14,7 +14,7 @@ use self::catalog::{Catalog, Kind, NewRecord};
 use self::lvm::{LogicalVolume, Lvm};
 use super::{
     Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume, backend_of,
+    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status, Volume, backend_of,
     bytes_to_gib_ceil, snapshot_lv_name, volume_lv_name,
 };
 use crate::sync::lock;
@@ -239,7 +239,7 @@ impl Backend for LocalBackend {
 
     async fn manage_snapshot(&self, request: &ManageSnapshotRequest) -> Result<Snapshot> {
         let volume = self.volume(&request.volume_id).await?;
-        if !["available", "in-use"].contains(&volume.status.as_str()) {
+        if !matches!(volume.status, Status::Available | Status::InUse) {
             return Err(Error::InvalidState(format!(
                 "Invalid volume: Volume {} status must be available, in-use, but current status is: {}.",
                 volume.id, volume.status

@@ -28,7 +28,7 @@ use self::imports::{Claim, Claims, Listings, listing_unavailable, templated_id};
 use self::wire::{Brief, Identified, One, Page, PoolList, ServiceList, SnapshotWire, VolumeWire};
 use super::{
     Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Reference, Result, Snapshot, Volume,
+    ManageableSnapshot, ManageableVolume, PageSink, Reference, Result, Snapshot, Status, Volume,
     backend_of, volume_lv_name,
 };
 
@@ -553,7 +553,7 @@ impl RemoteBackend {
                 parent.id
             ))
         })?;
-        if !["available", "in-use"].contains(&parent.status.as_str()) {
+        if !matches!(parent.status, Status::Available | Status::InUse) {
             return Err(Error::InvalidState(format!(
                 "Invalid volume: Volume {} status must be available, in-use, but current status is: {}.",
                 parent.id, parent.status

@@ -3,14 +3,15 @@
 use ratatui::style::Style;
 
 use crate::app::rows::SnapshotRow;
+use crate::backend::Status;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::table::Styled;
 
 impl Styled for SnapshotRow {
     fn cell_style(&self, column: usize, theme: &Theme) -> Option<Style> {
         match column {
-            2 if self.snapshot.status.starts_with("error") => Some(theme.danger),
-            2 if self.snapshot.status == "available" => Some(theme.ok),
+            2 if self.snapshot.status.is_error() => Some(theme.danger),
+            2 if self.snapshot.status == Status::Available => Some(theme.ok),
             _ => None,
         }
     }

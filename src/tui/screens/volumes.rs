@@ -10,7 +10,7 @@ use crate::tui::widgets::table::Styled;
 impl Styled for VolumeRow {
     fn cell_style(&self, column: usize, theme: &Theme) -> Option<Style> {
         match column {
-            2 if self.volume.status.starts_with("error") => Some(theme.danger),
+            2 if self.volume.status.is_error() => Some(theme.danger),
             4 if self.has_unmanaged() => Some(theme.warning),
             _ => None,
         }
