@@ -7,21 +7,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use futures::StreamExt;
 
-use crate::backend::side_effects::export_warning;
-use crate::backend::{
-    Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
-    parse_property,
-};
+use crate::backend::{Backend, Error};
 use crate::config::{BackendSpec, ConfigFile, Paths};
-use crate::migrate::Action;
-use crate::output::{self, Format};
+use crate::output::Format;
 use crate::tui::ConsoleOptions;
 
 pub mod batch;
 pub mod demo;
 pub mod migrate;
+pub mod resource;
+
+pub use resource::{ResourceCommand, run_command};
 
 /// Exit codes.
 pub mod exit {
@@ -90,136 +87,11 @@ pub enum Command {
     },
 }
 
-/// Commands that read or change resources of one back end.
-#[derive(Debug, Subcommand)]
-pub enum ResourceCommand {
-    /// Volume services (back ends).
-    Host {
-        #[command(subcommand)]
-        action: HostAction,
-    },
-    /// Volumes, and back-end volumes to import.
-    Volume {
-        #[command(subcommand)]
-        action: VolumeAction,
-    },
-    /// Snapshots, and back-end snapshots to import.
-    Snapshot {
-        #[command(subcommand)]
-        action: SnapshotAction,
-    },
-}
-
 #[derive(Debug, Args)]
 pub struct FormatArg {
     /// Output format.
     #[arg(short = 'f', long = "format", value_enum, default_value_t)]
     pub format: Format,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum HostAction {
-    /// List volume services with capacity.
-    List(FormatArg),
-}
-
-#[derive(Debug, Args)]
-pub struct ImportFields {
-    /// Name of the new resource.
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Description of the new resource.
-    #[arg(long)]
-    pub description: Option<String>,
-    /// Metadata, repeatable.
-    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
-    pub properties: Vec<(String, String)>,
-}
-
-#[derive(Debug, Args)]
-pub struct UnmanageArgs {
-    /// Ids to unmanage.
-    #[arg(required = true, value_name = "ID")]
-    pub ids: Vec<String>,
-    /// Do not ask for confirmation.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// How many run at once.
-    #[arg(long, default_value_t = crate::batch::AT_ONCE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
-    pub concurrency: usize,
-    #[command(flatten)]
-    pub format: FormatArg,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum VolumeAction {
-    /// List managed volumes.
-    List {
-        /// Only volumes on this back end.
-        #[arg(long)]
-        host: Option<String>,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// List volumes on a back end, managed or not.
-    Manageable {
-        #[arg(long)]
-        host: String,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// Import back-end volumes; several `--ref`s run as one journaled batch.
-    Manage {
-        #[arg(long)]
-        host: String,
-        /// The back-end name (LV name); repeatable.
-        #[arg(long = "ref", value_name = "NAME", required = true)]
-        references: Vec<String>,
-        #[command(flatten)]
-        fields: ImportFields,
-        #[command(flatten)]
-        run: batch::RunArgs,
-    },
-    /// Forget volumes, leaving their data on the back end.
-    Unmanage(UnmanageArgs),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SnapshotAction {
-    /// List managed snapshots.
-    List {
-        /// Only snapshots of this volume.
-        #[arg(long)]
-        volume: Option<String>,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// List snapshots on a back end, managed or not.
-    Manageable {
-        #[arg(long)]
-        host: String,
-        #[command(flatten)]
-        format: FormatArg,
-    },
-    /// Import back-end snapshots under an existing volume; several `--ref`s run as one
-    /// journaled batch.
-    Manage {
-        /// The parent volume's id.
-        #[arg(long)]
-        volume: String,
-        /// The back-end name (LV name); repeatable.
-        #[arg(long = "ref", value_name = "NAME", required = true)]
-        references: Vec<String>,
-        /// Import even when the snapshot's origin is not this volume.
-        #[arg(long)]
-        force: bool,
-        #[command(flatten)]
-        fields: ImportFields,
-        #[command(flatten)]
-        run: batch::RunArgs,
-    },
-    /// Forget snapshots, leaving their data on the back end.
-    Unmanage(UnmanageArgs),
 }
 
 #[derive(Debug, Args)]
@@ -329,10 +201,6 @@ impl Global {
     }
 }
 
-fn metadata(properties: Vec<(String, String)>) -> Metadata {
-    properties.into_iter().collect()
-}
-
 /// Asks on the terminal; without one, the answer is no (the caller refuses).
 fn confirm(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
@@ -343,224 +211,6 @@ fn confirm(question: &str) -> bool {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim(), "y" | "Y" | "yes")
-}
-
-#[derive(Clone, Copy)]
-enum Resource {
-    Volume,
-    Snapshot,
-}
-
-impl Resource {
-    fn noun(self) -> &'static str {
-        match self {
-            Resource::Volume => "volume",
-            Resource::Snapshot => "snapshot",
-        }
-    }
-}
-
-async fn unmanage(
-    target: &batch::Target<'_>,
-    resource: Resource,
-    args: UnmanageArgs,
-) -> Result<(), Failure> {
-    let backend = target.backend;
-    if !backend.info().read_only {
-        if let Resource::Snapshot = resource {
-            for volume_id in parents(backend, &args.ids).await {
-                eprintln!(
-                    "warning: {}",
-                    export_warning(&format!("volume {volume_id}"))
-                );
-            }
-        }
-        let question = format!(
-            "Export (unmanage) {} {}(s)? The data stays on the back end.",
-            args.ids.len(),
-            resource.noun()
-        );
-        if !args.yes && !confirm(&question) {
-            return Err(Failure {
-                code: exit::REFUSED,
-                message: "not confirmed: pass --yes to unmanage without a terminal".into(),
-            });
-        }
-    }
-    let items = args
-        .ids
-        .into_iter()
-        .map(|id| crate::batch::Item {
-            label: id.clone(),
-            action: match resource {
-                Resource::Volume => Action::UnmanageVolume { id },
-                Resource::Snapshot => Action::UnmanageSnapshot { id },
-            },
-        })
-        .collect();
-    let run = batch::RunArgs {
-        no_listing: false,
-        concurrency: args.concurrency,
-        format: args.format,
-    };
-    batch::run_items(target, items, &run).await
-}
-
-/// The parent volumes of the snapshots `ids`, each once, in order; ids that cannot be
-/// read are left to the export itself to report.
-async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<String> {
-    let parents: Vec<String> = futures::stream::iter(ids)
-        .map(|id| backend.snapshot(id))
-        .buffered(crate::batch::AT_ONCE)
-        .filter_map(|snapshot| async move { snapshot.ok().map(|s| s.volume_id) })
-        .collect()
-        .await;
-    let mut seen = std::collections::HashSet::new();
-    parents
-        .into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .collect()
-}
-
-/// The import items of one command: names default to the references so that a
-/// resumed batch can tell its items apart; `--name` is for a single reference.
-fn import_items(
-    references: Vec<String>,
-    fields: ImportFields,
-    action: impl Fn(Reference, Option<String>, Option<String>, Metadata) -> Action,
-) -> Result<Vec<crate::batch::Item>, Failure> {
-    if fields.name.is_some() {
-        return Err(Failure::usage(
-            "--name names one import: with several --ref, each is named after its reference",
-        ));
-    }
-    let metadata = metadata(fields.properties);
-    Ok(references
-        .into_iter()
-        .map(|reference| crate::batch::Item {
-            label: reference.clone(),
-            action: action(
-                Reference::name(&reference),
-                Some(reference),
-                fields.description.clone(),
-                metadata.clone(),
-            ),
-        })
-        .collect())
-}
-
-/// Runs one non-interactive command against `target`'s back end, printing to stdout.
-pub async fn run_command(
-    target: &batch::Target<'_>,
-    command: ResourceCommand,
-) -> Result<(), Failure> {
-    let backend = target.backend;
-    let printed = match command {
-        ResourceCommand::Host {
-            action: HostAction::List(f),
-        } => output::list(&backend.hosts().await?, f.format),
-        ResourceCommand::Volume { action } => match action {
-            VolumeAction::List { host, format } => {
-                let filter = ListFilter {
-                    host,
-                    ..ListFilter::default()
-                };
-                output::list(&backend.volumes(&filter).await?, format.format)
-            }
-            VolumeAction::Manageable { host, format } => {
-                output::list(&backend.manageable_volumes(&host).await?, format.format)
-            }
-            VolumeAction::Manage {
-                host,
-                mut references,
-                fields,
-                run,
-            } => {
-                if references.len() > 1 {
-                    let items = import_items(
-                        references,
-                        fields,
-                        |reference, name, description, metadata| {
-                            Action::from(ManageVolumeRequest {
-                                host: host.clone(),
-                                reference,
-                                name,
-                                description,
-                                metadata,
-                                without_listing: run.no_listing,
-                            })
-                        },
-                    )?;
-                    return batch::run_items(target, items, &run).await;
-                }
-                let request = ManageVolumeRequest {
-                    host,
-                    reference: Reference::name(references.remove(0)),
-                    name: fields.name,
-                    description: fields.description,
-                    metadata: metadata(fields.properties),
-                    without_listing: run.no_listing,
-                };
-                output::one(&backend.manage_volume(&request).await?, run.format.format)
-            }
-            VolumeAction::Unmanage(args) => {
-                return unmanage(target, Resource::Volume, args).await;
-            }
-        },
-        ResourceCommand::Snapshot { action } => match action {
-            SnapshotAction::List { volume, format } => {
-                let filter = ListFilter {
-                    volume_id: volume,
-                    ..ListFilter::default()
-                };
-                output::list(&backend.snapshots(&filter).await?, format.format)
-            }
-            SnapshotAction::Manageable { host, format } => {
-                output::list(&backend.manageable_snapshots(&host).await?, format.format)
-            }
-            SnapshotAction::Manage {
-                volume,
-                mut references,
-                force,
-                fields,
-                run,
-            } => {
-                if references.len() > 1 {
-                    let items = import_items(
-                        references,
-                        fields,
-                        |reference, name, description, metadata| {
-                            Action::from(ManageSnapshotRequest {
-                                volume_id: volume.clone(),
-                                reference,
-                                name,
-                                description,
-                                metadata,
-                                force,
-                                without_listing: run.no_listing,
-                            })
-                        },
-                    )?;
-                    return batch::run_items(target, items, &run).await;
-                }
-                let request = ManageSnapshotRequest {
-                    volume_id: volume,
-                    reference: Reference::name(references.remove(0)),
-                    name: fields.name,
-                    description: fields.description,
-                    metadata: metadata(fields.properties),
-                    force,
-                    without_listing: run.no_listing,
-                };
-                output::one(&backend.manage_snapshot(&request).await?, run.format.format)
-            }
-            SnapshotAction::Unmanage(args) => {
-                return unmanage(target, Resource::Snapshot, args).await;
-            }
-        },
-    };
-    print!("{printed}");
-    Ok(())
 }
 
 /// The console's theme and keys from `--theme` and the config file, checked now so

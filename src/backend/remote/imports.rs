@@ -15,7 +15,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::backend::{Error, Reference, Result, backend_of};
+use super::{RemoteBackend, Resource};
+use crate::backend::{
+    Backend, Error, ManageSnapshotRequest, ManageVolumeRequest, ManageableSnapshot,
+    ManageableVolume, Reference, Result, Status, backend_of, volume_lv_name,
+};
 use crate::sync::lock;
 
 /// How long a host's listing serves checks before the next check fetches it again.
@@ -165,6 +169,240 @@ pub fn listing_unavailable(reason: &str, checked: &[String], not_checked: &str) 
         "{reason}. Checked: {}. Not checked: {not_checked}. To import it without these \
          checks, skip the listing (--no-listing; the console asks)",
         checked.join("; ")
+    ))
+}
+
+impl RemoteBackend {
+    /// The id Cinder manages `reference` under, where the reference follows the
+    /// driver's name template for `resource` and Cinder has that id: one GET, no listing.
+    pub(super) async fn managed_under_template(
+        &self,
+        resource: Resource,
+        reference: &Reference,
+    ) -> Result<Option<String>> {
+        let prefixes: &[&str] = match resource {
+            Resource::Snapshot => &["_snapshot-", "snapshot-"],
+            Resource::Volume => &["volume-"],
+        };
+        let Some(id) = templated_id(reference, prefixes) else {
+            return Ok(None);
+        };
+        Ok(self.status(resource, id).await?.map(|_| id.to_string()))
+    }
+
+    /// Holds `reference` for this import, refused when this session is importing it
+    /// already or imported it before (its old name is still in a kept listing).
+    pub(super) fn claim(&self, noun: &str, host: &str, reference: &Reference) -> Result<Claim<'_>> {
+        self.claims
+            .take(host, reference)
+            .map_err(|owner| match owner {
+                Some(id) => already_managed(noun, reference.label(), host, Some(&id)),
+                None => Error::AlreadyManaged(format!(
+                    "{} on host {host} is being imported by another item of this batch",
+                    reference.label()
+                )),
+            })
+    }
+
+    /// snapport's checks before a snapshot import, all made before anything is sent:
+    /// the parent exists and is available, the reference is not a managed snapshot's
+    /// name, and, in the host's listing, it exists, is not managed and is a snapshot of
+    /// the parent. Returns the claim on the reference.
+    pub(super) async fn check_snapshot_import(
+        &self,
+        request: &ManageSnapshotRequest,
+    ) -> Result<Claim<'_>> {
+        let wanted = request.reference.label();
+        let (parent, managed) = futures::try_join!(
+            self.volume(&request.volume_id),
+            self.managed_under_template(Resource::Snapshot, &request.reference),
+        )?;
+        let host = parent.host.clone().ok_or_else(|| {
+            Error::InvalidState(format!(
+                "Invalid volume: volume {} has no host, so its back end is unknown",
+                parent.id
+            ))
+        })?;
+        if !matches!(parent.status, Status::Available | Status::InUse) {
+            return Err(Error::InvalidState(format!(
+                "Invalid volume: Volume {} status must be available, in-use, but current status is: {}.",
+                parent.id, parent.status
+            )));
+        }
+        if let Some(id) = managed {
+            return Err(already_managed("snapshot", wanted, &host, Some(&id)));
+        }
+        let claim = self.claim("snapshot", &host, &request.reference)?;
+        if request.without_listing {
+            return Ok(claim);
+        }
+        let unavailable = |reason: String| {
+            let mut checked = vec![format!(
+                "volume {} exists and is {}",
+                parent.id, parent.status
+            )];
+            if templated_id(&request.reference, &["_snapshot-", "snapshot-"]).is_some() {
+                checked.push(format!(
+                    "{wanted} is not the name of a snapshot Cinder manages"
+                ));
+            }
+            listing_unavailable(
+                &reason,
+                &checked,
+                &format!(
+                    "that {wanted} exists on the back end, is a snapshot of volume {}, and is \
+                     not managed under another name",
+                    parent.id
+                ),
+            )
+        };
+        let listing = self
+            .snapshot_listings
+            .get(&host, self.fetch_manageable_snapshots(&host))
+            .await
+            .map_err(|err| {
+                unavailable(format!(
+                    "the manageable snapshot listing of host {host} failed: {err}"
+                ))
+            })?;
+        if listing.is_empty() {
+            return Err(unavailable(format!(
+                "host {host} lists no back-end snapshots at all (a driver without manageable \
+                 listings answers so)"
+            )));
+        }
+        let entry = listing
+            .iter()
+            .find(|entry| entry.reference == request.reference)
+            .ok_or_else(|| {
+                Error::InvalidReference(format!(
+                    "{wanted} does not exist on host {host}: the back end does not list it as a snapshot"
+                ))
+            })?;
+        if is_managed(entry.cinder_id.as_deref(), entry.reason_not_safe.as_deref()) {
+            return Err(already_managed(
+                "snapshot",
+                wanted,
+                &host,
+                entry.cinder_id.as_deref(),
+            ));
+        }
+        let expected = volume_lv_name(&parent.id);
+        let origin = entry.source_reference.as_ref().map(Reference::label);
+        if !request.force && origin != Some(expected.as_str()) {
+            return Err(Error::InvalidReference(format!(
+                "{wanted} is a snapshot of {}, not of volume {} ({expected}); force the import to take it anyway",
+                origin.unwrap_or("an unknown origin"),
+                parent.id
+            )));
+        }
+        Ok(claim)
+    }
+
+    /// snapport's checks before a volume import: the reference is not a managed volume's
+    /// name and, in the host's listing, not managed. Returns the claim on the reference.
+    pub(super) async fn check_volume_import(
+        &self,
+        request: &ManageVolumeRequest,
+    ) -> Result<Claim<'_>> {
+        let wanted = request.reference.label();
+        let host = &request.host;
+        if let Some(id) = self
+            .managed_under_template(Resource::Volume, &request.reference)
+            .await?
+        {
+            return Err(already_managed("volume", wanted, host, Some(&id)));
+        }
+        let claim = self.claim("volume", host, &request.reference)?;
+        if request.without_listing {
+            return Ok(claim);
+        }
+        let unavailable = |reason: String| {
+            let checked = if templated_id(&request.reference, &["volume-"]).is_some() {
+                format!("{wanted} is not the name of a volume Cinder manages")
+            } else {
+                format!("nothing ({wanted} does not follow the volume-<id> name template)")
+            };
+            listing_unavailable(
+                &reason,
+                &[checked],
+                &format!(
+                    "that {wanted} exists on the back end and is not managed under another name"
+                ),
+            )
+        };
+        let listing = self
+            .volume_listings
+            .get(host, self.fetch_manageable_volumes(host))
+            .await
+            .map_err(|err| {
+                unavailable(format!(
+                    "the manageable volume listing of host {host} failed: {err}"
+                ))
+            })?;
+        if listing.is_empty() {
+            return Err(unavailable(format!(
+                "host {host} lists no back-end volumes at all (a driver without manageable \
+                 listings answers so)"
+            )));
+        }
+        if let Some(entry) = listing
+            .iter()
+            .find(|entry| entry.reference == request.reference)
+            && is_managed(entry.cinder_id.as_deref(), entry.reason_not_safe.as_deref())
+        {
+            return Err(already_managed(
+                "volume",
+                wanted,
+                host,
+                entry.cinder_id.as_deref(),
+            ));
+        }
+        Ok(claim)
+    }
+
+    pub(super) async fn fetch_manageable_snapshots(
+        &self,
+        host: &str,
+    ) -> Result<Vec<ManageableSnapshot>> {
+        self.manageable(
+            "manageable_snapshots/detail",
+            host,
+            |entry: &ManageableSnapshot| &entry.reference,
+        )
+        .await
+    }
+
+    pub(super) async fn fetch_manageable_volumes(
+        &self,
+        host: &str,
+    ) -> Result<Vec<ManageableVolume>> {
+        self.manageable(
+            "manageable_volumes/detail",
+            host,
+            |entry: &ManageableVolume| &entry.reference,
+        )
+        .await
+    }
+}
+
+/// Cinder marks an entry of a manageable list as managed with its id or this reason.
+pub(super) fn is_managed(cinder_id: Option<&str>, reason_not_safe: Option<&str>) -> bool {
+    cinder_id.is_some() || reason_not_safe == Some("already managed")
+}
+
+pub(super) fn already_managed(
+    noun: &str,
+    wanted: &str,
+    host: &str,
+    cinder_id: Option<&str>,
+) -> Error {
+    let owner = cinder_id
+        .map(|id| format!(" as {noun} {id}"))
+        .unwrap_or_default();
+    Error::AlreadyManaged(format!(
+        "{wanted} on host {host} is already managed{owner}; importing it again would leave \
+         that record pointing at a renamed {noun}"
     ))
 }
 

@@ -1,0 +1,172 @@
+//! Changes and their end: a manage or unmanage is posted, then its status is polled,
+//! soon at first and then less often, until Cinder has finished it or given up.
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::http::Call;
+use super::wire::{Brief, One};
+use super::{Operation, Progress, RemoteBackend, Resource};
+use crate::backend::{Error, Result};
+
+impl RemoteBackend {
+    pub(super) fn report(
+        &self,
+        operation: Operation,
+        id: &str,
+        status: &str,
+        started: Instant,
+        finished: bool,
+    ) {
+        tracing::info!(
+            ?operation,
+            id,
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            finished,
+            "progress"
+        );
+        let _ = self.progress.send(Progress {
+            operation,
+            id: id.to_string(),
+            status: status.to_string(),
+            elapsed: started.elapsed(),
+            finished,
+        });
+    }
+
+    /// Reads a resource's status; `None` once Cinder answers 404.
+    pub(super) async fn status(&self, resource: Resource, id: &str) -> Result<Option<String>> {
+        let path = format!("{}/{id}", resource.collection());
+        match self
+            .get::<One<Brief>>(Call::get(&path, self.options.read_timeout))
+            .await
+        {
+            Ok(one) => Ok(Some(one.item.status)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Polls until `done` accepts the status (`Ok(true)`) or rejects it (`Err`), within
+    /// the configured time.
+    pub(super) async fn wait(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        id: &str,
+        done: impl Fn(Option<&str>) -> Result<bool>,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let mut pause = self.options.poll_first.min(self.options.poll_interval);
+        loop {
+            let status = self.status(resource, id).await?;
+            let shown = status.as_deref().unwrap_or("gone");
+            match done(status.as_deref()) {
+                Ok(true) => {
+                    self.report(operation, id, shown, started, true);
+                    return Ok(());
+                }
+                Err(err) => {
+                    self.report(operation, id, shown, started, true);
+                    return Err(err);
+                }
+                Ok(false) => self.report(operation, id, shown, started, false),
+            }
+            if started.elapsed() >= self.options.poll_timeout {
+                return Err(Error::Backend(format!(
+                    "gave up after {} s: {} {id} is still {shown}; Cinder may yet finish, check it later",
+                    self.options.poll_timeout.as_secs(),
+                    resource.noun()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(self.options.poll_interval);
+        }
+    }
+
+    /// Waits for `available`; `error` means the import failed and left a record behind.
+    pub(super) async fn wait_available(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        id: &str,
+        what: &str,
+    ) -> Result<()> {
+        self.wait(operation, resource, id, |status| match status {
+            Some("available") => Ok(true),
+            Some("error") => Err(Error::Backend(format!(
+                "Cinder could not import {what}: {noun} {id} went to status error (the reason is in \
+                 cinder-volume's log). The error record {id} stays in Cinder; delete it \
+                 (openstack volume {snapshot}delete {id}) before trying again.",
+                noun = resource.noun(),
+                snapshot = if matches!(resource, Resource::Snapshot) { "snapshot " } else { "" },
+            ))),
+            Some(_) => Ok(false),
+            None => Err(Error::NotFound(format!(
+                "{} {id} disappeared while being imported",
+                resource.noun()
+            ))),
+        })
+        .await
+    }
+
+    /// Posts an import and waits until Cinder reports the new resource available.
+    pub(super) async fn import(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        body: serde_json::Value,
+        what: &str,
+    ) -> Result<String> {
+        let path = resource.manageable_collection();
+        let reply = self
+            .session
+            .send(Call::post(path, body, self.options.read_timeout))
+            .await?;
+        let created: One<Brief> = reply.json(&format!("POST {path}"))?;
+        let id = created.item.id;
+        tracing::info!(id, what, "import accepted");
+        self.wait_available(operation, resource, &id, what).await?;
+        Ok(id)
+    }
+
+    /// Waits for the 404 that ends an unmanage.
+    pub(super) async fn wait_gone(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        id: &str,
+    ) -> Result<()> {
+        self.wait(operation, resource, id, |status| match status {
+            None => Ok(true),
+            Some(failed @ ("error_deleting" | "error_unmanaging")) => Err(Error::Backend(format!(
+                "Cinder could not unmanage {} {id}: its status is {failed}",
+                resource.noun()
+            ))),
+            Some(_) => Ok(false),
+        })
+        .await
+    }
+
+    pub(super) async fn unmanage(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        id: &str,
+    ) -> Result<()> {
+        // What the listings say of that resource's back-end object is about to change.
+        self.snapshot_listings.forget_all();
+        self.volume_listings.forget_all();
+        let path = format!("{}/{id}/action", resource.collection());
+        self.session
+            .send(Call::post(
+                &path,
+                json!({ "os-unmanage": null }),
+                self.options.read_timeout,
+            ))
+            .await?;
+        self.wait_gone(operation, resource, id).await
+    }
+}
