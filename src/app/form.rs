@@ -1,6 +1,8 @@
 //! The import form: name, description and metadata for each back-end snapshot or
 //! volume to import, with defaults derived from the LV name; snapshots also need their
 //! parent volume, volumes go to the host they were listed on.
+//!
+//! A quarter of it is its tests; the rest is one form's fields, defaults and checks.
 
 use tui_input::{Input, InputRequest};
 

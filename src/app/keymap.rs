@@ -1,5 +1,8 @@
 //! One key table for the console: which key does what on which screen. Help, footer
 //! hints and config overrides all come from it, so they cannot disagree.
+//!
+//! Its length is the table itself (every action, its default keys and its bindings per
+//! context) and its tests; splitting the table would let its parts disagree.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,9 @@
 //! The console's state machine, free of any terminal code: the screen stack, the rows,
 //! marks, filter, dialogs and work in flight. `update` changes it; `tui` draws it.
+//!
+//! Its length is the state's types (screens, rows, dialogs, jobs, session), kept in one
+//! place so that a reader sees the whole state at once; behaviour lives in the modules
+//! beside it.
 
 pub mod commands;
 pub mod details;

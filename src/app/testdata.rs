@@ -1,5 +1,7 @@
 //! Fixed data for tests of the state machine and the screens, and a stand-in worker
 //! that answers effects from it the way the real worker would (pages, then Loaded).
+//!
+//! Test support: its length is data.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,5 @@
-//! The state machine driven by keys and worker replies, without a terminal.
+//! The state machine driven by keys and worker replies, without a terminal. One file of
+//! tests for one state machine, grouped by screen and flow.
 
 use super::keymap::{Key, KeyCode};
 use super::msg::{Effect, Load, Msg, Page};

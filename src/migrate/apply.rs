@@ -1,6 +1,9 @@
 //! Runs a plan's steps (apply), finishes an interrupted run (resume) or undoes what was
 //! moved (rollback). Every step is journaled before and after it runs; steps of one
 //! volume run strictly in order, volumes run a few at a time.
+//!
+//! Longer than most: apply, resume and rollback share the reconciliation of steps that
+//! were in flight, which must stay one piece of logic to stay safe to repeat.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

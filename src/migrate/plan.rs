@@ -1,5 +1,8 @@
 //! The migration plan: what moves, and the ordered steps that move it. The plan is a
 //! pretty JSON file that an operator reviews before `migrate apply`.
+//!
+//! Longer than most: the plan's file format, the gathering of what moves and the step
+//! order are one contract with the journal, and a quarter of it is its tests.
 
 use std::path::Path;
 

@@ -1,6 +1,9 @@
 //! Reads cloud settings the way the `openstack` client does (openstacksdk's loader):
 //! clouds.yaml and secure.yaml on the same search path, `OS_CLOUD`, and plain `OS_*`
 //! variables forming the `envvars` cloud. Secrets stay in [`SecretString`]s.
+//!
+//! Longer than most: openstacksdk's precedence rules (files, secure.yaml merge, `OS_*`,
+//! auth types) only make sense read together, and they are tested together here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

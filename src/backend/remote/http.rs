@@ -1,5 +1,8 @@
 //! The HTTP session with Cinder: TLS, timeouts, the token and endpoint in use, the
 //! negotiated microversion, retries of idempotent reads and one re-authentication on 401.
+//!
+//! Longer than most: version discovery (with the proxy fallback), retries and token
+//! renewal all decide together what a single call does, so they stay in one place.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
