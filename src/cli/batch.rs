@@ -162,17 +162,10 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
             Err(err) => eprintln!("item {number} ({label}): failed: {err}"),
         }
     };
-    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = stop_on_signal(stop.clone())?;
-    let control = Control {
-        pause: pause.as_ref(),
-        stop: &stop,
-        report: &report,
-        at_once: batch::AT_ONCE,
-    };
-    let resumed = batch::resume(&args.journal, backend.as_ref(), control).await;
-    watcher.abort();
+    let resumed = controlled(&report, batch::AT_ONCE, async |control| {
+        batch::resume(&args.journal, backend.as_ref(), control).await
+    })
+    .await?;
     let (state, found) = resumed?;
     for number in &found {
         eprintln!(
@@ -272,23 +265,16 @@ pub async fn run_items(
     let path = batch::new_journal_path(&dir);
     let bar = progress_bar(items.len());
     let report = |_: usize, _: &backend::Result<Option<String>>| bar.inc(1);
-    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = stop_on_signal(stop.clone())?;
-    let control = Control {
-        pause: pause.as_ref(),
-        stop: &stop,
-        report: &report,
-        at_once: run.concurrency,
-    };
     let batch = Batch {
         backend: target.spec.clone(),
         label: target.backend.info().label,
         items,
     };
     tracing::info!(journal = %path.display(), items = batch.items.len(), "batch starts");
-    let started = batch::start(&path, batch, target.backend, control).await;
-    watcher.abort();
+    let started = controlled(&report, run.concurrency, async |control| {
+        batch::start(&path, batch, target.backend, control).await
+    })
+    .await?;
     bar.finish_and_clear();
     let state = started?;
     match run.format.format {
@@ -296,6 +282,27 @@ pub async fn run_items(
         Format::Table => print_results(&state),
     }
     outcome(&state, &path)
+}
+
+/// Runs `body` with the control every command-line batch gets: the test pause point
+/// from the environment, and a stop flag set by SIGINT or SIGTERM.
+async fn controlled<T>(
+    report: batch::run::Report<'_>,
+    at_once: usize,
+    body: impl AsyncFnOnce(Control<'_>) -> T,
+) -> Result<T, Failure> {
+    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = stop_on_signal(stop.clone())?;
+    let control = Control {
+        pause: pause.as_ref(),
+        stop: &stop,
+        report,
+        at_once,
+    };
+    let result = body(control).await;
+    watcher.abort();
+    Ok(result)
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

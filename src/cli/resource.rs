@@ -220,31 +220,49 @@ async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The import items of one command: names default to the references so that a
-/// resumed batch can tell its items apart; `--name` is for a single reference.
-fn import_items(
+/// Imports `references`: one reference prints the new resource, as `one` does it;
+/// several run as one journaled batch whose items are named after their references
+/// (so that a resumed batch can tell them apart: `--name` is for a single reference).
+async fn manage<R: Into<Action>>(
+    target: &batch::Target<'_>,
     references: Vec<String>,
     fields: ImportFields,
-    action: impl Fn(Reference, Option<String>, Option<String>, Metadata) -> Action,
-) -> Result<Vec<crate::batch::Item>, Failure> {
+    run: &batch::RunArgs,
+    request: impl Fn(Reference, Option<String>, Option<String>, Metadata) -> R,
+    one: impl AsyncFnOnce(R) -> Result<String, Failure>,
+) -> Result<(), Failure> {
+    let metadata = metadata(fields.properties);
+    if let [reference] = references.as_slice() {
+        let reference = Reference::name(reference);
+        let printed = one(request(
+            reference,
+            fields.name,
+            fields.description,
+            metadata,
+        ))
+        .await?;
+        print!("{printed}");
+        return Ok(());
+    }
     if fields.name.is_some() {
         return Err(Failure::usage(
             "--name names one import: with several --ref, each is named after its reference",
         ));
     }
-    let metadata = metadata(fields.properties);
-    Ok(references
+    let items = references
         .into_iter()
         .map(|reference| crate::batch::Item {
             label: reference.clone(),
-            action: action(
+            action: request(
                 Reference::name(&reference),
                 Some(reference),
                 fields.description.clone(),
                 metadata.clone(),
-            ),
+            )
+            .into(),
         })
-        .collect())
+        .collect();
+    batch::run_items(target, items, run).await
 }
 
 /// Runs one non-interactive command against `target`'s back end, printing to stdout.
@@ -270,36 +288,23 @@ pub async fn run_command(
             }
             VolumeAction::Manage {
                 host,
-                mut references,
+                references,
                 fields,
                 run,
             } => {
-                if references.len() > 1 {
-                    let items = import_items(
-                        references,
-                        fields,
-                        |reference, name, description, metadata| {
-                            Action::from(ManageVolumeRequest {
-                                host: host.clone(),
-                                reference,
-                                name,
-                                description,
-                                metadata,
-                                without_listing: run.no_listing,
-                            })
-                        },
-                    )?;
-                    return batch::run_items(target, items, &run).await;
-                }
-                let request = ManageVolumeRequest {
-                    host,
-                    reference: Reference::name(references.remove(0)),
-                    name: fields.name,
-                    description: fields.description,
-                    metadata: metadata(fields.properties),
+                let request = |reference, name, description, metadata| ManageVolumeRequest {
+                    host: host.clone(),
+                    reference,
+                    name,
+                    description,
+                    metadata,
                     without_listing: run.no_listing,
                 };
-                output::one(&backend.manage_volume(&request).await?, run.format.format)
+                let one = async |request| {
+                    let volume = backend.manage_volume(&request).await?;
+                    Ok(output::one(&volume, run.format.format))
+                };
+                return manage(target, references, fields, &run, request, one).await;
             }
             VolumeAction::Unmanage(args) => {
                 return unmanage(target, Resource::Volume, args).await;
@@ -318,39 +323,25 @@ pub async fn run_command(
             }
             SnapshotAction::Manage {
                 volume,
-                mut references,
+                references,
                 force,
                 fields,
                 run,
             } => {
-                if references.len() > 1 {
-                    let items = import_items(
-                        references,
-                        fields,
-                        |reference, name, description, metadata| {
-                            Action::from(ManageSnapshotRequest {
-                                volume_id: volume.clone(),
-                                reference,
-                                name,
-                                description,
-                                metadata,
-                                force,
-                                without_listing: run.no_listing,
-                            })
-                        },
-                    )?;
-                    return batch::run_items(target, items, &run).await;
-                }
-                let request = ManageSnapshotRequest {
-                    volume_id: volume,
-                    reference: Reference::name(references.remove(0)),
-                    name: fields.name,
-                    description: fields.description,
-                    metadata: metadata(fields.properties),
+                let request = |reference, name, description, metadata| ManageSnapshotRequest {
+                    volume_id: volume.clone(),
+                    reference,
+                    name,
+                    description,
+                    metadata,
                     force,
                     without_listing: run.no_listing,
                 };
-                output::one(&backend.manage_snapshot(&request).await?, run.format.format)
+                let one = async |request| {
+                    let snapshot = backend.manage_snapshot(&request).await?;
+                    Ok(output::one(&snapshot, run.format.format))
+                };
+                return manage(target, references, fields, &run, request, one).await;
             }
             SnapshotAction::Unmanage(args) => {
                 return unmanage(target, Resource::Snapshot, args).await;

@@ -17,6 +17,12 @@ use super::{centered, dialog, input_view};
 const LABEL: u16 = 16;
 
 /// A field's label, with `>` before the focused one (visible without colours).
+/// A line of explanation under a field, aligned with the fields' values.
+fn explain(frame: &mut Frame, text: &str, style: Style, area: Rect) {
+    let line = format!("{:<w$}{text}", "", w = LABEL as usize);
+    frame.render_widget(Paragraph::new(Line::styled(line, style)), area);
+}
+
 fn field_label(label: &str, focused: bool) -> Span<'static> {
     let marker = if focused { '>' } else { ' ' };
     Span::styled(
@@ -60,15 +66,10 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, keymap: &Keymap,
     match (&item.source, item.size()) {
         (Source::Typed(typed), _) => {
             inputs.push((Field::Reference, "Reference", typed, 0));
-            frame.render_widget(
-                Paragraph::new(Line::styled(
-                    format!(
-                        "{:<w$}the LV name; fields left empty take their defaults from it",
-                        "",
-                        w = LABEL as usize
-                    ),
-                    theme.muted,
-                )),
+            explain(
+                frame,
+                "the LV name; fields left empty take their defaults from it",
+                theme.muted,
                 row(1),
             );
         }
@@ -159,15 +160,10 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, keymap: &Keymap,
         row(7),
     );
     if form.listing_failed.is_some() {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                format!(
-                    "{:<w$}the host's listing failed: it cannot be checked against it",
-                    "",
-                    w = LABEL as usize
-                ),
-                theme.warning,
-            )),
+        explain(
+            frame,
+            "the host's listing failed: it cannot be checked against it",
+            theme.warning,
             row(8),
         );
     }
