@@ -148,6 +148,8 @@ pub enum Context {
     Dialog,
     /// Choosing from a list in a dialog: the back-end switcher, the wizard's steps.
     Choice,
+    /// The filter and command line at the bottom (typing takes the rest).
+    Prompt,
 }
 
 impl Context {
@@ -163,6 +165,7 @@ impl Context {
             Context::ImportForm => "Import form",
             Context::Dialog => "Dialogs",
             Context::Choice => "Choosing from a list",
+            Context::Prompt => "Filter and command line",
         }
     }
 
@@ -170,7 +173,11 @@ impl Context {
     pub fn is_list(self) -> bool {
         !matches!(
             self,
-            Context::Global | Context::ImportForm | Context::Dialog | Context::Choice
+            Context::Global
+                | Context::ImportForm
+                | Context::Dialog
+                | Context::Choice
+                | Context::Prompt
         )
     }
 }
@@ -219,6 +226,7 @@ pub enum Action {
     PreviousItem,
     NextChoice,
     PreviousChoice,
+    Complete,
 }
 
 /// Every action with its config name and default keys.
@@ -272,6 +280,7 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::PreviousItem, "previous_item", &["ctrl-p", "pgup"]),
     (Action::NextChoice, "next_choice", &["right"]),
     (Action::PreviousChoice, "previous_choice", &["left"]),
+    (Action::Complete, "complete", &["tab"]),
 ];
 
 impl Action {
@@ -482,6 +491,19 @@ const BINDINGS: &[Binding] = &[
     bind(C::Choice, A::Bottom, "last", None),
     bind(C::Choice, A::Confirm, "choose", None),
     bind(C::Choice, A::Cancel, "back; close", None),
+    bind(
+        C::Prompt,
+        A::Confirm,
+        "keep the filter; run the command",
+        None,
+    ),
+    bind(
+        C::Prompt,
+        A::Cancel,
+        "clear the filter; leave the command line",
+        None,
+    ),
+    bind(C::Prompt, A::Complete, "complete the command's name", None),
 ];
 
 /// Why a key override in the config file was refused.
@@ -582,12 +604,14 @@ impl Keymap {
             C::ImportForm,
             C::Dialog,
             C::Choice,
+            C::Prompt,
         ] {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for binding in self.bindings(context) {
                 for key in self.keys_of(binding.action) {
                     let typed_in = match context {
                         C::ImportForm => super::form::typed(*key).then_some("import form"),
+                        C::Prompt => super::form::typed(*key).then_some("command line"),
                         C::Dialog => super::gate::typed(*key).then_some("confirmation dialog"),
                         _ => None,
                     };
@@ -642,6 +666,25 @@ impl Keymap {
         self.bindings(context)
             .find(|binding| self.keys_of(binding.action).contains(&key))
             .map(|binding| binding.action)
+    }
+
+    /// The first keys of `actions`, joined as hints show them: `j/k`.
+    pub fn labels(&self, actions: &[Action]) -> String {
+        actions
+            .iter()
+            .map(|action| self.label(*action))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// A hint line: each entry's keys and what they do, two spaces apart
+    /// (`enter: open  esc: close`).
+    pub fn hints(&self, entries: &[(&[Action], &str)]) -> String {
+        entries
+            .iter()
+            .map(|(actions, text)| format!("{}: {text}", self.labels(actions)))
+            .collect::<Vec<_>>()
+            .join("  ")
     }
 
     /// The first key of an action, as shown in hints.

@@ -5,7 +5,7 @@ use super::commands::{BackendList, command, complete, guess_host, open_backend_l
 use super::form::{FormOutcome, ImportForm, edit};
 use super::gate::{Typing, Verdict};
 use super::jobs::{export, import, import_by_reference, launch, read_only_refusal};
-use super::keymap::{Action, Context, Key, KeyCode};
+use super::keymap::{Action, Context, Key};
 use super::listing::{push, reload, reload_caches};
 use super::rows::Importable;
 use super::table::Table;
@@ -138,14 +138,16 @@ pub(super) fn scrolled(scroll: usize, page: usize, action: Option<Action>) -> Op
 }
 
 pub(super) fn prompt_key(app: &mut App, mut prompt: Prompt, key: Key) -> Effects {
-    match (prompt.kind, key.code) {
-        (PromptKind::Filter, KeyCode::Esc) => {
+    match (prompt.kind, app.keymap.action(Context::Prompt, key)) {
+        (PromptKind::Filter, Some(Action::Cancel)) => {
             app.view_mut().rows.nav_mut().set_filter("");
         }
-        (PromptKind::Filter, KeyCode::Enter) => {}
-        (PromptKind::Command, KeyCode::Esc) => {}
-        (PromptKind::Command, KeyCode::Enter) => return command(app, prompt.input.value()),
-        (PromptKind::Command, KeyCode::Tab) => {
+        (PromptKind::Filter, Some(Action::Confirm)) => {}
+        (PromptKind::Command, Some(Action::Cancel)) => {}
+        (PromptKind::Command, Some(Action::Confirm)) => {
+            return command(app, prompt.input.value());
+        }
+        (PromptKind::Command, Some(Action::Complete)) => {
             if let Some(completed) = complete(prompt.input.value()) {
                 prompt.input = completed.into();
             }
@@ -280,7 +282,8 @@ pub(super) fn act_on_table(app: &mut App, context: Context, action: Action) -> E
         | Action::NextItem
         | Action::PreviousItem
         | Action::NextChoice
-        | Action::PreviousChoice => Vec::new(),
+        | Action::PreviousChoice
+        | Action::Complete => Vec::new(),
     };
     if app.view().rows.nav().selected_key() != before.as_deref() {
         app.details_scroll = 0;

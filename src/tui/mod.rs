@@ -142,29 +142,36 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         screens::render(frame, body, app, theme);
     }
     match &app.prompt {
-        Some(prompt) => widgets::filter::render(frame, footer, prompt, theme),
+        Some(prompt) => widgets::filter::render(frame, footer, prompt, &app.keymap, theme),
         None => widgets::footer::render(frame, footer, app, theme),
     }
     let area = frame.area();
     match &app.modal {
         None => {}
         Some(Modal::Help { scroll }) => widgets::help::render(frame, area, app, theme, *scroll),
-        Some(Modal::Notice(notice)) => widgets::confirm::notice(frame, area, notice, theme),
+        Some(Modal::Notice(notice)) => {
+            widgets::confirm::notice(frame, area, notice, &app.keymap, theme)
+        }
         Some(Modal::ImportForm(form)) => {
             widgets::form::render(frame, area, form, &app.keymap, theme)
         }
-        Some(Modal::Confirm(confirm)) => widgets::confirm::confirm(frame, area, confirm, theme),
-        Some(Modal::Job(job)) => widgets::confirm::job(frame, area, job, theme, app.spinner),
+        Some(Modal::Confirm(confirm)) => {
+            widgets::confirm::confirm(frame, area, confirm, &app.keymap, theme)
+        }
+        Some(Modal::Job(job)) => {
+            widgets::confirm::job(frame, area, job, &app.keymap, theme, app.spinner)
+        }
         Some(Modal::Switcher(switcher)) => widgets::switcher::render(
             frame,
             area,
             switcher,
             app.info.read_only,
+            &app.keymap,
             theme,
             app.spinner,
         ),
         Some(Modal::Migrate(wizard)) => {
-            screens::migrate::render(frame, area, wizard, theme, app.spinner)
+            screens::migrate::render(frame, area, wizard, &app.keymap, theme, app.spinner)
         }
     }
 }

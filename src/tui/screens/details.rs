@@ -6,6 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::app::keymap::Action;
 use crate::app::{App, Pane};
 use crate::tui::theme::Theme;
 
@@ -14,9 +15,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Pane::Details;
     let border = if focused { theme.selected } else { theme.muted };
     let title = if focused {
-        " Details (tab: back to table) "
+        format!(
+            " Details ({}: back to table) ",
+            app.keymap.label(Action::Focus)
+        )
     } else {
-        " Details "
+        " Details ".to_string()
     };
     let fields = app.details_lines();
     let width = fields

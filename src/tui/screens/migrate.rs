@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::app::keymap::{Action, Keymap};
 use crate::app::migrate::{
     MIGRATE_WORD, Ran, Review, Run, RunEnd, Stage, StepRow, StepState, Wizard,
 };
@@ -320,7 +321,17 @@ fn active_line(run: &Run) -> usize {
 }
 
 /// Draws the wizard.
-pub fn render(frame: &mut Frame, area: Rect, wizard: &Wizard, theme: &Theme, tick: usize) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    wizard: &Wizard,
+    keymap: &Keymap,
+    theme: &Theme,
+    tick: usize,
+) {
+    use Action as A;
+    let choose: &[Action] = &[A::Down, A::Up];
+    let scroll: &[Action] = &[A::ScrollDown, A::ScrollUp];
     let (number, name) = wizard.stage.number();
     let title = format!(
         "Migrate {} volume(s) from {} - step {number}/6: {name}",
@@ -330,7 +341,11 @@ pub fn render(frame: &mut Frame, area: Rect, wizard: &Wizard, theme: &Theme, tic
     let (mut lines, keys) = match &wizard.stage {
         Stage::ChooseTarget { selected } => (
             target_lines(wizard, *selected, theme),
-            "j/k: choose  enter: open the target  esc: close",
+            keymap.hints(&[
+                (choose, "choose"),
+                (&[A::Confirm], "open the target"),
+                (&[A::Cancel], "close"),
+            ]),
         ),
         Stage::Connecting { name, .. } => {
             let selected = wizard.targets.iter().position(|t| &t.name == name);
@@ -340,11 +355,15 @@ pub fn render(frame: &mut Frame, area: Rect, wizard: &Wizard, theme: &Theme, tic
                 format!("{} opening '{name}' and listing its hosts…", spinner(tick)),
                 theme.warning,
             ));
-            (lines, "esc: back")
+            (lines, keymap.hints(&[(&[A::Cancel], "back")]))
         }
         Stage::ChooseHost { selected } => (
             host_lines(wizard, *selected, theme),
-            "j/k: choose  enter: plan and check  esc: back",
+            keymap.hints(&[
+                (choose, "choose"),
+                (&[A::Confirm], "plan and check"),
+                (&[A::Cancel], "back"),
+            ]),
         ),
         Stage::Planning { host, .. } => {
             let mut lines = host_lines(wizard, usize::MAX, theme);
@@ -356,13 +375,17 @@ pub fn render(frame: &mut Frame, area: Rect, wizard: &Wizard, theme: &Theme, tic
                 ),
                 theme.warning,
             ));
-            (lines, "esc: back")
+            (lines, keymap.hints(&[(&[A::Cancel], "back")]))
         }
         Stage::Review(review) => (
             review_lines(review, theme),
             match review {
-                Review::Ready(_) => "enter: continue  j/k: scroll  esc: back",
-                _ => "j/k: scroll  esc: back",
+                Review::Ready(_) => keymap.hints(&[
+                    (&[A::Confirm], "continue"),
+                    (scroll, "scroll"),
+                    (&[A::Cancel], "back"),
+                ]),
+                _ => keymap.hints(&[(scroll, "scroll"), (&[A::Cancel], "back")]),
             },
         ),
         Stage::Confirm {
@@ -372,19 +395,26 @@ pub fn render(frame: &mut Frame, area: Rect, wizard: &Wizard, theme: &Theme, tic
             ..
         } => (
             confirm_lines(wizard, plan, [plan_file, journal], theme),
-            "tab: switch button  enter: press  esc: back",
+            keymap.hints(&[
+                (&[A::SwitchButton], "switch button"),
+                (&[A::Confirm], "press"),
+                (&[A::Cancel], "back"),
+            ]),
         ),
         Stage::Running(run) => (
             progress_lines(run, theme, tick),
             if run.stopping {
-                "stopping after the steps in flight…"
+                "stopping after the steps in flight…".to_string()
             } else {
-                "esc: stop after the steps in flight  j/k: scroll"
+                keymap.hints(&[
+                    (&[A::Cancel], "stop after the steps in flight"),
+                    (scroll, "scroll"),
+                ])
             },
         ),
         Stage::Summary { run, end } => (
             summary_lines(wizard, run, end, theme),
-            "enter: close  j/k: scroll",
+            keymap.hints(&[(&[A::Confirm], "close"), (scroll, "scroll")]),
         ),
     };
     if let Some(hint) = &wizard.hint {

@@ -26,6 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let title = Title {
         name: view.title(),
         loading: view.loading.then(|| spinner(app.spinner)),
+        clear_filter: app.keymap.label(Action::Back),
     };
     let by_reference = matches!(view.rows, Rows::Manageable(_) | Rows::ManageableVolumes(_))
         .then(|| app.keymap.label(Action::ImportByReference));

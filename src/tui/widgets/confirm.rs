@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::gate::Gate;
+use crate::app::keymap::{Action, Keymap};
 use crate::app::plan::BULK_WORD;
 use crate::app::{Button, Confirm, Job, Notice, Outcome, Plan};
 use crate::tui::theme::Theme;
@@ -15,12 +16,17 @@ use crate::tui::widgets::header::spinner;
 
 use super::{centered, dialog, input_view, wrapped_height};
 
+/// How a finished dialog is closed: `enter/esc: close`.
+fn close_hint(keymap: &Keymap) -> String {
+    keymap.hints(&[(&[Action::Confirm, Action::Cancel], "close")])
+}
+
 fn width_for(area: Rect) -> u16 {
     area.width.saturating_sub(4).min(90)
 }
 
 /// Draws a notice; errors get the danger style.
-pub fn notice(frame: &mut Frame, area: Rect, notice: &Notice, theme: &Theme) {
+pub fn notice(frame: &mut Frame, area: Rect, notice: &Notice, keymap: &Keymap, theme: &Theme) {
     let width = width_for(area).min(72);
     let lines: Vec<Line> = notice.text.lines().map(Line::raw).collect();
     let height = wrapped_height(&lines, width - 2) + 4;
@@ -33,7 +39,7 @@ pub fn notice(frame: &mut Frame, area: Rect, notice: &Notice, theme: &Theme) {
     let [body, hint] = split_last(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), body);
     frame.render_widget(
-        Paragraph::new(Line::styled("enter/esc: close", theme.muted)),
+        Paragraph::new(Line::styled(close_hint(keymap), theme.muted)),
         hint,
     );
 }
@@ -71,7 +77,7 @@ fn buttons(focus: Button, action: &str, theme: &Theme) -> Line<'static> {
 /// Draws the confirmation of a plan: the heading and the counts per parent volume,
 /// the items (scrolled when they do not all fit), the warnings whole, the buttons.
 /// Only the item list gives up rows, so no warning is ever cut.
-pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) {
+pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, keymap: &Keymap, theme: &Theme) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let count = confirm.plan.items();
     let (title, action, typing) = match &confirm.plan {
@@ -107,7 +113,18 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) 
     let list = if all_items <= room {
         ItemList::whole(items, all_items)
     } else {
-        ItemList::scrolled(items, confirm.scroll, room.saturating_sub(1), text_width)
+        let scroll_keys = format!(
+            "{}, {}: scroll",
+            keymap.labels(&[Action::ScrollDown, Action::ScrollUp]),
+            keymap.labels(&[Action::ScrollPageUp, Action::ScrollPageDown])
+        );
+        ItemList::scrolled(
+            items,
+            confirm.scroll,
+            room.saturating_sub(1),
+            text_width,
+            &scroll_keys,
+        )
     };
     let height = (fixed + list.height + 2).min(area.height);
     let inner = dialog(frame, centered(area, width, height), title, theme.danger);
@@ -163,7 +180,13 @@ impl ItemList {
 
     /// The items from `scroll` on that fit in `rows`; a scroll past the end shows the
     /// last ones that fit.
-    fn scrolled(lines: Vec<Line<'static>>, scroll: usize, rows: u16, width: u16) -> Self {
+    fn scrolled(
+        lines: Vec<Line<'static>>,
+        scroll: usize,
+        rows: u16,
+        width: u16,
+        keys: &str,
+    ) -> Self {
         let heights: Vec<u16> = lines
             .iter()
             .map(|line| wrapped_height(std::slice::from_ref(line), width))
@@ -186,7 +209,7 @@ impl ItemList {
         let first = scroll.min(last_start);
         let shown = fits_from(first).max(1).min(heights.len() - first);
         let position = format!(
-            "items {}-{} of {} (j/k, pgup/pgdn: scroll)",
+            "items {}-{} of {} ({keys})",
             first + 1,
             first + shown,
             lines.len()
@@ -263,7 +286,7 @@ pub fn gate(
 }
 
 /// Draws a job's progress, then its results (old reference → new id, or the error).
-pub fn job(frame: &mut Frame, area: Rect, job: &Job, theme: &Theme, tick: usize) {
+pub fn job(frame: &mut Frame, area: Rect, job: &Job, keymap: &Keymap, theme: &Theme, tick: usize) {
     let done = job
         .items
         .iter()
@@ -290,8 +313,9 @@ pub fn job(frame: &mut Frame, area: Rect, job: &Job, theme: &Theme, tick: usize)
         let failed = job.failures();
         Line::styled(
             format!(
-                "finished: {} done, {failed} failed  (enter/esc: close)",
-                job.items.len() - failed
+                "finished: {} done, {failed} failed  ({})",
+                job.items.len() - failed,
+                close_hint(keymap)
             ),
             if failed > 0 { theme.danger } else { theme.ok },
         )

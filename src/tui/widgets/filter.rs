@@ -6,16 +6,18 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::keymap::{Action, Keymap};
 use crate::app::{Prompt, PromptKind};
 use crate::tui::theme::Theme;
 
 use super::input_view;
 
 /// Draws the prompt and puts the cursor in it.
-pub fn render(frame: &mut Frame, area: Rect, prompt: &Prompt, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, prompt: &Prompt, keymap: &Keymap, theme: &Theme) {
+    let (confirm, cancel) = (keymap.label(Action::Confirm), keymap.label(Action::Cancel));
     let (lead, hint) = match prompt.kind {
-        PromptKind::Filter => ("/", "  enter keep · esc clear"),
-        PromptKind::Command => (":", "  enter run · esc cancel"),
+        PromptKind::Filter => ("/", format!("  {confirm} keep · {cancel} clear")),
+        PromptKind::Command => (":", format!("  {confirm} run · {cancel} cancel")),
     };
     let room = area.width.saturating_sub(1 + hint.len() as u16);
     let (text, cursor) = input_view(&prompt.input, room, true);

@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::app::commands::COMMANDS;
-use crate::app::keymap::Context;
+use crate::app::keymap::{Action, Context};
 use crate::tui::theme::Theme;
 
 use super::{centered, dialog};
@@ -42,6 +42,7 @@ fn contexts(current: Context) -> Vec<Context> {
         Context::ImportForm,
         Context::Dialog,
         Context::Choice,
+        Context::Prompt,
     ];
     let mut order = vec![current, Context::Global];
     order.extend(all.into_iter().filter(|context| *context != current));
@@ -124,7 +125,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u
     let inner = dialog(
         frame,
         popup,
-        "Keys (j/k scroll, esc close)",
+        &format!(
+            "Keys ({} scroll, {} close)",
+            app.keymap.labels(&[Action::ScrollDown, Action::ScrollUp]),
+            app.keymap.label(Action::Cancel)
+        ),
         theme.selected.remove_modifier(Modifier::REVERSED),
     );
     let columns: u16 = if inner.width > 2 * MIN_COLUMN { 2 } else { 1 };

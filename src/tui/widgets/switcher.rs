@@ -7,6 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+use crate::app::keymap::{Action, Keymap};
 use crate::app::switcher::Switcher;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::confirm::split_last;
@@ -20,6 +21,7 @@ pub fn render(
     area: Rect,
     switcher: &Switcher,
     read_only: bool,
+    keymap: &Keymap,
     theme: &Theme,
     tick: usize,
 ) {
@@ -61,11 +63,18 @@ pub fn render(
     }
     let status = match &switcher.connecting {
         Some((_, name)) => Line::styled(
-            format!("{} opening '{name}'…  (esc: stop waiting)", spinner(tick)),
+            format!(
+                "{} opening '{name}'…  ({}: stop waiting)",
+                spinner(tick),
+                keymap.label(Action::Cancel)
+            ),
             theme.warning,
         ),
         None => Line::styled(
-            "enter: open  esc: close  :backend CLOUD opens a clouds.yaml cloud",
+            format!(
+                "{}  :backend CLOUD opens a clouds.yaml cloud",
+                keymap.hints(&[(&[Action::Confirm], "open"), (&[Action::Cancel], "close")])
+            ),
             theme.muted,
         ),
     };

@@ -60,6 +60,8 @@ pub fn layout<R: Row>(width: u16) -> Vec<(usize, u16)> {
 pub struct Title<'a> {
     pub name: String,
     pub loading: Option<&'a str>,
+    /// The key that clears the filter, for the line shown when no row matches it.
+    pub clear_filter: String,
 }
 
 /// Draws `table` into `area`: a title line, column headers, the rows on screen.
@@ -162,7 +164,10 @@ pub fn render<R: Styled>(
         let message = if table.rows().is_empty() {
             empty
         } else {
-            "no row matches the filter (esc clears it)"
+            &format!(
+                "no row matches the filter ({} clears it)",
+                title.clear_filter
+            )
         };
         let area = Rect {
             y: inner.y + 1,
