@@ -1824,3 +1824,74 @@ fn cli_import_killed_at(pause: &str) {
 fn a_cli_import_killed_between_a_call_and_its_result_is_finished_by_resume() {
     cli_import_killed_at("batch:call:2");
 }
+
+/// The console in a real terminal: several marked back-end snapshots imported in one
+/// batch, with the one manageable listing the screen showed and no other.
+#[test]
+fn the_console_imports_several_marked_snapshots_with_one_listing() {
+    let Some(h) = harness() else { return };
+    tmux::require_prerequisites();
+    let seeded = h.seed(1, 3);
+    let lv = seeded.volumes()[0].to_string();
+    let refs: Vec<String> = seeded.snapshots_of(&lv).iter().map(|s| s.to_string()).collect();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let home = h.home.path();
+
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = tmux::Tmux::start(&unique[..8]);
+    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG");
+    let posts = h.posts();
+    tmux.type_text(&format!(
+        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
+         XDG_DATA_HOME={home}/data OS_CLIENT_CONFIG_FILE={clouds} {bin} --os-cloud e2e; \
+         echo EXIT=$?",
+        home = home.display(),
+        clouds = h.var("OS_CLIENT_CONFIG_FILE"),
+        bin = env!("CARGO_BIN_EXE_snapport"),
+    ));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
+    tmux.keys(&["m"]);
+    tmux.wait_for_within(Duration::from_secs(60), "the back-end snapshots", |screen| {
+        refs.iter().all(|r| screen.contains(r.as_str()))
+    });
+    tmux.keys(&["C-a", "i"]);
+    for number in 1..=refs.len() {
+        tmux.wait_text(&format!("Import {number} of {}", refs.len()));
+        tmux.keys(&["Enter"]);
+    }
+    tmux.wait_text("Confirm import");
+    tmux.keys(&["Tab", "Enter"]);
+    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
+        screen.contains(&format!("finished: {} done, 0 failed", refs.len()))
+    });
+    assert_eq!(
+        h.listing_gets_in("SNAPPORT_E2E_API_LOG"),
+        listings + 1,
+        "the listing on screen is the one the import checked against:\n{summary}"
+    );
+    assert_eq!(h.posts(), posts + refs.len(), "one manage per snapshot");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    let snapshots = h.get(&format!("/snapshots?all_tenants=1&volume_id={volume_id}"));
+    let ids: Vec<String> = snapshots["snapshots"]
+        .as_array()
+        .expect("snapshots")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect();
+    for id in &ids {
+        seeded.track_snapshot(id);
+    }
+    assert_eq!(ids.len(), refs.len(), "{snapshots}");
+    let lvs = h.lvs();
+    for r in &refs {
+        assert!(!lvs.contains_key(r), "{r} was renamed: {lvs:?}");
+    }
+    for id in &ids {
+        assert!(summary.contains(id.as_str()), "the summary names {id}:\n{summary}");
+        assert_imported(&h, &lvs, id, &volume_id, "", None);
+    }
+}
