@@ -4,15 +4,16 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
 
 use crate::backend::{
     Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
     parse_property,
 };
 use crate::config::{BackendSpec, ConfigFile, Paths};
+use crate::migrate::Action;
 use crate::output::{self, Format};
 use crate::tui::ConsoleOptions;
 
@@ -79,7 +80,7 @@ pub enum Command {
         #[command(subcommand)]
         action: migrate::MigrateAction,
     },
-    /// Import and export batches a console left unfinished (killed, crashed).
+    /// Import from a file; batches left unfinished (killed, crashed): list, resume.
     Batch {
         #[command(subcommand)]
         action: batch::BatchAction,
@@ -140,6 +141,11 @@ pub struct UnmanageArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// How many run at once.
+    #[arg(long, default_value_t = crate::batch::AT_ONCE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub format: FormatArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,17 +165,17 @@ pub enum VolumeAction {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Import a back-end volume.
+    /// Import back-end volumes; several `--ref`s run as one journaled batch.
     Manage {
         #[arg(long)]
         host: String,
-        /// The back-end name (LV name).
-        #[arg(long = "ref", value_name = "NAME")]
-        reference: String,
+        /// The back-end name (LV name); repeatable.
+        #[arg(long = "ref", value_name = "NAME", required = true)]
+        references: Vec<String>,
         #[command(flatten)]
         fields: ImportFields,
         #[command(flatten)]
-        format: FormatArg,
+        run: batch::RunArgs,
     },
     /// Forget volumes, leaving their data on the back end.
     Unmanage(UnmanageArgs),
@@ -192,21 +198,22 @@ pub enum SnapshotAction {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Import a back-end snapshot under an existing volume.
+    /// Import back-end snapshots under an existing volume; several `--ref`s run as one
+    /// journaled batch.
     Manage {
         /// The parent volume's id.
         #[arg(long)]
         volume: String,
-        /// The back-end name (LV name).
-        #[arg(long = "ref", value_name = "NAME")]
-        reference: String,
+        /// The back-end name (LV name); repeatable.
+        #[arg(long = "ref", value_name = "NAME", required = true)]
+        references: Vec<String>,
         /// Import even when the snapshot's origin is not this volume.
         #[arg(long)]
         force: bool,
         #[command(flatten)]
         fields: ImportFields,
         #[command(flatten)]
-        format: FormatArg,
+        run: batch::RunArgs,
     },
     /// Forget snapshots, leaving their data on the back end.
     Unmanage(UnmanageArgs),
@@ -360,17 +367,15 @@ impl Resource {
 }
 
 async fn unmanage(
-    backend: &dyn Backend,
+    target: &batch::Target<'_>,
     resource: Resource,
     args: UnmanageArgs,
 ) -> Result<(), Failure> {
-    let read_only = backend.info().read_only;
-    if !read_only {
+    let backend = target.backend;
+    if !backend.info().read_only {
         if let Resource::Snapshot = resource {
-            for id in &args.ids {
-                if let Ok(snapshot) = backend.snapshot(id).await {
-                    eprintln!("warning: {id}: {}", export_warning(&snapshot.volume_id));
-                }
+            for volume_id in parents(backend, &args.ids).await {
+                eprintln!("warning: {}", export_warning(&volume_id));
             }
         }
         let question = format!(
@@ -385,44 +390,74 @@ async fn unmanage(
             });
         }
     }
-    let mut worst: Option<Failure> = None;
-    for id in &args.ids {
-        let result = match resource {
-            Resource::Volume => backend.unmanage_volume(id).await,
-            Resource::Snapshot => backend.unmanage_snapshot(id).await,
-        };
-        match result {
-            Ok(()) => println!(
-                "{} {id} unmanaged; its data stays on the back end",
-                resource.noun()
-            ),
-            Err(err) => {
-                eprintln!("error: {id}: {err}");
-                let failure = Failure::from(err);
-                if worst
-                    .as_ref()
-                    .is_none_or(|w| failure.code == exit::FAILED && w.code != exit::FAILED)
-                {
-                    worst = Some(failure);
-                }
-            }
-        }
-    }
-    match worst {
-        None => Ok(()),
-        Some(failure) => Err(Failure {
-            message: String::new(),
-            ..failure
-        }),
-    }
+    let items = args
+        .ids
+        .into_iter()
+        .map(|id| crate::batch::Item {
+            label: id.clone(),
+            action: match resource {
+                Resource::Volume => Action::UnmanageVolume { id },
+                Resource::Snapshot => Action::UnmanageSnapshot { id },
+            },
+        })
+        .collect();
+    let run = batch::RunArgs {
+        no_listing: false,
+        concurrency: args.concurrency,
+        format: args.format,
+    };
+    batch::run_items(target, items, &run).await
 }
 
-/// Runs one non-interactive command against `backend`, printing to stdout.
+/// The parent volumes of the snapshots `ids`, each once, in order; ids that cannot be
+/// read are left to the export itself to report.
+async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<String> {
+    let parents: Vec<String> = futures::stream::iter(ids)
+        .map(|id| backend.snapshot(id))
+        .buffered(crate::batch::AT_ONCE)
+        .filter_map(|snapshot| async move { snapshot.ok().map(|s| s.volume_id) })
+        .collect()
+        .await;
+    let mut seen = std::collections::HashSet::new();
+    parents
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+/// The import items of one command: names default to the references so that a
+/// resumed batch can tell its items apart; `--name` is for a single reference.
+fn import_items(
+    references: Vec<String>,
+    fields: ImportFields,
+    action: impl Fn(Reference, Option<String>, Option<String>, Metadata) -> Action,
+) -> Result<Vec<crate::batch::Item>, Failure> {
+    if fields.name.is_some() {
+        return Err(Failure::usage(
+            "--name names one import: with several --ref, each is named after its reference",
+        ));
+    }
+    let metadata = metadata(fields.properties);
+    Ok(references
+        .into_iter()
+        .map(|reference| crate::batch::Item {
+            label: reference.clone(),
+            action: action(
+                Reference::name(&reference),
+                Some(reference),
+                fields.description.clone(),
+                metadata.clone(),
+            ),
+        })
+        .collect())
+}
+
+/// Runs one non-interactive command against `target`'s back end, printing to stdout.
 pub async fn run_command(
-    backend: Arc<dyn Backend>,
+    target: &batch::Target<'_>,
     command: ResourceCommand,
 ) -> Result<(), Failure> {
-    let backend = backend.as_ref();
+    let backend = target.backend;
     let printed = match command {
         ResourceCommand::Host {
             action: HostAction::List(f),
@@ -440,22 +475,39 @@ pub async fn run_command(
             }
             VolumeAction::Manage {
                 host,
-                reference,
+                mut references,
                 fields,
-                format,
+                run,
             } => {
+                if references.len() > 1 {
+                    let items = import_items(
+                        references,
+                        fields,
+                        |reference, name, description, metadata| {
+                            Action::from(ManageVolumeRequest {
+                                host: host.clone(),
+                                reference,
+                                name,
+                                description,
+                                metadata,
+                                without_listing: run.no_listing,
+                            })
+                        },
+                    )?;
+                    return batch::run_items(target, items, &run).await;
+                }
                 let request = ManageVolumeRequest {
                     host,
-                    reference: Reference::name(reference),
+                    reference: Reference::name(references.remove(0)),
                     name: fields.name,
                     description: fields.description,
                     metadata: metadata(fields.properties),
-                    without_listing: false,
+                    without_listing: run.no_listing,
                 };
-                output::one(&backend.manage_volume(&request).await?, format.format)
+                output::one(&backend.manage_volume(&request).await?, run.format.format)
             }
             VolumeAction::Unmanage(args) => {
-                return unmanage(backend, Resource::Volume, args).await;
+                return unmanage(target, Resource::Volume, args).await;
             }
         },
         ResourceCommand::Snapshot { action } => match action {
@@ -471,24 +523,42 @@ pub async fn run_command(
             }
             SnapshotAction::Manage {
                 volume,
-                reference,
+                mut references,
                 force,
                 fields,
-                format,
+                run,
             } => {
+                if references.len() > 1 {
+                    let items = import_items(
+                        references,
+                        fields,
+                        |reference, name, description, metadata| {
+                            Action::from(ManageSnapshotRequest {
+                                volume_id: volume.clone(),
+                                reference,
+                                name,
+                                description,
+                                metadata,
+                                force,
+                                without_listing: run.no_listing,
+                            })
+                        },
+                    )?;
+                    return batch::run_items(target, items, &run).await;
+                }
                 let request = ManageSnapshotRequest {
                     volume_id: volume,
-                    reference: Reference::name(reference),
+                    reference: Reference::name(references.remove(0)),
                     name: fields.name,
                     description: fields.description,
                     metadata: metadata(fields.properties),
                     force,
-                    without_listing: false,
+                    without_listing: run.no_listing,
                 };
-                output::one(&backend.manage_snapshot(&request).await?, format.format)
+                output::one(&backend.manage_snapshot(&request).await?, run.format.format)
             }
             SnapshotAction::Unmanage(args) => {
-                return unmanage(backend, Resource::Snapshot, args).await;
+                return unmanage(target, Resource::Snapshot, args).await;
             }
         },
     };
@@ -540,7 +610,12 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         Some(Command::Resource(command)) => {
             let spec = cli.global.backend_spec(&config)?;
             let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
-            run_command(backend, command).await
+            let target = batch::Target {
+                backend: backend.as_ref(),
+                spec: &spec,
+                paths,
+            };
+            run_command(&target, command).await
         }
         None => {
             let spec = cli.global.backend_spec(&config)?;

@@ -303,6 +303,7 @@ impl Worker {
                     pause: pause.as_ref(),
                     stop: &stop,
                     report: &report,
+                    at_once: batch::AT_ONCE,
                 };
                 batch::start(&path, batch, current.backend.as_ref(), control)
                     .await

@@ -1,8 +1,9 @@
-//! The console's import and export batches, journaled: a console killed half-way
-//! (SSH drop, SIGKILL, crash) leaves a journal from which `snapport batch resume`
-//! finds out what happened and finishes the rest. The batch reuses the migration
+//! Import and export batches, from the console or the command line, journaled: a
+//! process killed half-way (SSH drop, SIGKILL, crash) leaves a journal from which
+//! `snapport batch resume` finds out what happened and finishes the rest. The batch reuses the migration
 //! engine's actions, back-end calls and reconciliation.
 
+pub mod file;
 pub mod journal;
 pub mod run;
 
@@ -17,7 +18,7 @@ use crate::journal::JournalError;
 use crate::migrate::{Action, MigrateError};
 
 pub use journal::{BatchJournal, State};
-pub use run::{Control, PausePoint, resume, start};
+pub use run::{AT_ONCE, Control, PausePoint, resume, start};
 
 /// Why a batch could not be journaled, run or resumed.
 #[derive(Debug, Error)]

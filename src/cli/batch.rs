@@ -1,23 +1,32 @@
-//! `snapport batch …`: the console's import and export batches that a killed console
-//! left unfinished, listed and finished from their journals.
+//! `snapport batch …`: imports from a file, and batches (the console's or the command
+//! line's) that did not finish, listed and finished from their journals. Every
+//! command that changes several items runs them here, as one journaled batch.
 
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
 
 use super::migrate::stop_on_signal;
-use super::{Failure, Global, confirm, exit};
-use crate::backend;
-use crate::batch::{self, BatchError, BatchJournal, Control, PausePoint, State};
-use crate::config::Paths;
+use super::{Failure, FormatArg, Global, confirm, exit};
+use crate::backend::{self, Backend};
+use crate::batch::file::RowOptions;
+use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, PausePoint, State};
+use crate::config::{BackendSpec, Paths};
 use crate::journal::JournalError;
-use crate::output;
+use crate::output::{self, Format};
 
 #[derive(Debug, Subcommand)]
 pub enum BatchAction {
-    /// List the console's batches that did not finish (journals in the state dir).
+    /// Import the rows of a file as one batch: CSV with a header or JSON lines, with
+    /// kind (snapshot|volume), reference, parent (volume id or host), name,
+    /// description, properties (`k=v;k=v` in CSV, an object in JSON).
+    Import(ImportArgs),
+    /// List the batches that did not finish (journals in the state dir).
     List,
     /// Finish a batch from its journal: check the items in flight on the back end, run
     /// the items never started, print what each item became.
@@ -32,6 +41,39 @@ pub struct ResumeArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Import even when a snapshot's origin is not its parent volume.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a batch runs and reports, for every command that runs one.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Skip the checks that need the host's manageable listing (when it fails or the
+    /// driver has none); the others are still made.
+    #[arg(long)]
+    pub no_listing: bool,
+    /// How many items run at once.
+    #[arg(long, default_value_t = batch::AT_ONCE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// Where a command-line batch journals, and the back end it runs on.
+pub struct Target<'a> {
+    pub backend: &'a dyn Backend,
+    pub spec: &'a BackendSpec,
+    pub paths: &'a Paths,
 }
 
 impl From<BatchError> for Failure {
@@ -50,6 +92,7 @@ impl From<BatchError> for Failure {
 /// Runs `snapport batch …`.
 pub async fn run(global: &Global, paths: &Paths, action: BatchAction) -> Result<(), Failure> {
     match action {
+        BatchAction::Import(args) => import(global, paths, args).await,
         BatchAction::List => {
             list(paths);
             Ok(())
@@ -125,6 +168,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
         pause: pause.as_ref(),
         stop: &stop,
         report: &report,
+        at_once: batch::AT_ONCE,
     };
     let resumed = batch::resume(&args.journal, backend.as_ref(), control).await;
     watcher.abort();
@@ -174,5 +218,159 @@ fn summary(state: &State, found: &[usize], journal: &Path) -> Result<(), Failure
     Err(Failure {
         code: exit::FAILED,
         message,
+    })
+}
+
+async fn import(global: &Global, paths: &Paths, args: ImportArgs) -> Result<(), Failure> {
+    let text = if args.file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|err| Failure::usage(format!("standard input: {err}")))?;
+        text
+    } else {
+        std::fs::read_to_string(&args.file)
+            .map_err(|err| Failure::usage(format!("{}: {err}", args.file.display())))?
+    };
+    let options = RowOptions {
+        force: args.force,
+        without_listing: args.run.no_listing,
+    };
+    let items = batch::file::parse(&text, options)
+        .map_err(|err| Failure::usage(format!("{}: {err}", args.file.display())))?;
+    let config = global.config_file(paths)?;
+    let spec = global.backend_spec(&config)?;
+    let backend = crate::connect::open(&spec, paths, global.read_only).await?;
+    let target = Target {
+        backend: backend.as_ref(),
+        spec: &spec,
+        paths,
+    };
+    run_items(&target, items, &args.run).await
+}
+
+/// Runs `items` as one journaled batch, a progress bar on a terminal's stderr, then
+/// prints what each item became, in input order. Fails (exit 1) when an item failed
+/// or a stop left items to run; a read-only session is refused before anything.
+pub async fn run_items(
+    target: &Target<'_>,
+    items: Vec<Item>,
+    run: &RunArgs,
+) -> Result<(), Failure> {
+    if target.backend.info().read_only {
+        return Err(Failure {
+            code: exit::REFUSED,
+            message: "ReadOnly: this session is read-only; nothing was changed".into(),
+        });
+    }
+    let dir = batch::journals_dir(target.paths);
+    std::fs::create_dir_all(&dir).map_err(|err| Failure {
+        code: exit::FAILED,
+        message: format!("cannot create {}: {err}", dir.display()),
+    })?;
+    let path = batch::new_journal_path(&dir);
+    let bar = progress_bar(items.len());
+    let report = |_: usize, _: &backend::Result<Option<String>>| bar.inc(1);
+    let pause = PausePoint::from_env();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = stop_on_signal(stop.clone())?;
+    let control = Control {
+        pause: pause.as_ref(),
+        stop: &stop,
+        report: &report,
+        at_once: run.concurrency,
+    };
+    let batch = Batch {
+        backend: target.spec.clone(),
+        label: target.backend.info().label,
+        items,
+    };
+    tracing::info!(journal = %path.display(), items = batch.items.len(), "batch starts");
+    let started = batch::start(&path, batch, target.backend, control).await;
+    watcher.abort();
+    bar.finish_and_clear();
+    let state = started?;
+    match run.format.format {
+        Format::Json => print!("{}", json_results(&state)),
+        Format::Table => print_results(&state),
+    }
+    outcome(&state, &path)
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// One object per item in input order: the reference (the id for an export), the new
+/// resource's `id` when an import worked, the `error` when the item failed.
+fn json_results(state: &State) -> String {
+    let results: Vec<Value> = state
+        .batch
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let outcome = state.item(index + 1);
+            let mut object = if item.action.is_manage() {
+                json!({ "reference": item.label })
+            } else {
+                json!({ "id": item.label })
+            };
+            match (&outcome.done, &outcome.error) {
+                (Some(Some(new_id)), _) => object["id"] = json!(new_id),
+                (Some(None), _) => {}
+                (None, Some(error)) => object["error"] = json!(error),
+                (None, None) => object["error"] = json!("not run: the batch was stopped"),
+            }
+            object
+        })
+        .collect();
+    serde_json::to_string_pretty(&results).expect("results serialize") + "\n"
+}
+
+/// A line per item in input order: imports as `reference -> new id` on stdout, exports
+/// as today's sentence; failures on stderr.
+fn print_results(state: &State) {
+    for (index, item) in state.batch.items.iter().enumerate() {
+        let outcome = state.item(index + 1);
+        match (&outcome.done, &outcome.error) {
+            (Some(Some(new_id)), _) => println!("{} -> {new_id}", item.label),
+            (Some(None), _) => println!(
+                "{} unmanaged; its data stays on the back end",
+                item.action.describe().trim_start_matches("unmanage ")
+            ),
+            (None, Some(error)) => eprintln!("error: {}: {error}", item.label),
+            (None, None) => eprintln!("{}: not run: the batch was stopped", item.label),
+        }
+    }
+}
+
+/// Exit 1 when an item failed (each was named already) or a stop left items to run.
+fn outcome(state: &State, journal: &Path) -> Result<(), Failure> {
+    if !state.complete {
+        return Err(Failure {
+            code: exit::FAILED,
+            message: format!(
+                "stopped before every item ran: continue with `snapport batch resume {}`",
+                journal.display()
+            ),
+        });
+    }
+    let failed = (1..=state.items.len())
+        .filter(|number| state.item(*number).error.is_some())
+        .count();
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Failure {
+        code: exit::FAILED,
+        message: String::new(),
     })
 }

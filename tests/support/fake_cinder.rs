@@ -931,13 +931,15 @@ fn snapshot_json(snapshot: &SnapshotRecord) -> Value {
     })
 }
 
-/// limit/marker paging over ids in order, with a next link when the page is full.
-fn page<T>(
+/// limit/marker/offset paging over ids in order, with a next link when the page is full
+/// and, with `with_count=true` (3.45+), the whole list's length.
+fn page<T: serde::Serialize>(
     shared: &Shared,
     items: Vec<(String, T)>,
     params: &BTreeMap<String, String>,
     collection: &str,
-) -> Result<(Vec<T>, Vec<Value>), Reply> {
+) -> Result<Value, Reply> {
+    let total = items.len();
     let limit: usize = match params.get("limit").map(|l| l.parse()) {
         None => 1000,
         Some(Ok(limit)) => limit,
@@ -960,7 +962,11 @@ fn page<T>(
             }
         },
     };
-    let chosen: Vec<(String, T)> = items.into_iter().skip(start).take(limit).collect();
+    let offset: usize = params
+        .get("offset")
+        .and_then(|offset| offset.parse().ok())
+        .unwrap_or(0);
+    let chosen: Vec<(String, T)> = items.into_iter().skip(start + offset).take(limit).collect();
     let mut links = Vec::new();
     if chosen.len() == limit && limit > 0 {
         let last = &chosen.last().unwrap().0;
@@ -972,7 +978,12 @@ fn page<T>(
         links.push(json!({"rel": "next", "href": format!(
             "{link_base}/volume/v3/{PROJECT}/{collection}/detail?all_tenants=1&limit={limit}&marker={last}")}));
     }
-    Ok((chosen.into_iter().map(|(_, item)| item).collect(), links))
+    let chosen: Vec<T> = chosen.into_iter().map(|(_, item)| item).collect();
+    let mut body = json!({ collection: chosen, format!("{collection}_links"): links });
+    if params.get("with_count").map(String::as_str) == Some("true") {
+        body["count"] = json!(total);
+    }
+    Ok(body)
 }
 
 fn list_volumes(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
@@ -992,12 +1003,7 @@ fn list_volumes(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
         })
         .map(|v| (v.id.clone(), volume_json(v, &shared.base)))
         .collect();
-    match page(shared, items, params, "volumes") {
-        Ok((volumes, links)) => {
-            Reply::json(200, json!({"volumes": volumes, "volumes_links": links}))
-        }
-        Err(reply) => reply,
-    }
+    page(shared, items, params, "volumes").map_or_else(|reply| reply, |body| Reply::json(200, body))
 }
 
 fn list_snapshots(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
@@ -1010,6 +1016,7 @@ fn list_snapshots(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
         "name",
         "sort",
         "offset",
+        "with_count",
     ];
     // Cinder's quirk: an unknown filter key on the snapshot list yields an empty list.
     if params.keys().any(|key| !known.contains(&key.as_str())) {
@@ -1022,13 +1029,8 @@ fn list_snapshots(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
         .filter(|s| params.get("volume_id").is_none_or(|v| &s.volume_id == v))
         .map(|s| (s.id.clone(), snapshot_json(s)))
         .collect();
-    match page(shared, items, params, "snapshots") {
-        Ok((snapshots, links)) => Reply::json(
-            200,
-            json!({"snapshots": snapshots, "snapshots_links": links}),
-        ),
-        Err(reply) => reply,
-    }
+    page(shared, items, params, "snapshots")
+        .map_or_else(|reply| reply, |body| Reply::json(200, body))
 }
 
 /// What settling a pending change needs from a volume or snapshot record.

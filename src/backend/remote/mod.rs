@@ -9,19 +9,23 @@ pub mod auth;
 pub mod clouds;
 pub mod fault;
 pub mod http;
+mod imports;
 pub mod wire;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use tokio::sync::broadcast;
 
 use self::clouds::ConfigSources;
 use self::http::{Call, HttpSettings, Microversion, Retry, Session};
-use self::wire::{Brief, One, Page, PoolList, ServiceList, SnapshotWire, VolumeWire};
+use self::imports::{Claim, Claims, Listings, listing_unavailable, templated_id};
+use self::wire::{Brief, Identified, One, Page, PoolList, ServiceList, SnapshotWire, VolumeWire};
 use super::{
     Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
     ManageableSnapshot, ManageableVolume, PageSink, Reference, Result, Snapshot, Volume,
@@ -48,7 +52,10 @@ pub struct RemoteOptions {
     pub page_size: u32,
     /// `limit` for manageable lists; every page costs a full back-end scan, so large.
     pub manageable_page_size: u32,
-    /// Pause between status polls after a manage or unmanage.
+    /// First pause between status polls after a manage or unmanage, doubled after each
+    /// poll up to `poll_interval`: Cinder settles most of them within a second.
+    pub poll_first: Duration,
+    /// Longest pause between status polls.
     pub poll_interval: Duration,
     /// How long to wait for a manage or unmanage to finish.
     pub poll_timeout: Duration,
@@ -66,6 +73,7 @@ impl Default for RemoteOptions {
             retry_backoff: Duration::from_millis(250),
             page_size: 1000,
             manageable_page_size: 1000,
+            poll_first: Duration::from_millis(100),
             poll_interval: Duration::from_secs(1),
             poll_timeout: Duration::from_secs(300),
         }
@@ -93,6 +101,12 @@ pub struct Progress {
     /// True on the last report of the operation (success or failure).
     pub finished: bool,
 }
+
+/// The first microversion whose lists can tell their total (`with_count`).
+const COUNT_MICROVERSION: Microversion = Microversion(45);
+/// Pages of an inventory fetched at once once the total is known: enough to keep a
+/// couple of API workers busy, few enough not to crowd out other callers.
+const PAGES_IN_FLIGHT: usize = 4;
 
 /// The two resource kinds that are polled.
 #[derive(Debug, Clone, Copy)]
@@ -129,6 +143,11 @@ pub struct RemoteBackend {
     session: Session,
     options: RemoteOptions,
     progress: broadcast::Sender<Progress>,
+    /// The hosts' manageable listings that import checks use.
+    snapshot_listings: Listings<ManageableSnapshot>,
+    volume_listings: Listings<ManageableVolume>,
+    /// References this session imports or imported.
+    claims: Claims,
 }
 
 impl RemoteBackend {
@@ -152,6 +171,9 @@ impl RemoteBackend {
             session,
             options,
             progress,
+            snapshot_listings: Listings::default(),
+            volume_listings: Listings::default(),
+            claims: Claims::default(),
         })
     }
 
@@ -181,7 +203,10 @@ impl RemoteBackend {
         self.session.send(call).await?.json(&what)
     }
 
-    /// Walks a volume or snapshot list by marker, delivering every non-empty page.
+    /// Walks a volume or snapshot list, delivering every non-empty page in order. From
+    /// microversion 3.45 the first page tells the total, and the rest is fetched by
+    /// offset, a few pages at a time; rows are deduplicated by id (a row can move
+    /// between pages while they are read). Older servers are walked by marker.
     async fn list_paged<W, T>(
         &self,
         path: &str,
@@ -190,29 +215,91 @@ impl RemoteBackend {
         sink: PageSink<'_, T>,
     ) -> Result<()>
     where
-        W: DeserializeOwned + Into<T>,
+        W: DeserializeOwned + Into<T> + Identified,
     {
-        let mut marker: Option<String> = None;
-        loop {
-            let mut params = query.clone();
-            params.push(("limit", self.options.page_size.to_string()));
-            params.extend(marker.clone().map(|m| ("marker", m)));
-            let page: Page<W> = self
-                .get(Call::get(path, self.options.read_timeout).query(params))
-                .await?;
-            if page.items.is_empty() {
-                return Ok(());
-            }
-            let next = wire::next_marker(&page.links)?;
+        let limit = self.options.page_size.max(1) as usize;
+        let mut seen = HashSet::new();
+        let mut deliver = |page: Vec<W>| {
             let items: Vec<T> = page
-                .items
                 .into_iter()
+                .filter(|item| seen.insert(item.id().to_string()))
                 .map(Into::into)
                 .filter(|item| keep(item))
                 .collect();
             if !items.is_empty() {
                 sink(items);
             }
+        };
+        if self.microversion() < COUNT_MICROVERSION {
+            return self.walk_by_marker(path, &query, None, &mut deliver).await;
+        }
+        let mut params = query.clone();
+        params.push(("with_count", "true".into()));
+        let first: Page<W> = self.list_page(path, params).await?;
+        let full = first.items.len() >= limit;
+        let next = wire::next_marker(&first.links)?;
+        let total = first.count.unwrap_or(0) as usize;
+        deliver(first.items);
+        if !full {
+            return Ok(());
+        }
+        let pages = futures::stream::iter((limit..total).step_by(limit))
+            .map(|offset| {
+                let mut params = query.clone();
+                params.push(("offset", offset.to_string()));
+                self.list_page::<W>(path, params)
+            })
+            .buffered(PAGES_IN_FLIGHT);
+        futures::pin_mut!(pages);
+        let mut last = next;
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            let page_full = page.items.len() >= limit;
+            last = if page_full {
+                wire::next_marker(&page.links)?
+            } else {
+                None
+            };
+            deliver(page.items);
+        }
+        match last {
+            // Rows beyond the total counted at first: go on by marker.
+            Some(marker) => {
+                self.walk_by_marker(path, &query, Some(marker), &mut deliver)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// One page of a volume or snapshot list.
+    async fn list_page<W: DeserializeOwned>(
+        &self,
+        path: &str,
+        mut params: Vec<(&'static str, String)>,
+    ) -> Result<Page<W>> {
+        params.push(("limit", self.options.page_size.max(1).to_string()));
+        self.get(Call::get(path, self.options.read_timeout).query(params))
+            .await
+    }
+
+    /// Follows next links from `marker` (the start when `None`) to the end.
+    async fn walk_by_marker<W: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&'static str, String)],
+        mut marker: Option<String>,
+        deliver: &mut (dyn FnMut(Vec<W>) + Send),
+    ) -> Result<()> {
+        loop {
+            let mut params = query.to_vec();
+            params.extend(marker.clone().map(|m| ("marker", m)));
+            let page: Page<W> = self.list_page(path, params).await?;
+            if page.items.is_empty() {
+                return Ok(());
+            }
+            let next = wire::next_marker(&page.links)?;
+            deliver(page.items);
             match next {
                 None => return Ok(()),
                 Some(next) if marker.as_ref() == Some(&next) => {
@@ -318,6 +405,7 @@ impl RemoteBackend {
         done: impl Fn(Option<&str>) -> Result<bool>,
     ) -> Result<()> {
         let started = Instant::now();
+        let mut pause = self.options.poll_first.min(self.options.poll_interval);
         loop {
             let status = self.status(resource, id).await?;
             let shown = status.as_deref().unwrap_or("gone");
@@ -339,7 +427,8 @@ impl RemoteBackend {
                     resource.noun()
                 )));
             }
-            tokio::time::sleep(self.options.poll_interval).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(self.options.poll_interval);
         }
     }
 
@@ -403,6 +492,9 @@ impl RemoteBackend {
     }
 
     async fn unmanage(&self, operation: Operation, resource: Resource, id: &str) -> Result<()> {
+        // What the listings say of that resource's back-end object is about to change.
+        self.snapshot_listings.forget_all();
+        self.volume_listings.forget_all();
         let path = format!("{}/{id}/action", resource.collection());
         self.session
             .send(Call::post(
@@ -414,17 +506,101 @@ impl RemoteBackend {
         self.wait_gone(operation, resource, id).await
     }
 
-    /// snapport's checks before a snapshot import, all made before anything is sent.
-    async fn check_snapshot_import(&self, request: &ManageSnapshotRequest) -> Result<()> {
-        let parent = self.volume(&request.volume_id).await?;
+    /// The id Cinder manages `reference` under, where the reference follows the
+    /// driver's name template for `resource` and Cinder has that id: one GET, no listing.
+    async fn managed_under_template(
+        &self,
+        resource: Resource,
+        reference: &Reference,
+    ) -> Result<Option<String>> {
+        let prefixes: &[&str] = match resource {
+            Resource::Snapshot => &["_snapshot-", "snapshot-"],
+            Resource::Volume => &["volume-"],
+        };
+        let Some(id) = templated_id(reference, prefixes) else {
+            return Ok(None);
+        };
+        Ok(self.status(resource, id).await?.map(|_| id.to_string()))
+    }
+
+    /// Holds `reference` for this import, refused when this session is importing it
+    /// already or imported it before (its old name is still in a kept listing).
+    fn claim(&self, noun: &str, host: &str, reference: &Reference) -> Result<Claim<'_>> {
+        self.claims
+            .take(host, reference)
+            .map_err(|owner| match owner {
+                Some(id) => already_managed(noun, reference.label(), host, Some(&id)),
+                None => Error::AlreadyManaged(format!(
+                    "{} on host {host} is being imported by another item of this batch",
+                    reference.label()
+                )),
+            })
+    }
+
+    /// snapport's checks before a snapshot import, all made before anything is sent:
+    /// the parent exists and is available, the reference is not a managed snapshot's
+    /// name, and, in the host's listing, it exists, is not managed and is a snapshot of
+    /// the parent. Returns the claim on the reference.
+    async fn check_snapshot_import(&self, request: &ManageSnapshotRequest) -> Result<Claim<'_>> {
+        let wanted = request.reference.label();
+        let (parent, managed) = futures::try_join!(
+            self.volume(&request.volume_id),
+            self.managed_under_template(Resource::Snapshot, &request.reference),
+        )?;
         let host = parent.host.clone().ok_or_else(|| {
             Error::InvalidState(format!(
                 "Invalid volume: volume {} has no host, so its back end is unknown",
                 parent.id
             ))
         })?;
-        let wanted = request.reference.label();
-        let listing = self.manageable_snapshots(&host).await?;
+        if !["available", "in-use"].contains(&parent.status.as_str()) {
+            return Err(Error::InvalidState(format!(
+                "Invalid volume: Volume {} status must be available, in-use, but current status is: {}.",
+                parent.id, parent.status
+            )));
+        }
+        if let Some(id) = managed {
+            return Err(already_managed("snapshot", wanted, &host, Some(&id)));
+        }
+        let claim = self.claim("snapshot", &host, &request.reference)?;
+        if request.without_listing {
+            return Ok(claim);
+        }
+        let unavailable = |reason: String| {
+            let mut checked = vec![format!(
+                "volume {} exists and is {}",
+                parent.id, parent.status
+            )];
+            if templated_id(&request.reference, &["_snapshot-", "snapshot-"]).is_some() {
+                checked.push(format!(
+                    "{wanted} is not the name of a snapshot Cinder manages"
+                ));
+            }
+            listing_unavailable(
+                &reason,
+                &checked,
+                &format!(
+                    "that {wanted} exists on the back end, is a snapshot of volume {}, and is \
+                     not managed under another name",
+                    parent.id
+                ),
+            )
+        };
+        let listing = self
+            .snapshot_listings
+            .get(&host, self.fetch_manageable_snapshots(&host))
+            .await
+            .map_err(|err| {
+                unavailable(format!(
+                    "the manageable snapshot listing of host {host} failed: {err}"
+                ))
+            })?;
+        if listing.is_empty() {
+            return Err(unavailable(format!(
+                "host {host} lists no back-end snapshots at all (a driver without manageable \
+                 listings answers so)"
+            )));
+        }
         let entry = listing
             .iter()
             .find(|entry| entry.reference == request.reference)
@@ -450,7 +626,84 @@ impl RemoteBackend {
                 parent.id
             )));
         }
-        Ok(())
+        Ok(claim)
+    }
+
+    /// snapport's checks before a volume import: the reference is not a managed volume's
+    /// name and, in the host's listing, not managed. Returns the claim on the reference.
+    async fn check_volume_import(&self, request: &ManageVolumeRequest) -> Result<Claim<'_>> {
+        let wanted = request.reference.label();
+        let host = &request.host;
+        if let Some(id) = self
+            .managed_under_template(Resource::Volume, &request.reference)
+            .await?
+        {
+            return Err(already_managed("volume", wanted, host, Some(&id)));
+        }
+        let claim = self.claim("volume", host, &request.reference)?;
+        if request.without_listing {
+            return Ok(claim);
+        }
+        let unavailable = |reason: String| {
+            let checked = if templated_id(&request.reference, &["volume-"]).is_some() {
+                format!("{wanted} is not the name of a volume Cinder manages")
+            } else {
+                format!("nothing ({wanted} does not follow the volume-<id> name template)")
+            };
+            listing_unavailable(
+                &reason,
+                &[checked],
+                &format!(
+                    "that {wanted} exists on the back end and is not managed under another name"
+                ),
+            )
+        };
+        let listing = self
+            .volume_listings
+            .get(host, self.fetch_manageable_volumes(host))
+            .await
+            .map_err(|err| {
+                unavailable(format!(
+                    "the manageable volume listing of host {host} failed: {err}"
+                ))
+            })?;
+        if listing.is_empty() {
+            return Err(unavailable(format!(
+                "host {host} lists no back-end volumes at all (a driver without manageable \
+                 listings answers so)"
+            )));
+        }
+        if let Some(entry) = listing
+            .iter()
+            .find(|entry| entry.reference == request.reference)
+            && is_managed(entry.cinder_id.as_deref(), entry.reason_not_safe.as_deref())
+        {
+            return Err(already_managed(
+                "volume",
+                wanted,
+                host,
+                entry.cinder_id.as_deref(),
+            ));
+        }
+        Ok(claim)
+    }
+
+    async fn fetch_manageable_snapshots(&self, host: &str) -> Result<Vec<ManageableSnapshot>> {
+        self.manageable(
+            "manageable_snapshots/detail",
+            host,
+            |entry: &ManageableSnapshot| &entry.reference,
+        )
+        .await
+    }
+
+    async fn fetch_manageable_volumes(&self, host: &str) -> Result<Vec<ManageableVolume>> {
+        self.manageable(
+            "manageable_volumes/detail",
+            host,
+            |entry: &ManageableVolume| &entry.reference,
+        )
+        .await
     }
 }
 
@@ -548,25 +801,21 @@ impl Backend for RemoteBackend {
     }
 
     async fn manageable_snapshots(&self, host: &str) -> Result<Vec<ManageableSnapshot>> {
-        self.manageable(
-            "manageable_snapshots/detail",
-            host,
-            |entry: &ManageableSnapshot| &entry.reference,
-        )
-        .await
+        let listed = self.fetch_manageable_snapshots(host).await;
+        let kept = listed.clone().map(Arc::new);
+        self.snapshot_listings.store(host, kept).await;
+        listed
     }
 
     async fn manageable_volumes(&self, host: &str) -> Result<Vec<ManageableVolume>> {
-        self.manageable(
-            "manageable_volumes/detail",
-            host,
-            |entry: &ManageableVolume| &entry.reference,
-        )
-        .await
+        let listed = self.fetch_manageable_volumes(host).await;
+        let kept = listed.clone().map(Arc::new);
+        self.volume_listings.store(host, kept).await;
+        listed
     }
 
     async fn manage_snapshot(&self, request: &ManageSnapshotRequest) -> Result<Snapshot> {
-        self.check_snapshot_import(request).await?;
+        let claim = self.check_snapshot_import(request).await?;
         let body = json!({ "snapshot": {
             "volume_id": request.volume_id,
             "ref": request.reference,
@@ -582,6 +831,7 @@ impl Backend for RemoteBackend {
         let id = self
             .import(Operation::ManageSnapshot, Resource::Snapshot, body, &what)
             .await?;
+        claim.settle(&id);
         self.snapshot(&id).await
     }
 
@@ -591,21 +841,8 @@ impl Backend for RemoteBackend {
     }
 
     async fn manage_volume(&self, request: &ManageVolumeRequest) -> Result<Volume> {
+        let claim = self.check_volume_import(request).await?;
         let wanted = request.reference.label();
-        let listing = self.manageable_volumes(&request.host).await?;
-        let entry = listing
-            .iter()
-            .find(|entry| entry.reference == request.reference);
-        if let Some(entry) = entry
-            && is_managed(entry.cinder_id.as_deref(), entry.reason_not_safe.as_deref())
-        {
-            return Err(already_managed(
-                "volume",
-                wanted,
-                &request.host,
-                entry.cinder_id.as_deref(),
-            ));
-        }
         let body = json!({ "volume": {
             "host": request.host,
             "ref": request.reference,
@@ -616,7 +853,13 @@ impl Backend for RemoteBackend {
         let what = format!("{wanted} on host {}", request.host);
         let id = self
             .import(Operation::ManageVolume, Resource::Volume, body, &what)
-            .await?;
+            .await;
+        // Whatever came of it, the LV may have been renamed, and its snapshots' origin
+        // with it.
+        self.snapshot_listings.forget(&request.host);
+        self.volume_listings.forget(&request.host);
+        let id = id?;
+        claim.settle(&id);
         self.volume(&id).await
     }
 

@@ -19,6 +19,14 @@ pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(default, alias = "volumes_links", alias = "snapshots_links")]
     pub links: Vec<Link>,
+    /// The whole list's length, when asked for with `with_count` (3.45+).
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// A list row's id, by which pages fetched side by side are deduplicated.
+pub trait Identified {
+    fn id(&self) -> &str;
 }
 
 /// A pagination link.
@@ -56,6 +64,18 @@ pub fn next_marker(links: &[Link]) -> Result<Option<String>> {
 pub struct One<T> {
     #[serde(alias = "volume", alias = "snapshot")]
     pub item: T,
+}
+
+impl Identified for VolumeWire {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Identified for SnapshotWire {
+    fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 /// A volume of the detail view.
