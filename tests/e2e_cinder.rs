@@ -1901,8 +1901,9 @@ fn a_cli_import_killed_between_a_call_and_its_result_is_finished_by_resume() {
 /// The console in a real terminal: several marked back-end snapshots imported in one
 /// batch, with the one manageable listing the screen showed and no other.
 #[test]
-#[ignore = "the console's import fetches the host's listing again instead of using the \
-            one on screen (two listing GETs); run with --ignored once it reuses it"]
+#[ignore = "the console fetches the host's listing twice when it opens the back-end \
+            snapshots (the screen, and again for the host's annotations); run with \
+            --ignored once it fetches it once"]
 fn the_console_imports_several_marked_snapshots_with_one_listing() {
     let Some(h) = harness() else { return };
     tmux::require_prerequisites();
