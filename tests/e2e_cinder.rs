@@ -1649,8 +1649,9 @@ fn a_listing_that_times_out_is_named_and_no_listing_imports_without_it() {
     c.lvs.borrow_mut().push(lv.clone());
     let volume_id = c.manage_volume(h.var("SNAPPORT_E2E_C_POOL"), &lv);
     let volume_lv = format!("volume-{volume_id}");
-    // ~0.2 s of lvdisplay per snapshot LV: 8 of them take c's listing past its timeout
-    let created = h.script_json("seed.py", &["add", "--on", &volume_lv, "--snapshots", "8"]);
+    // ~0.2 s of lvdisplay per snapshot LV (less on a fast machine): 12 of them take
+    // c's listing well past its 1 s timeout
+    let created = h.script_json("seed.py", &["add", "--on", &volume_lv, "--snapshots", "12"]);
     let snapshots: Vec<String> = names_and_origins(&created, "lv").map(|(n, _)| n).collect();
     c.lvs.borrow_mut().extend(snapshots.iter().cloned());
     let first = snapshots[0].as_str();
