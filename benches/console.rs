@@ -42,9 +42,10 @@ fn loaded_app() -> App {
     let info = BackendInfo {
         label: "bench".into(),
         read_only: false,
+        warnings: Vec::new(),
     };
     let mut app = App::new(info, Keymap::default());
-    app.start();
+    update(&mut app, Msg::Start);
     update(
         &mut app,
         Msg::Resize {

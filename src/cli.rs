@@ -4,10 +4,12 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 
+use crate::backend::side_effects::export_warning;
 use crate::backend::{
     Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
     parse_property,
@@ -18,6 +20,7 @@ use crate::output::{self, Format};
 use crate::tui::ConsoleOptions;
 
 pub mod batch;
+pub mod demo;
 pub mod migrate;
 
 /// Exit codes.
@@ -342,15 +345,6 @@ fn confirm(question: &str) -> bool {
         && matches!(answer.trim(), "y" | "Y" | "yes")
 }
 
-/// The operator must see this before every snapshot export.
-pub fn export_warning(volume_id: &str) -> String {
-    format!(
-        "after export the snapshot's data stays on the back end; with drivers such as LVM and \
-         RBD, volume {volume_id} can then not be deleted (the delete fails with VolumeIsBusy and \
-         the volume returns to 'available') until that snapshot is removed from the back end"
-    )
-}
-
 #[derive(Clone, Copy)]
 enum Resource {
     Volume,
@@ -375,7 +369,10 @@ async fn unmanage(
     if !backend.info().read_only {
         if let Resource::Snapshot = resource {
             for volume_id in parents(backend, &args.ids).await {
-                eprintln!("warning: {}", export_warning(&volume_id));
+                eprintln!(
+                    "warning: {}",
+                    export_warning(&format!("volume {volume_id}"))
+                );
             }
         }
         let question = format!(
@@ -597,19 +594,34 @@ fn console_options(
     Ok(options)
 }
 
+/// Opens a back end for a command, with its warnings on stderr (the console shows
+/// them itself).
+pub(crate) async fn open(
+    spec: &BackendSpec,
+    paths: &Paths,
+    read_only: bool,
+) -> Result<Arc<dyn Backend>, Failure> {
+    let backend = crate::connect::open(spec, paths, read_only).await?;
+    let info = backend.info();
+    for warning in &info.warnings {
+        eprintln!("warning: {}: {warning}", info.label);
+    }
+    Ok(backend)
+}
+
 /// Runs what the command line asks for; without a command, the console.
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     let config = cli.global.config_file(paths)?;
     match cli.command {
         Some(Command::Demo(args)) => {
             let options = console_options(&cli.global, &config, paths, None, None)?;
-            crate::demo::run(args, options, paths, cli.global.read_only).await
+            demo::run(args, options, paths, cli.global.read_only).await
         }
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
         Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,
         Some(Command::Resource(command)) => {
             let spec = cli.global.backend_spec(&config)?;
-            let backend = crate::connect::open(&spec, paths, cli.global.read_only).await?;
+            let backend = open(&spec, paths, cli.global.read_only).await?;
             let target = batch::Target {
                 backend: backend.as_ref(),
                 spec: &spec,

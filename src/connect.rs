@@ -38,14 +38,7 @@ pub async fn open(
                 cloud: cloud.clone(),
                 ..RemoteOptions::default()
             };
-            let remote = RemoteBackend::connect(options).await?;
-            if remote.tls_verification_disabled() {
-                eprintln!(
-                    "warning: {}: TLS certificate verification is off",
-                    remote.info().label
-                );
-            }
-            Box::new(remote)
+            Box::new(RemoteBackend::connect(options).await?)
         }
     };
     Ok(if read_only {

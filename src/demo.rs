@@ -1,15 +1,12 @@
 //! `snapport demo`: a throw-away, loop-backed volume group laid out like a storage host
 //! that two clouds have used, a catalog in a temp dir, and the console on top.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::{Backend, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
-use crate::cli::{DemoArgs, Failure};
-use crate::config::{BackendSpec, Paths};
+use crate::config::BackendSpec;
 use crate::sandbox::{LvSpec, Sandbox};
-use crate::tui::ConsoleOptions;
 
 /// A live demo environment; dropping it tears it down (unless kept).
 pub struct Demo {
@@ -58,19 +55,14 @@ fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn failure(err: impl Into<anyhow::Error>) -> Failure {
-    Failure::from(err.into())
-}
-
 impl Demo {
     /// Builds the volume group and the catalog: managed volumes with managed and
     /// unmanaged snapshots, foreign snapshots, a snapshot of an unmanaged volume and a
     /// plain LV.
-    pub async fn create(keep: bool) -> Result<Self, Failure> {
+    pub async fn create(keep: bool) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("snapport-demo-")
-            .tempdir()
-            .map_err(failure)?;
+            .tempdir()?;
         let vg = format!("snapport-demo-{}", &uuid()[..8]);
         let mut lvs = Vec::new();
         let mut imports = Vec::new();
@@ -94,8 +86,7 @@ impl Demo {
         lvs.push(LvSpec::volume(&stray, 512));
         lvs.push(LvSpec::snapshot("pre-migration", 64, &stray));
         lvs.push(LvSpec::volume("scratch", 256));
-        let mut sandbox =
-            Sandbox::create(&vg, &dir.path().join("vg"), 16 * 1024, &lvs).map_err(failure)?;
+        let mut sandbox = Sandbox::create(&vg, &dir.path().join("vg"), 16 * 1024, &lvs)?;
         if keep {
             sandbox.keep();
         }
@@ -145,6 +136,12 @@ impl Demo {
         self.dir.path()
     }
 
+    /// Leaves the volume group and the catalog in place after exit.
+    pub fn keep(mut self) {
+        self.sandbox.keep();
+        let _ = self.dir.keep();
+    }
+
     /// How to reach the demo from another shell with the CLI.
     pub fn describe(&self) -> String {
         let BackendSpec::Local { vg, catalog, .. } = &self.spec else {
@@ -161,32 +158,4 @@ impl Demo {
             catalog.as_deref().unwrap_or(Path::new("")).display(),
         )
     }
-}
-
-/// Creates the demo, shows how to reach it, runs the console on it, tears down.
-pub async fn run(
-    args: DemoArgs,
-    mut options: ConsoleOptions,
-    paths: &Paths,
-    read_only: bool,
-) -> Result<(), Failure> {
-    eprintln!("building the demo volume group…");
-    let mut demo = Demo::create(args.keep).await?;
-    eprint!("{}", demo.describe());
-    if let Some(directory) = &mut options.directory {
-        directory.spec = Some(demo.spec.clone());
-    }
-    let result = match crate::connect::open(&demo.spec, paths, read_only).await {
-        Ok(backend) => crate::tui::run(backend, options)
-            .await
-            .map_err(Failure::from),
-        Err(err) => Err(Failure::from(err)),
-    };
-    if args.keep {
-        // The terminal may be gone (SIGHUP): report without panicking on stderr.
-        let _ = write!(std::io::stderr(), "the demo is kept:\n{}", demo.describe());
-        let _ = demo.dir.keep();
-        demo.sandbox.keep();
-    }
-    result
 }

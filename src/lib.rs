@@ -11,6 +11,8 @@ pub mod journal;
 pub mod logging;
 pub mod migrate;
 pub mod output;
+pub mod pause;
 pub mod sandbox;
+pub mod sync;
 pub mod tui;
 pub mod worker;

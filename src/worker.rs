@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -16,12 +16,13 @@ use tokio::task::JoinHandle;
 use crate::app::migrate::{Ran, Review, RunEnd};
 use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId};
 use crate::backend::{self, Backend};
-use crate::batch::{self, Batch, Control, PausePoint};
+use crate::batch::{self, Batch, Control};
 use crate::config::BackendSpec;
 use crate::connect::Directory;
-use crate::migrate::journal::{Journal, Phase};
-use crate::migrate::preflight::{self, Sides};
-use crate::migrate::{IdMap, MigrateError, Options, Outcome, Plan, apply, plan};
+use crate::migrate::preflight::Sides;
+use crate::migrate::{Options, Plan, service};
+use crate::pause::PausePoint;
+use crate::sync::lock;
 
 /// Back ends and runs shared by the worker's tasks.
 struct Shared {
@@ -40,12 +41,6 @@ struct Shared {
 struct Opened {
     backend: Arc<dyn Backend>,
     spec: Option<BackendSpec>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Spawns back-end calls and sends their results to the console.
@@ -99,12 +94,14 @@ impl Worker {
                 let stop = self.stop_flag(request);
                 let worker = self.clone();
                 let source = self.current();
-                // The engine's run future is not `Send` (its chains borrow the plan), so
-                // it runs on a blocking thread of its own, driven by the runtime's handle.
-                let runtime = tokio::runtime::Handle::current();
-                self.keep(tokio::task::spawn_blocking(move || {
-                    runtime.block_on(worker.migrate(effect, source, stop))
-                }));
+                self.keep(tokio::spawn(worker.migrate(effect, source, stop)));
+            }
+            Effect::FindUnfinishedBatches => {
+                let worker = self.clone();
+                tokio::spawn(async move {
+                    let journals = worker.unfinished_batches();
+                    worker.send(Msg::UnfinishedBatches(journals));
+                });
             }
             Effect::Batch { request, items } => {
                 let stop = self.stop_flag(request);
@@ -230,7 +227,8 @@ impl Worker {
             | Effect::Release { .. }
             | Effect::Stop { .. }
             | Effect::Migrate { .. }
-            | Effect::Batch { .. } => {
+            | Effect::Batch { .. }
+            | Effect::FindUnfinishedBatches => {
                 unreachable!("handled in Worker::run")
             }
         }
@@ -298,7 +296,7 @@ impl Worker {
                     items,
                 };
                 tracing::info!(journal = %path.display(), "batch starts");
-                let pause = PausePoint::from_env();
+                let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
                 let control = Control {
                     pause: pause.as_ref(),
                     stop: &stop,
@@ -323,6 +321,19 @@ impl Worker {
             }
         }
         lock(&self.shared.stops).remove(&request);
+    }
+
+    /// The journals of batches left unfinished on the console's back end.
+    fn unfinished_batches(&self) -> Vec<PathBuf> {
+        let (Some(directory), Some(spec)) = (&self.directory, &lock(&self.shared.current).spec)
+        else {
+            return Vec::new();
+        };
+        batch::unfinished(&batch::journals_dir(&directory.paths))
+            .into_iter()
+            .filter(|(_, state)| *spec == state.batch.backend)
+            .map(|(path, _)| path)
+            .collect()
     }
 
     /// A new journal path for a batch on `current`, with the description that reopens it.
@@ -363,7 +374,7 @@ impl Worker {
     }
 }
 
-/// Reads the volumes from the source, builds the plan and runs preflight on both sides.
+/// The migration service's review, as the wizard shows it.
 async fn review(
     source: &dyn Backend,
     target: &dyn Backend,
@@ -372,29 +383,16 @@ async fn review(
     to: &str,
     target_host: &str,
 ) -> Review {
-    let found = match plan::gather(source, volumes).await {
-        Ok(found) => found,
-        Err(MigrateError::Preflight(problems)) => {
-            return Review::Refused {
-                plan: None,
-                problems,
-            };
-        }
-        Err(err) => return Review::Failed(err.to_string()),
-    };
-    let plan = Plan::build(from, to, target_host, &found);
-    match preflight::check(Sides { source, target }, &plan.chains()).await {
-        Ok(()) => Review::Ready(plan),
-        Err(MigrateError::Preflight(problems)) => Review::Refused {
-            plan: Some(plan),
-            problems,
-        },
+    let sides = Sides { source, target };
+    match service::review(sides, volumes, from, to, target_host).await {
+        Ok(service::Review::Ready(plan)) => Review::Ready(plan),
+        Ok(service::Review::Refused { plan, problems }) => Review::Refused { plan, problems },
         Err(err) => Review::Failed(err.to_string()),
     }
 }
 
-/// Writes the plan file, applies the plan journaled in `journal` and writes the id map
-/// beside the journal, as `snapport migrate apply` does.
+/// Saves and applies the plan with the migration service, as `snapport migrate apply`
+/// does, for the wizard.
 async fn apply_plan(
     plan: Plan,
     plan_file: &Path,
@@ -404,43 +402,18 @@ async fn apply_plan(
     events: &(dyn Fn(crate::migrate::Event) + Sync),
     stop: &AtomicBool,
 ) -> RunEnd {
-    if let Some(dir) = journal.parent()
-        && let Err(err) = std::fs::create_dir_all(dir)
-    {
-        return RunEnd::Refused(format!("cannot create {}: {err}", dir.display()));
-    }
-    if let Err(err) = plan.save(plan_file) {
-        return RunEnd::Refused(err.to_string());
-    }
-    let prepared = match apply::prepare_apply(plan, journal, source, target).await {
+    let prepared = match service::prepare(plan, plan_file, journal, source, target).await {
         Ok(prepared) => prepared,
         Err(err) => return RunEnd::Refused(err.to_string()),
     };
     tracing::info!(journal = %journal.display(), "migration starts");
-    let (outcome, error, state) = match prepared.run(&Options::default(), events, stop).await {
-        Ok((outcome, state)) => (outcome, None, state),
-        Err(err) => match Journal::read(journal) {
-            Ok(state) => {
-                let remaining = state
-                    .plan
-                    .steps()
-                    .filter(|step| !state.step(Phase::Forward, step.step).is_done())
-                    .count();
-                let outcome = Outcome {
-                    remaining,
-                    ..Outcome::default()
-                };
-                (outcome, Some(err.to_string()), state)
-            }
-            Err(_) => return RunEnd::Refused(err.to_string()),
-        },
-    };
-    let map = IdMap::from_state(&state);
-    let reports = map.write_next_to(journal).map_err(|err| err.to_string());
-    RunEnd::Ran(Box::new(Ran {
-        outcome,
-        error,
-        map,
-        reports,
-    }))
+    match service::run(prepared, &Options::default(), events, stop).await {
+        Ok(finished) => RunEnd::Ran(Box::new(Ran {
+            outcome: finished.outcome,
+            error: finished.error.map(|err| err.to_string()),
+            map: finished.map,
+            reports: finished.reports.map_err(|err| err.to_string()),
+        })),
+        Err(err) => RunEnd::Refused(err.to_string()),
+    }
 }

@@ -378,3 +378,147 @@ fn a_proxy_that_hides_the_version_root_is_seen_through() {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn several_references_import_as_one_batch_with_one_listing_and_report_in_input_order() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let origin = format!("volume-{volume}");
+    let lvs: Vec<String> = (0..5).map(|i| format!("snap-{i}")).collect();
+    for lv in &lvs {
+        env.cloud.storage().add_snapshot_lv(lv, &origin, 1);
+    }
+    let mut args = vec!["snapshot", "manage", "--volume", volume.as_str()];
+    for lv in [
+        "snap-0",
+        "no-such-lv",
+        "snap-1",
+        "snap-2",
+        "snap-3",
+        "snap-4",
+    ] {
+        args.extend(["--ref", lv]);
+    }
+    args.extend(["--property", "ticket=OPS-7", "-f", "json"]);
+    let output = env
+        .snapport()
+        .args(&args)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let results: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = results.as_array().unwrap();
+    let references: Vec<&str> = results
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        references,
+        [
+            "snap-0",
+            "no-such-lv",
+            "snap-1",
+            "snap-2",
+            "snap-3",
+            "snap-4"
+        ],
+        "input order"
+    );
+    let missing = results[1]["error"].as_str().unwrap();
+    assert!(
+        missing.starts_with("ManageExistingInvalidReference: no-such-lv does not exist"),
+        "{missing}"
+    );
+    assert!(results[1].get("id").is_none());
+    let ids: Vec<String> = [0, 2, 3, 4, 5]
+        .iter()
+        .map(|&i| results[i]["id"].as_str().unwrap().to_string())
+        .collect();
+    for (id, lv) in ids.iter().zip(&lvs) {
+        let snapshot = env
+            .json(&["snapshot", "list", "--volume", &volume])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id.as_str())
+            .cloned()
+            .unwrap();
+        assert_eq!(snapshot["name"], lv.as_str(), "named after its reference");
+        assert_eq!(snapshot["metadata"]["ticket"], "OPS-7");
+    }
+    assert_eq!(
+        env.cloud.requests_to("GET", "manageable_snapshots").len(),
+        1,
+        "one listing for six references"
+    );
+
+    let mut args = vec!["snapshot", "unmanage", "--yes", "-f", "json"];
+    args.extend(ids.iter().map(String::as_str));
+    let exported = env
+        .snapport()
+        .args(&args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let exported: Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let expected: Vec<Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({ "id": id }))
+        .collect();
+    assert_eq!(exported, Value::Array(expected));
+    assert!(ids.iter().all(|id| env.cloud.snapshot_status(id).is_none()));
+
+    env.snapport()
+        .args(["batch", "list"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("no unfinished batches"));
+}
+
+#[test]
+fn a_file_of_rows_imports_volumes_and_snapshots_from_stdin() {
+    let env = Env::new();
+    env.cloud.storage().add_volume_lv("lv-free", 2);
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    env.cloud
+        .storage()
+        .add_snapshot_lv("snap-x", &format!("volume-{volume}"), 1);
+    let csv = format!(
+        "kind,reference,parent,name,description,properties\n\
+         volume,lv-free,node@lvm#lvm,adopted,from a file,team=storage\n\
+         snapshot,snap-x,{volume},,,\n"
+    );
+    let output = env
+        .snapport()
+        .args(["batch", "import", "-"])
+        .write_stdin(csv)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].starts_with("lv-free -> "), "{stdout}");
+    assert!(lines[1].starts_with("snap-x -> "), "{stdout}");
+    let volumes = env.json(&["volume", "list"]);
+    let adopted = volumes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "adopted")
+        .unwrap();
+    assert_eq!(adopted["description"], "from a file");
+    assert_eq!(adopted["metadata"]["team"], "storage");
+    let snapshots = env.json(&["snapshot", "list", "--volume", &volume]);
+    assert_eq!(snapshots[0]["name"], "snap-x");
+
+    env.snapport()
+        .args(["batch", "import", "-"])
+        .write_stdin("kind,reference,parent\nbackup,x,y\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("line 2"));
+}

@@ -112,7 +112,12 @@ fn import_and_export_through_the_console() {
     tmux.wait_text(&new_id);
     tmux.keys(&["x"]);
     let dialog = tmux.wait_text("Confirm export");
-    let flat = dialog.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The dialog's borders are not words: a sentence wrapped across lines reads on.
+    let flat = dialog
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     for words in [
         "after export the snapshot's data stays on the back end",
         "can then not be deleted",

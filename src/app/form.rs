@@ -8,7 +8,7 @@ use crate::backend::{
     ManageableSnapshot, ManageableVolume, Metadata, Reference, Volume, parse_property,
 };
 
-use super::keymap::{Key, KeyCode};
+use super::keymap::{Action, Key, KeyCode};
 use super::plan::{ImportItem, ImportPlan, ImportTarget};
 
 /// Cinder's limit for names and descriptions.
@@ -17,6 +17,7 @@ const MAX_TEXT: usize = 255;
 /// Which field has the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    Reference,
     Name,
     Description,
     Metadata,
@@ -32,6 +33,21 @@ const SNAPSHOT_FIELDS: &[Field] = &[
 
 /// A volume's host is the screen's: nothing to choose.
 const VOLUME_FIELDS: &[Field] = &[Field::Name, Field::Description, Field::Metadata];
+
+const TYPED_SNAPSHOT_FIELDS: &[Field] = &[
+    Field::Reference,
+    Field::Name,
+    Field::Description,
+    Field::Metadata,
+    Field::Parent,
+];
+
+const TYPED_VOLUME_FIELDS: &[Field] = &[
+    Field::Reference,
+    Field::Name,
+    Field::Description,
+    Field::Metadata,
+];
 
 /// The parent volume of a snapshot import.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,11 +74,20 @@ pub enum FormTarget {
     Volume { host: String },
 }
 
+/// Where an item's back-end reference comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A row of the host's listing.
+    Listed { reference: Reference, size: u64 },
+    /// Typed by the operator (import by reference): the listing failed or does not
+    /// show it. Text fields left empty take their defaults from it.
+    Typed(Input),
+}
+
 /// One back-end snapshot's or volume's fields.
 #[derive(Debug, Clone)]
 pub struct FormItem {
-    pub reference: Reference,
-    pub size: u64,
+    pub source: Source,
     pub name: Input,
     pub description: Input,
     pub metadata: Input,
@@ -79,6 +104,8 @@ pub struct ImportForm {
     /// How the operator imports a volume (key and command), for snapshots whose origin
     /// is not managed yet.
     pub volume_import: String,
+    /// Why the host's listing failed, for an import by reference made without it.
+    pub listing_failed: Option<String>,
 }
 
 /// What a key did to the form.
@@ -117,16 +144,76 @@ pub fn parse_metadata(text: &str) -> Result<Metadata, String> {
 
 impl FormItem {
     /// An item with the defaults every import gets from the LV name.
-    fn new(reference: &Reference, size: u64, kind: &str, target: FormTarget) -> Self {
-        let lv = reference.label();
-        Self {
-            reference: reference.clone(),
-            size,
-            name: Input::new(default_name(lv)),
-            description: Input::new(format!("imported from back-end {kind} {lv}")),
-            metadata: Input::new(format!("source-name={lv}")),
+    fn new(source: Source, target: FormTarget) -> Self {
+        let mut item = Self {
+            source,
+            name: Input::default(),
+            description: Input::default(),
+            metadata: Input::default(),
             target,
+        };
+        item.reset();
+        item
+    }
+
+    /// The back-end reference, as listed or as typed.
+    pub fn reference(&self) -> Reference {
+        match &self.source {
+            Source::Listed { reference, .. } => reference.clone(),
+            Source::Typed(input) => Reference::name(input.value().trim()),
         }
+    }
+
+    /// The size in GiB, when the listing told it.
+    pub fn size(&self) -> Option<u64> {
+        match self.source {
+            Source::Listed { size, .. } => Some(size),
+            Source::Typed(_) => None,
+        }
+    }
+
+    /// True when the operator types the reference.
+    pub fn typed(&self) -> bool {
+        matches!(self.source, Source::Typed(_))
+    }
+
+    /// Name, description and metadata derived from the LV name.
+    fn defaults(&self) -> [String; 3] {
+        let reference = self.reference();
+        let lv = reference.label();
+        let kind = match self.target {
+            FormTarget::Snapshot { .. } => "snapshot",
+            FormTarget::Volume { .. } => "volume",
+        };
+        [
+            default_name(lv),
+            format!("imported from back-end {kind} {lv}"),
+            format!("source-name={lv}"),
+        ]
+    }
+
+    /// Puts the defaults back into the text fields; a typed item's fields are emptied,
+    /// since its defaults follow the reference still being typed.
+    fn reset(&mut self) {
+        let [name, description, metadata] = if self.typed() {
+            Default::default()
+        } else {
+            self.defaults()
+        };
+        self.name = Input::new(name);
+        self.description = Input::new(description);
+        self.metadata = Input::new(metadata);
+    }
+
+    /// True when the parent volume has no default: the operator must pick one.
+    fn needs_parent(&self) -> bool {
+        matches!(
+            &self.target,
+            FormTarget::Snapshot {
+                parent: Parent::Choose { options, selected: None },
+                ..
+            } if !options.is_empty()
+        )
     }
 
     fn snapshot(entry: &ManageableSnapshot, volumes: &[Volume]) -> Self {
@@ -138,33 +225,27 @@ impl FormItem {
                 id: volume.id.clone(),
                 label: label(volume),
             },
-            None => {
-                let mut options: Vec<(String, String)> =
-                    volumes.iter().map(|v| (v.id.clone(), label(v))).collect();
-                options.sort_by(|a, b| a.1.cmp(&b.1));
-                Parent::Choose {
-                    selected: (options.len() == 1).then_some(0),
-                    options,
-                }
-            }
+            None => Parent::choose(volumes),
         };
         let origin = entry
             .source_reference
             .as_ref()
             .map(|r| r.label().to_string());
         Self::new(
-            &entry.reference,
-            entry.size,
-            "snapshot",
+            Source::Listed {
+                reference: entry.reference.clone(),
+                size: entry.size,
+            },
             FormTarget::Snapshot { origin, parent },
         )
     }
 
     fn volume(entry: &ManageableVolume, host: &str) -> Self {
         Self::new(
-            &entry.reference,
-            entry.size,
-            "volume",
+            Source::Listed {
+                reference: entry.reference.clone(),
+                size: entry.size,
+            },
             FormTarget::Volume {
                 host: host.to_string(),
             },
@@ -172,9 +253,11 @@ impl FormItem {
     }
 
     fn fields(&self) -> &'static [Field] {
-        match self.target {
-            FormTarget::Snapshot { .. } => SNAPSHOT_FIELDS,
-            FormTarget::Volume { .. } => VOLUME_FIELDS,
+        match (&self.target, self.typed()) {
+            (FormTarget::Snapshot { .. }, false) => SNAPSHOT_FIELDS,
+            (FormTarget::Volume { .. }, false) => VOLUME_FIELDS,
+            (FormTarget::Snapshot { .. }, true) => TYPED_SNAPSHOT_FIELDS,
+            (FormTarget::Volume { .. }, true) => TYPED_VOLUME_FIELDS,
         }
     }
 
@@ -183,21 +266,36 @@ impl FormItem {
             Field::Name => Some(&mut self.name),
             Field::Description => Some(&mut self.description),
             Field::Metadata => Some(&mut self.metadata),
+            Field::Reference => match &mut self.source {
+                Source::Typed(input) => Some(input),
+                Source::Listed { .. } => None,
+            },
             Field::Parent => None,
         }
     }
 
     fn to_item(&self, volume_import: &str) -> Result<ImportItem, String> {
-        let reference = self.reference.label();
-        let name = self.name.value().trim();
-        let description = self.description.value().trim();
+        let source = self.reference();
+        let reference = source.label();
+        if reference.is_empty() {
+            return Err("type the back-end reference (the LV name)".to_string());
+        }
+        let [name, description, metadata] = self.defaults();
+        let value = |input: &Input, default: String| match input.value().trim() {
+            "" if self.typed() => default,
+            value => value.to_string(),
+        };
+        let (name, description, metadata) = (
+            value(&self.name, name),
+            value(&self.description, description),
+            value(&self.metadata, metadata),
+        );
         if name.len() > MAX_TEXT || description.len() > MAX_TEXT {
             return Err(format!(
                 "{reference}: name and description take at most {MAX_TEXT} characters"
             ));
         }
-        let metadata =
-            parse_metadata(self.metadata.value()).map_err(|err| format!("{reference}: {err}"))?;
+        let metadata = parse_metadata(&metadata).map_err(|err| format!("{reference}: {err}"))?;
         let target = match &self.target {
             FormTarget::Volume { host } => ImportTarget::Volume { host: host.clone() },
             FormTarget::Snapshot { parent, .. } => {
@@ -226,12 +324,12 @@ impl FormItem {
             }
         };
         Ok(ImportItem {
-            reference: self.reference.clone(),
-            size: self.size,
+            size: self.size(),
             target,
-            name: (!name.is_empty()).then(|| name.to_string()),
-            description: (!description.is_empty()).then(|| description.to_string()),
+            name: (!name.is_empty()).then_some(name),
+            description: (!description.is_empty()).then_some(description),
             metadata,
+            reference: source,
         })
     }
 }
@@ -253,11 +351,33 @@ fn input_request(key: Key) -> Option<InputRequest> {
     })
 }
 
+/// True for keys that type or delete text in a field: the key table may not take them
+/// for the form. (Cursor moves are shared: on the parent field left and right choose.)
+pub fn typed(key: Key) -> bool {
+    !matches!(
+        key.code,
+        KeyCode::Left | KeyCode::Right | KeyCode::Home | KeyCode::End
+    ) && input_request(key).is_some()
+}
+
 /// Applies an editing key to a one-line input; false when the key is not for editing.
 pub fn edit(input: &mut Input, key: Key) -> bool {
     input_request(key)
         .map(|request| input.handle(request))
         .is_some()
+}
+
+impl Parent {
+    /// The host's volumes to choose from, by label; chosen already when there is one.
+    fn choose(volumes: &[Volume]) -> Self {
+        let mut options: Vec<(String, String)> =
+            volumes.iter().map(|v| (v.id.clone(), label(v))).collect();
+        options.sort_by(|a, b| a.1.cmp(&b.1));
+        Parent::Choose {
+            selected: (options.len() == 1).then_some(0),
+            options,
+        }
+    }
 }
 
 impl ImportForm {
@@ -281,13 +401,49 @@ impl ImportForm {
         Self::with(items, String::new())
     }
 
+    /// A form for one back-end snapshot whose reference the operator types, under one
+    /// of `volumes` (the host's managed volumes).
+    pub fn snapshot_by_reference(
+        volumes: &[Volume],
+        volume_import: String,
+        listing_failed: Option<String>,
+    ) -> Self {
+        let target = FormTarget::Snapshot {
+            origin: None,
+            parent: Parent::choose(volumes),
+        };
+        Self::by_reference(target, volume_import, listing_failed)
+    }
+
+    /// A form for one back-end volume whose reference the operator types, on `host`.
+    pub fn volume_by_reference(host: &str, listing_failed: Option<String>) -> Self {
+        let target = FormTarget::Volume {
+            host: host.to_string(),
+        };
+        Self::by_reference(target, String::new(), listing_failed)
+    }
+
+    fn by_reference(
+        target: FormTarget,
+        volume_import: String,
+        listing_failed: Option<String>,
+    ) -> Self {
+        let item = FormItem::new(Source::Typed(Input::default()), target);
+        Self {
+            listing_failed,
+            ..Self::with(vec![item], volume_import)
+        }
+    }
+
     fn with(items: Vec<FormItem>, volume_import: String) -> Self {
+        let field = items[0].fields()[0];
         Self {
             items,
             current: 0,
-            field: Field::Name,
+            field,
             error: None,
             volume_import,
+            listing_failed: None,
         }
     }
 
@@ -358,34 +514,60 @@ impl ImportForm {
                 }
             }
         }
-        Ok(ImportPlan { items })
+        Ok(ImportPlan {
+            items,
+            listing_failed: self.listing_failed.clone(),
+        })
     }
 
-    /// Handles one key.
-    pub fn key(&mut self, key: Key) -> FormOutcome {
+    /// Gives this and every remaining item its defaults and submits, so that many items
+    /// need one key; stops at the first item whose parent volume must be chosen, since
+    /// that has no default. `key` names the key, for the message.
+    pub fn accept_defaults(&mut self, key: &str) -> FormOutcome {
+        for item in &mut self.items[self.current..] {
+            item.reset();
+        }
+        if let Some(index) = self.items.iter().position(FormItem::needs_parent) {
+            self.current = index;
+            self.field = Field::Parent;
+            self.error = Some(format!(
+                "{}: the back end names no managed volume as its origin, so it has no default \
+                 parent: choose one (left/right), then {key} again",
+                self.items[index].reference().label()
+            ));
+            return FormOutcome::Editing;
+        }
+        self.submit()
+    }
+
+    fn submit(&mut self) -> FormOutcome {
+        match self.plan() {
+            Ok(plan) => FormOutcome::Submitted(plan),
+            Err(err) => {
+                self.error = Some(err);
+                FormOutcome::Editing
+            }
+        }
+    }
+
+    /// Handles one key and what the key table makes of it in the form.
+    pub fn key(&mut self, action: Option<Action>, key: Key) -> FormOutcome {
         self.error = None;
         let last = self.items.len() - 1;
-        match (key.code, key.ctrl) {
-            (KeyCode::Esc, _) => return FormOutcome::Cancelled,
-            (KeyCode::Tab | KeyCode::Down, false) => self.step_field(true),
-            (KeyCode::BackTab | KeyCode::Up, false) => self.step_field(false),
-            (KeyCode::PageDown, _) | (KeyCode::Char('n'), true) => {
-                self.current = (self.current + 1).min(last)
-            }
-            (KeyCode::PageUp, _) | (KeyCode::Char('p'), true) => {
-                self.current = self.current.saturating_sub(1)
-            }
-            (KeyCode::Enter, _) if self.current < last => {
+        let on_parent = self.field == Field::Parent;
+        match action {
+            Some(Action::Cancel) => return FormOutcome::Cancelled,
+            Some(Action::NextField) => self.step_field(true),
+            Some(Action::PreviousField) => self.step_field(false),
+            Some(Action::NextItem) => self.current = (self.current + 1).min(last),
+            Some(Action::PreviousItem) => self.current = self.current.saturating_sub(1),
+            Some(Action::Confirm) if self.current < last => {
                 self.current += 1;
-                self.field = Field::Name;
+                self.field = self.item().fields()[0];
             }
-            (KeyCode::Enter, _) => match self.plan() {
-                Ok(plan) => return FormOutcome::Submitted(plan),
-                Err(err) => self.error = Some(err),
-            },
-            (KeyCode::Left | KeyCode::Right, _) if self.field == Field::Parent => {
-                self.step_parent(key.code == KeyCode::Right)
-            }
+            Some(Action::Confirm) => return self.submit(),
+            Some(Action::NextChoice) if on_parent => self.step_parent(true),
+            Some(Action::PreviousChoice) if on_parent => self.step_parent(false),
             _ => {
                 let field = self.field;
                 if let Some(input) = self.items[self.current].input_mut(field) {
@@ -400,6 +582,12 @@ impl ImportForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::keymap::{Context, Keymap};
+
+    /// A key as the console hands it to the form, with the default key table.
+    fn press(form: &mut ImportForm, key: Key) -> FormOutcome {
+        form.key(Keymap::default().action(Context::ImportForm, key), key)
+    }
 
     fn entry(name: &str, origin: Option<&str>) -> ManageableSnapshot {
         ManageableSnapshot {
@@ -429,7 +617,7 @@ mod tests {
 
     fn typed(form: &mut ImportForm, text: &str) {
         for c in text.chars() {
-            form.key(Key::char(c));
+            press(form, Key::char(c));
         }
     }
 
@@ -480,10 +668,10 @@ mod tests {
         );
         assert_eq!(item.metadata.value(), "source-name=legacy-db");
         for expected in [Field::Description, Field::Metadata, Field::Name] {
-            form.key(Key::plain(KeyCode::Tab));
+            press(&mut form, Key::plain(KeyCode::Tab));
             assert_eq!(form.field, expected, "tab skips the parent");
         }
-        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+        let FormOutcome::Submitted(plan) = press(&mut form, Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
         assert_eq!(
@@ -501,7 +689,10 @@ mod tests {
             &[],
             "v or :manageable-volumes".into(),
         );
-        assert_eq!(form.key(Key::plain(KeyCode::Enter)), FormOutcome::Editing);
+        assert_eq!(
+            press(&mut form, Key::plain(KeyCode::Enter)),
+            FormOutcome::Editing
+        );
         assert_eq!(
             form.error.as_deref(),
             Some(
@@ -524,8 +715,8 @@ mod tests {
             FormTarget::Snapshot { origin: Some(o), parent: Parent::Choose { selected: None, .. } }
                 if o == "volume-gone"
         ));
-        let err = match form.key(Key::plain(KeyCode::Enter)) {
-            FormOutcome::Editing => form.key(Key::plain(KeyCode::Enter)),
+        let err = match press(&mut form, Key::plain(KeyCode::Enter)) {
+            FormOutcome::Editing => press(&mut form, Key::plain(KeyCode::Enter)),
             other => other,
         };
         assert_eq!(err, FormOutcome::Editing);
@@ -535,11 +726,11 @@ mod tests {
         );
         assert_eq!(form.current, 0, "the form shows the item to fix");
         form.field = Field::Parent;
-        form.key(Key::plain(KeyCode::Right));
+        press(&mut form, Key::plain(KeyCode::Right));
         form.current = 1;
         form.field = Field::Parent;
-        form.key(Key::plain(KeyCode::Left));
-        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+        press(&mut form, Key::plain(KeyCode::Left));
+        let FormOutcome::Submitted(plan) = press(&mut form, Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
         let parents: Vec<_> = plan
@@ -564,21 +755,24 @@ mod tests {
             &[volume("v1", "db")],
             "v".into(),
         );
-        form.key(Key::ctrl('u'));
+        press(&mut form, Key::ctrl('u'));
         typed(&mut form, "nightly");
-        form.key(Key::plain(KeyCode::Tab));
-        form.key(Key::plain(KeyCode::Tab));
-        form.key(Key::ctrl('u'));
+        press(&mut form, Key::plain(KeyCode::Tab));
+        press(&mut form, Key::plain(KeyCode::Tab));
+        press(&mut form, Key::ctrl('u'));
         typed(&mut form, "owner=ops, =bad");
-        assert_eq!(form.key(Key::plain(KeyCode::Enter)), FormOutcome::Editing);
+        assert_eq!(
+            press(&mut form, Key::plain(KeyCode::Enter)),
+            FormOutcome::Editing
+        );
         assert_eq!(
             form.error.as_deref(),
             Some("backup-1: invalid property '=bad': expected key=value")
         );
         for _ in 0..5 {
-            form.key(Key::plain(KeyCode::Backspace));
+            press(&mut form, Key::plain(KeyCode::Backspace));
         }
-        let FormOutcome::Submitted(plan) = form.key(Key::plain(KeyCode::Enter)) else {
+        let FormOutcome::Submitted(plan) = press(&mut form, Key::plain(KeyCode::Enter)) else {
             panic!("submits: {:?}", form.error)
         };
         assert_eq!(plan.items[0].name.as_deref(), Some("nightly"));
@@ -586,6 +780,9 @@ mod tests {
             plan.items[0].metadata,
             Metadata::from([("owner".to_string(), "ops".to_string())])
         );
-        assert_eq!(form.key(Key::plain(KeyCode::Esc)), FormOutcome::Cancelled);
+        assert_eq!(
+            press(&mut form, Key::plain(KeyCode::Esc)),
+            FormOutcome::Cancelled
+        );
     }
 }

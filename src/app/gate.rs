@@ -1,11 +1,14 @@
-//! The buttons of a dialog that changes a back end: focus starts on Cancel, Tab moves
-//! it, and a bulk change needs a word typed before Enter on the action proceeds.
+//! The buttons of a dialog that changes a back end: focus starts on Cancel, the key
+//! table's switch key moves it, and a bulk change needs a word typed before confirming
+//! on the action proceeds.
 
 use tui_input::Input;
 
 use super::Button;
 use super::form::edit;
-use super::keymap::{Key, KeyCode};
+use super::keymap::{Action, Key, KeyCode};
+use super::migrate::MIGRATE_WORD;
+use super::plan::BULK_WORD;
 
 /// Focus, typed text and the reason the last Enter did not proceed.
 #[derive(Debug, Clone, Default)]
@@ -29,21 +32,34 @@ pub struct Typing<'a> {
     pub hint: String,
 }
 
+/// True for keys a typed confirmation needs (the count, or the word): the key table
+/// may not take them for a dialog.
+pub fn typed(key: Key) -> bool {
+    match key.code {
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            c.is_ascii_digit() || BULK_WORD.contains(c) || MIGRATE_WORD.contains(c)
+        }
+        KeyCode::Backspace | KeyCode::Delete => true,
+        _ => false,
+    }
+}
+
 impl Gate {
-    /// Handles a key; `typing` when the action needs a typed confirmation.
-    pub fn key(&mut self, key: Key, typing: Option<Typing>) -> Verdict {
+    /// Handles a key and what the key table makes of it in a dialog; `typing` when the
+    /// action needs a typed confirmation.
+    pub fn key(&mut self, action: Option<Action>, key: Key, typing: Option<Typing>) -> Verdict {
         self.hint = None;
-        match key.code {
-            KeyCode::Esc => Verdict::Cancel,
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+        match action {
+            Some(Action::Cancel) => Verdict::Cancel,
+            Some(Action::SwitchButton) => {
                 self.focus = match self.focus {
                     Button::Cancel => Button::Proceed,
                     Button::Proceed => Button::Cancel,
                 };
                 Verdict::Stay
             }
-            KeyCode::Enter if self.focus == Button::Cancel => Verdict::Cancel,
-            KeyCode::Enter => match typing {
+            Some(Action::Confirm) if self.focus == Button::Cancel => Verdict::Cancel,
+            Some(Action::Confirm) => match typing {
                 Some(typing) if !(typing.accepts)(self.typed.value()) => {
                     self.hint = Some(typing.hint);
                     Verdict::Stay

@@ -138,6 +138,13 @@ pub enum Context {
     Snapshots,
     Manageable,
     ManageableVolumes,
+    /// The import form: its own keys only (typing takes the rest).
+    ImportForm,
+    /// Confirmations, notices, progress and help: buttons and scrolling (typing takes
+    /// the rest where a word must be typed).
+    Dialog,
+    /// Choosing from a list in a dialog: the back-end switcher, the wizard's steps.
+    Choice,
 }
 
 impl Context {
@@ -150,7 +157,18 @@ impl Context {
             Context::Snapshots => "Snapshots",
             Context::Manageable => "Manageable snapshots",
             Context::ManageableVolumes => "Manageable volumes",
+            Context::ImportForm => "Import form",
+            Context::Dialog => "Dialogs",
+            Context::Choice => "Choosing from a list",
         }
+    }
+
+    /// True for the list screens, where the global bindings apply too.
+    pub fn is_list(self) -> bool {
+        !matches!(
+            self,
+            Context::Global | Context::ImportForm | Context::Dialog | Context::Choice
+        )
     }
 }
 
@@ -179,9 +197,25 @@ pub enum Action {
     Manageable,
     ManageableVolumes,
     Import,
+    ImportByReference,
     Export,
     Backends,
     Migrate,
+    AcceptDefaults,
+    Confirm,
+    Cancel,
+    SwitchButton,
+    ScrollUp,
+    ScrollDown,
+    ScrollPageUp,
+    ScrollPageDown,
+    ScrollTop,
+    NextField,
+    PreviousField,
+    NextItem,
+    PreviousItem,
+    NextChoice,
+    PreviousChoice,
 }
 
 /// Every action with its config name and default keys.
@@ -208,9 +242,33 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Manageable, "manageable", &["m"]),
     (Action::ManageableVolumes, "manageable_volumes", &["v"]),
     (Action::Import, "import", &["i"]),
+    (Action::ImportByReference, "import_by_reference", &["I"]),
     (Action::Export, "export", &["x", "ctrl-d"]),
     (Action::Backends, "backends", &["b"]),
     (Action::Migrate, "migrate", &["M"]),
+    (Action::AcceptDefaults, "accept_defaults", &["ctrl-y"]),
+    (Action::Confirm, "confirm", &["enter"]),
+    (Action::Cancel, "cancel", &["esc"]),
+    (
+        Action::SwitchButton,
+        "switch_button",
+        &["tab", "shift-tab", "left", "right"],
+    ),
+    (Action::ScrollUp, "scroll_up", &["k", "up"]),
+    (Action::ScrollDown, "scroll_down", &["j", "down"]),
+    (Action::ScrollPageUp, "scroll_page_up", &["pgup"]),
+    (Action::ScrollPageDown, "scroll_page_down", &["pgdn"]),
+    (Action::ScrollTop, "scroll_top", &["home"]),
+    (Action::NextField, "next_field", &["tab", "down"]),
+    (
+        Action::PreviousField,
+        "previous_field",
+        &["shift-tab", "up"],
+    ),
+    (Action::NextItem, "next_item", &["ctrl-n", "pgdn"]),
+    (Action::PreviousItem, "previous_item", &["ctrl-p", "pgup"]),
+    (Action::NextChoice, "next_choice", &["right"]),
+    (Action::PreviousChoice, "previous_choice", &["left"]),
 ];
 
 impl Action {
@@ -225,7 +283,10 @@ impl Action {
 
     /// True for actions that change the back end (unavailable read-only).
     pub fn mutating(self) -> bool {
-        matches!(self, Action::Import | Action::Export | Action::Migrate)
+        matches!(
+            self,
+            Action::Import | Action::ImportByReference | Action::Export | Action::Migrate
+        )
     }
 }
 
@@ -317,6 +378,12 @@ const BINDINGS: &[Binding] = &[
     ),
     bind(
         C::Manageable,
+        A::ImportByReference,
+        "import a snapshot by reference (type the LV name)…",
+        Some("by reference"),
+    ),
+    bind(
+        C::Manageable,
         A::ManageableVolumes,
         "back-end volumes of this host",
         Some("backend vols"),
@@ -327,6 +394,12 @@ const BINDINGS: &[Binding] = &[
         A::Import,
         "import (manage) volumes…",
         Some("import"),
+    ),
+    bind(
+        C::ManageableVolumes,
+        A::ImportByReference,
+        "import a volume by reference (type the LV name)…",
+        Some("by reference"),
     ),
     bind(
         C::ManageableVolumes,
@@ -358,6 +431,54 @@ const BINDINGS: &[Binding] = &[
     bind(C::Global, A::Bottom, "last row", None),
     bind(C::Global, A::Back, "back / clear filter", None),
     bind(C::Global, A::Quit, "quit", Some("quit")),
+    bind(
+        C::ImportForm,
+        A::AcceptDefaults,
+        "accept the defaults for this and every remaining item",
+        Some("defaults for this and the rest, then review"),
+    ),
+    bind(C::ImportForm, A::NextField, "next field", None),
+    bind(C::ImportForm, A::PreviousField, "previous field", None),
+    bind(C::ImportForm, A::NextItem, "next item", None),
+    bind(C::ImportForm, A::PreviousItem, "previous item", None),
+    bind(C::ImportForm, A::NextChoice, "next parent volume", None),
+    bind(
+        C::ImportForm,
+        A::PreviousChoice,
+        "previous parent volume",
+        None,
+    ),
+    bind(
+        C::ImportForm,
+        A::Confirm,
+        "next item; on the last, review",
+        None,
+    ),
+    bind(C::ImportForm, A::Cancel, "cancel the import", None),
+    bind(
+        C::Dialog,
+        A::Confirm,
+        "press the focused button (focus starts on Cancel); close",
+        None,
+    ),
+    bind(C::Dialog, A::Cancel, "cancel; close", None),
+    bind(
+        C::Dialog,
+        A::SwitchButton,
+        "switch between Cancel and the action",
+        None,
+    ),
+    bind(C::Dialog, A::ScrollDown, "scroll down", None),
+    bind(C::Dialog, A::ScrollUp, "scroll up", None),
+    bind(C::Dialog, A::ScrollPageDown, "scroll a page down", None),
+    bind(C::Dialog, A::ScrollPageUp, "scroll a page up", None),
+    bind(C::Dialog, A::ScrollTop, "scroll to the top", None),
+    bind(C::Choice, A::Down, "next", None),
+    bind(C::Choice, A::Up, "previous", None),
+    bind(C::Choice, A::Top, "first", None),
+    bind(C::Choice, A::Bottom, "last", None),
+    bind(C::Choice, A::Confirm, "choose", None),
+    bind(C::Choice, A::Cancel, "back; close", None),
 ];
 
 /// Why a key override in the config file was refused.
@@ -380,6 +501,12 @@ pub enum KeymapError {
         key: String,
         first: &'static str,
         second: &'static str,
+        context: &'static str,
+    },
+    #[error("config [keys]: '{key}' cannot do '{action}': the {context} uses it for typing")]
+    Reserved {
+        key: String,
+        action: &'static str,
         context: &'static str,
     },
 }
@@ -449,10 +576,25 @@ impl Keymap {
             C::Snapshots,
             C::Manageable,
             C::ManageableVolumes,
+            C::ImportForm,
+            C::Dialog,
+            C::Choice,
         ] {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for binding in self.bindings(context) {
                 for key in self.keys_of(binding.action) {
+                    let typed_in = match context {
+                        C::ImportForm => super::form::typed(*key).then_some("import form"),
+                        C::Dialog => super::gate::typed(*key).then_some("confirmation dialog"),
+                        _ => None,
+                    };
+                    if let Some(place) = typed_in {
+                        return Err(KeymapError::Reserved {
+                            key: key.to_string(),
+                            action: binding.action.name(),
+                            context: place,
+                        });
+                    }
                     if let Some(first) = seen.insert(*key, binding.action)
                         && first != binding.action
                     {
@@ -477,12 +619,13 @@ impl Keymap {
             .unwrap_or_default()
     }
 
-    /// The bindings that apply on a screen: its own first, then the global ones.
+    /// The bindings that apply on a screen: its own first, then on list screens the
+    /// global ones.
     pub fn bindings(&self, context: Context) -> impl Iterator<Item = &'static Binding> {
         BINDINGS.iter().filter(move |b| b.context == context).chain(
             BINDINGS
                 .iter()
-                .filter(move |b| b.context == C::Global && context != C::Global),
+                .filter(move |b| b.context == C::Global && context.is_list()),
         )
     }
 
@@ -595,6 +738,21 @@ mod tests {
             err.to_string(),
             "config [keys]: 'j' would do both 'import' and 'down' on the Manageable snapshots screen"
         );
+        let err = Keymap::with_overrides(&overrides(&[("accept_defaults", "A")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config [keys]: 'A' cannot do 'accept_defaults': the import form uses it for typing"
+        );
+        let keymap = Keymap::with_overrides(&overrides(&[("accept_defaults", "alt-a")])).unwrap();
+        assert_eq!(
+            keymap.action(C::ImportForm, Key::parse("alt-a").unwrap()),
+            Some(A::AcceptDefaults)
+        );
+        assert_eq!(
+            keymap.action(C::ImportForm, Key::char('q')),
+            None,
+            "list keys do not reach the form"
+        );
         let err = Keymap::with_overrides(&overrides(&[("manageable_volumes", "i")])).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -603,12 +761,15 @@ mod tests {
     }
 
     #[test]
-    fn only_import_export_and_migrate_mutate() {
+    fn only_imports_exports_and_migrations_mutate() {
         let mutating: Vec<_> = ACTIONS
             .iter()
             .filter(|(a, _, _)| a.mutating())
             .map(|(_, n, _)| *n)
             .collect();
-        assert_eq!(mutating, ["import", "export", "migrate"]);
+        assert_eq!(
+            mutating,
+            ["import", "import_by_reference", "export", "migrate"]
+        );
     }
 }

@@ -1,10 +1,14 @@
 //! The console's state machine, free of any terminal code: the screen stack, the rows,
 //! marks, filter, dialogs and work in flight. `update` changes it; `tui` draws it.
 
+pub mod commands;
 pub mod details;
 pub mod form;
 pub mod gate;
+mod jobs;
 pub mod keymap;
+mod keys;
+mod listing;
 pub mod migrate;
 pub mod msg;
 pub mod plan;
@@ -92,6 +96,8 @@ pub struct View {
     /// The listing this screen waits for.
     pub request: RequestId,
     pub loading: bool,
+    /// Why the last listing failed: the back end's own message.
+    pub error: Option<String>,
     /// The next page replaces the rows (a refresh keeps old rows until then).
     replace_next: bool,
     /// Data changed underneath (an import or export): reload when shown again.
@@ -182,6 +188,19 @@ pub struct Confirm {
     pub plan: Plan,
     /// The buttons; bulk exports need the count or `export` typed.
     pub gate: Gate,
+    /// The first item shown when the items do not all fit.
+    pub scroll: usize,
+}
+
+impl Confirm {
+    /// A confirmation of `plan`, focus on Cancel, items from the first.
+    pub fn new(plan: Plan) -> Self {
+        Self {
+            plan,
+            gate: Gate::default(),
+            scroll: 0,
+        }
+    }
 }
 
 /// How one item of a job went.

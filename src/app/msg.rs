@@ -19,6 +19,10 @@ pub type RequestId = u64;
 /// An input to the state machine.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
+    /// The console opened: its first screen, and what it must say first.
+    Start,
+    /// The journals of batches left unfinished on this back end.
+    UnfinishedBatches(Vec<std::path::PathBuf>),
     /// A key press (never a release or repeat).
     Key(Key),
     /// Time passed: spinners move.
@@ -144,4 +148,6 @@ pub enum Effect {
     Stop {
         request: RequestId,
     },
+    /// Looks for batches a stopped console left unfinished on this back end.
+    FindUnfinishedBatches,
 }

@@ -1,8 +1,8 @@
 //! The exact work a confirmation dialog stands for: what will be imported or exported,
 //! and the side effects the operator must read before saying yes.
 
+use crate::backend::side_effects::export_warning;
 use crate::backend::{ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
-use crate::cli::export_warning;
 
 use super::msg::Manage;
 
@@ -29,7 +29,8 @@ pub enum ImportTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportItem {
     pub reference: Reference,
-    pub size: u64,
+    /// In GiB; unknown for a reference typed by the operator.
+    pub size: Option<u64>,
     pub target: ImportTarget,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -37,7 +38,7 @@ pub struct ImportItem {
 }
 
 impl ImportItem {
-    fn request(&self) -> Manage {
+    fn request(&self, without_listing: bool) -> Manage {
         let reference = self.reference.clone();
         let (name, description, metadata) = (
             self.name.clone(),
@@ -52,7 +53,7 @@ impl ImportItem {
                 description,
                 metadata,
                 force: false,
-                without_listing: false,
+                without_listing,
             }),
             ImportTarget::Volume { host } => Manage::Volume(ManageVolumeRequest {
                 host: host.clone(),
@@ -60,13 +61,17 @@ impl ImportItem {
                 name,
                 description,
                 metadata,
-                without_listing: false,
+                without_listing,
             }),
         }
     }
 
     fn line(&self) -> String {
-        let head = format!("import {} ({} GiB) as", self.reference.label(), self.size);
+        let size = self
+            .size
+            .map(|gib| format!(" ({gib} GiB)"))
+            .unwrap_or_default();
+        let head = format!("import {}{size} as", self.reference.label());
         let name = self.name.as_deref().unwrap_or("");
         match &self.target {
             ImportTarget::Snapshot { volume_label, .. } => {
@@ -81,6 +86,8 @@ impl ImportItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportPlan {
     pub items: Vec<ImportItem>,
+    /// Why the host's listing failed, when the import goes without it (by reference).
+    pub listing_failed: Option<String>,
 }
 
 impl ImportPlan {
@@ -103,25 +110,117 @@ impl ImportPlan {
 
     /// The manage requests, in order.
     pub fn requests(&self) -> Vec<Manage> {
-        self.items.iter().map(ImportItem::request).collect()
+        let without_listing = self.listing_failed.is_some();
+        self.items
+            .iter()
+            .map(|item| item.request(without_listing))
+            .collect()
     }
 
-    /// What the confirmation lists: each import, then what Cinder does to the LVs.
-    pub fn lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self.items.iter().map(ImportItem::line).collect();
-        if self.imports_volumes() {
-            lines.push(
-                "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
-                 snapshots of these LVs can be imported afterwards."
-                    .to_string(),
-            );
+    /// What the confirmation shows: the imports per parent volume (or host), what
+    /// Cinder does to the LVs, and each import.
+    pub fn summary(&self) -> Summary {
+        let rename = if self.imports_volumes() {
+            "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
+             snapshots of these LVs can be imported afterwards."
         } else {
-            lines.push(
-                "Cinder renames each LV to _snapshot-<new id>; the data is not copied.".to_string(),
-            );
+            "Cinder renames each LV to _snapshot-<new id>; the data is not copied."
+        };
+        let (singular, plural) = if self.imports_volumes() {
+            ("volume", "volumes")
+        } else {
+            ("snapshot", "snapshots")
+        };
+        Summary {
+            heading: format!(
+                "Import (manage) {} back-end {}:",
+                self.items.len(),
+                self.noun()
+            ),
+            groups: groups(
+                self.items.iter().map(|item| match &item.target {
+                    ImportTarget::Snapshot { volume_label, .. } => volume_label.as_str(),
+                    ImportTarget::Volume { host } => host.as_str(),
+                }),
+                singular,
+                plural,
+            ),
+            warnings: self
+                .listing_failed
+                .iter()
+                .map(|failure| self.unchecked(failure))
+                .chain([rename.to_string()])
+                .collect(),
+            items: self.items.iter().map(ImportItem::line).collect(),
         }
-        lines
     }
+}
+
+impl super::Plan {
+    /// What the confirmation shows.
+    pub fn summary(&self) -> Summary {
+        match self {
+            super::Plan::Import(plan) => plan.summary(),
+            super::Plan::Export(plan) => plan.summary(),
+        }
+    }
+
+    /// How many items it imports or exports.
+    pub fn items(&self) -> usize {
+        match self {
+            super::Plan::Import(plan) => plan.items.len(),
+            super::Plan::Export(plan) => plan.items.len(),
+        }
+    }
+}
+
+impl ImportPlan {
+    /// What an import without the host's listing cannot check, and why.
+    fn unchecked(&self, failure: &str) -> String {
+        let (checks, unknown) = if self.imports_volumes() {
+            ("", "exists and is not in use")
+        } else {
+            (
+                "that the parent volume exists and is available and ",
+                "exists or is a snapshot of that volume",
+            )
+        };
+        format!(
+            "{failure}. snapport will only check {checks}that the reference is not an \
+             already-managed name (_snapshot-<id>, volume-<id>); it cannot check that the \
+             reference {unknown}."
+        )
+    }
+}
+
+/// What a confirmation dialog shows, whatever it confirms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub heading: String,
+    /// One line per parent volume (or host) with its count.
+    pub groups: Vec<String>,
+    /// Side effects the operator must read: shown whole, never cut.
+    pub warnings: Vec<String>,
+    /// One line per item; the dialog scrolls them when they do not fit.
+    pub items: Vec<String>,
+}
+
+/// "label: N snapshots" per distinct label, in order of first appearance.
+fn groups<'a>(labels: impl Iterator<Item = &'a str>, singular: &str, plural: &str) -> Vec<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for label in labels {
+        match counts.iter_mut().find(|(known, _)| *known == label) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((label, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(label, count)| {
+            let noun = if count == 1 { singular } else { plural };
+            format!("{label}: {count} {noun}")
+        })
+        .collect()
 }
 
 /// Whether an export forgets snapshots or volumes.
@@ -169,35 +268,51 @@ impl ExportPlan {
         typed == self.items.len().to_string() || typed == BULK_WORD
     }
 
-    /// The warnings, one per parent volume for snapshots.
-    pub fn warnings(&self) -> Vec<String> {
+    /// The side effect of this export, stated once for all parent volumes.
+    pub fn warning(&self) -> String {
         match self.kind {
-            ExportKind::Volumes => vec![
-                "After export each volume's data stays on the back end; Cinder forgets it. \
-                 A volume with managed snapshots is refused until they are exported."
-                    .to_string(),
-            ],
-            ExportKind::Snapshots => {
-                let mut parents: Vec<(&str, &str, usize)> = Vec::new();
-                for item in &self.items {
-                    let Some((id, label)) = &item.parent else {
-                        continue;
-                    };
-                    match parents.iter_mut().find(|(known, _, _)| known == id) {
-                        Some(entry) => entry.2 += 1,
-                        None => parents.push((id, label, 1)),
-                    }
-                }
-                parents
-                    .into_iter()
-                    .map(|(_, label, count)| {
-                        format!(
-                            "{count} snapshot(s) of volume {label}: {}",
-                            export_warning(label)
-                        )
-                    })
-                    .collect()
+            ExportKind::Volumes => "After export each volume's data stays on the back end; \
+                                    Cinder forgets it. A volume with managed snapshots is \
+                                    refused until they are exported."
+                .to_string(),
+            ExportKind::Snapshots => match self.parents().as_slice() {
+                [parent] => export_warning(&format!("volume {parent}")),
+                parents => format!(
+                    "for each of the {} volumes above: {}",
+                    parents.len(),
+                    export_warning("the volume")
+                ),
+            },
+        }
+    }
+
+    /// The parent volumes' labels, each once.
+    fn parents(&self) -> Vec<&str> {
+        let mut parents: Vec<&str> = Vec::new();
+        for (_, label) in self.items.iter().filter_map(|item| item.parent.as_ref()) {
+            if !parents.contains(&label.as_str()) {
+                parents.push(label);
             }
+        }
+        parents
+    }
+
+    /// What the confirmation shows: the snapshots per parent volume, the side effect,
+    /// and each item.
+    pub fn summary(&self) -> Summary {
+        let noun = self.kind.noun();
+        Summary {
+            heading: format!("Export (unmanage) {} {noun}:", self.items.len()),
+            groups: groups(
+                self.items
+                    .iter()
+                    .filter_map(|item| item.parent.as_ref())
+                    .map(|(_, label)| label.as_str()),
+                "snapshot",
+                noun,
+            ),
+            warnings: vec![self.warning()],
+            items: self.items.iter().map(|item| item.label.clone()).collect(),
         }
     }
 }
@@ -215,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn snapshot_export_warns_once_per_parent_volume() {
+    fn snapshot_export_counts_per_parent_volume_and_warns_once() {
         let plan = ExportPlan {
             kind: ExportKind::Snapshots,
             items: vec![
@@ -224,20 +339,32 @@ mod tests {
                 snapshot("s3", "v1"),
             ],
         };
-        let warnings = plan.warnings();
-        assert_eq!(warnings.len(), 2);
+        let summary = plan.summary();
+        assert_eq!(summary.heading, "Export (unmanage) 3 snapshots:");
+        assert_eq!(
+            summary.groups,
+            ["v1-name (v1): 2 snapshots", "v2-name (v2): 1 snapshot"]
+        );
+        let [warning] = summary.warnings.as_slice() else {
+            panic!("one warning: {:?}", summary.warnings)
+        };
         assert!(
-            warnings[0].starts_with(
-                "2 snapshot(s) of volume v1-name (v1): after export the snapshot's data stays on the back end"
+            warning.starts_with(
+                "for each of the 2 volumes above: after export the snapshot's data stays on the back end"
             ),
-            "{}",
-            warnings[0]
+            "{warning}"
         );
+        assert!(warning.contains("LVM and RBD") && warning.contains("can then not be deleted"));
+        assert!(warning.contains("returns to 'available'"));
+        assert_eq!(summary.items, ["snap s1", "snap s2", "snap s3"]);
+        let one = ExportPlan {
+            kind: ExportKind::Snapshots,
+            items: vec![snapshot("s1", "v1")],
+        };
         assert!(
-            warnings[0].contains("LVM and RBD") && warnings[0].contains("can then not be deleted")
+            one.warning()
+                .contains("volume v1-name (v1) can then not be deleted")
         );
-        assert!(warnings[0].contains("returns to 'available'"));
-        assert!(warnings[1].starts_with("1 snapshot(s) of volume v2-name (v2)"));
     }
 
     #[test]
@@ -264,7 +391,7 @@ mod tests {
         let plan = ImportPlan {
             items: vec![ImportItem {
                 reference: Reference::name("backup-1"),
-                size: 1,
+                size: Some(1),
                 target: ImportTarget::Snapshot {
                     volume_id: "v1".into(),
                     volume_label: "db (v1)".into(),
@@ -273,6 +400,7 @@ mod tests {
                 description: None,
                 metadata: Metadata::from([("k".to_string(), "v".to_string())]),
             }],
+            listing_failed: None,
         };
         let requests = plan.requests();
         let [Manage::Snapshot(request)] = requests.as_slice() else {
@@ -282,10 +410,12 @@ mod tests {
         assert_eq!(request.volume_id, "v1");
         assert_eq!(request.metadata["k"], "v");
         assert!(!request.force, "the origin check always runs");
+        let summary = plan.summary();
         assert_eq!(
-            plan.lines()[0],
-            "import backup-1 (1 GiB) as snapshot 'backup-1' of volume db (v1)"
+            summary.items,
+            ["import backup-1 (1 GiB) as snapshot 'backup-1' of volume db (v1)"]
         );
+        assert_eq!(summary.groups, ["db (v1): 1 snapshot"]);
         assert_eq!(plan.noun(), "snapshot(s)");
     }
 
@@ -294,7 +424,7 @@ mod tests {
         let plan = ImportPlan {
             items: vec![ImportItem {
                 reference: Reference::name("legacy-db"),
-                size: 8,
+                size: Some(8),
                 target: ImportTarget::Volume {
                     host: "node@lvm#vg".into(),
                 },
@@ -302,6 +432,7 @@ mod tests {
                 description: Some("from the old array".into()),
                 metadata: Metadata::new(),
             }],
+            listing_failed: None,
         };
         let requests = plan.requests();
         let [Manage::Volume(request)] = requests.as_slice() else {
@@ -311,11 +442,11 @@ mod tests {
         assert_eq!(request.reference, Reference::name("legacy-db"));
         assert_eq!(request.description.as_deref(), Some("from the old array"));
         assert_eq!(plan.noun(), "volume(s)");
-        let lines = plan.lines();
+        let summary = plan.summary();
         assert_eq!(
-            lines[0],
-            "import legacy-db (8 GiB) as volume 'legacy-db' on node@lvm#vg"
+            summary.items,
+            ["import legacy-db (8 GiB) as volume 'legacy-db' on node@lvm#vg"]
         );
-        assert!(lines[1].starts_with("Cinder renames each LV to volume-<new id>"));
+        assert!(summary.warnings[0].starts_with("Cinder renames each LV to volume-<new id>"));
     }
 }

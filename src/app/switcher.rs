@@ -4,9 +4,10 @@
 
 use crate::backend::BackendInfo;
 
-use super::keymap::{Key, KeyCode};
+use super::keymap::{Action, Context, Key};
+use super::keys::move_choice;
 use super::msg::{Connection, Effect, RequestId};
-use super::update::{Effects, move_choice};
+use super::update::Effects;
 use super::{App, Modal, NamedBackend};
 
 /// The list of back ends, and the one being opened.
@@ -92,15 +93,18 @@ fn connect(app: &mut App, mut switcher: Switcher, name: String) -> Effects {
 
 /// Keys of the switcher: move, open, close; while opening, esc gives up waiting.
 pub(super) fn key(app: &mut App, mut switcher: Switcher, key: Key) -> Effects {
+    let action = app.keymap.action(Context::Choice, key);
     if switcher.connecting.is_some() {
-        if key.code != KeyCode::Esc {
+        if action != Some(Action::Cancel) {
             app.modal = Some(Modal::Switcher(switcher));
         }
         return Vec::new();
     }
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
-        KeyCode::Enter => {
+    let quit = app.keymap.action(Context::Hosts, key) == Some(Action::Quit);
+    match action {
+        Some(Action::Cancel) => Vec::new(),
+        _ if quit => Vec::new(),
+        Some(Action::Confirm) => {
             let name = switcher.choices[switcher.selected].name.clone();
             if switcher.selected == switcher.current {
                 return Vec::new();
@@ -108,7 +112,7 @@ pub(super) fn key(app: &mut App, mut switcher: Switcher, key: Key) -> Effects {
             connect(app, switcher, name)
         }
         _ => {
-            move_choice(&mut switcher.selected, switcher.choices.len(), key);
+            move_choice(&mut switcher.selected, switcher.choices.len(), action);
             app.modal = Some(Modal::Switcher(switcher));
             Vec::new()
         }
@@ -166,6 +170,7 @@ impl App {
         self.host_volumes.clear();
         self.host_snapshots.clear();
         self.volume_names.clear();
+        self.warn_of_backend();
         self.start()
     }
 }

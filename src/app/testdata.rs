@@ -105,6 +105,10 @@ pub struct Dataset {
     pub manageable_volumes: Vec<ManageableVolume>,
     /// What every volume unmanage answers.
     pub volume_unmanage: Result<(), Error>,
+    /// Why every back-end listing (snapshots and volumes) fails, if it does.
+    pub backend_listing: Option<Error>,
+    /// Why every import fails, if it does.
+    pub manage_error: Option<Error>,
     /// The named back ends, the open one, where migrations go.
     pub session: Session,
     /// Back ends whose opening fails, with the error.
@@ -160,6 +164,7 @@ impl Default for Dataset {
             info: BackendInfo {
                 label: "local lvm vg=cinder-volumes".into(),
                 read_only: false,
+                warnings: Vec::new(),
             },
             hosts: vec![Host {
                 host: HOST.into(),
@@ -248,6 +253,8 @@ impl Default for Dataset {
                 backend_volume("swap-lv", 1, Some("volume in use"), None),
             ],
             volume_unmanage: Ok(()),
+            backend_listing: None,
+            manage_error: None,
             session: Session {
                 current: Some("old".into()),
                 backends: vec![
@@ -297,6 +304,43 @@ impl Dataset {
         data
     }
 
+    /// 31 managed snapshots: 12 of db-primary, 10 of web-assets, 9 of build-cache.
+    pub fn many_snapshots() -> Self {
+        let snapshots = [
+            (DB, "db-primary", 12),
+            (WEB, "web-assets", 10),
+            (CACHE, "build-cache", 9),
+        ]
+        .into_iter()
+        .flat_map(|(volume, name, count)| {
+            (0..count).map(move |n| {
+                snapshot(
+                    &format!("{}-0000-4000-8000-{n:012}", &volume[..8]),
+                    &format!("{name}-hourly-{n:02}"),
+                    volume,
+                )
+            })
+        })
+        .collect();
+        Self {
+            snapshots,
+            ..Self::default()
+        }
+    }
+
+    /// The back end's listings of back-end snapshots and volumes fail the way a
+    /// remote Cinder's do when its volume service times out.
+    pub fn backend_listing_fails() -> Self {
+        Self {
+            backend_listing: Some(Error::Backend(
+                "HTTP 500 from GET /manageable_snapshots/detail?host=node1@lvm: \
+                 MessagingTimeout: Timed out waiting for a reply to message ID 4f1c"
+                    .into(),
+            )),
+            ..Self::default()
+        }
+    }
+
     /// The dataset seen read-only.
     pub fn read_only() -> Self {
         let mut data = Self::default();
@@ -307,6 +351,13 @@ impl Dataset {
     /// The replies the worker would send for one effect.
     pub fn replies(&self, effect: &Effect) -> Vec<Msg> {
         match effect {
+            Effect::Load {
+                request,
+                load: Load::Manageable(_) | Load::ManageableVolumes(_),
+            } if self.backend_listing.is_some() => vec![Msg::Loaded {
+                request: *request,
+                result: Err(self.backend_listing.clone().expect("checked")),
+            }],
             Effect::Load { request, load } => {
                 let request = *request;
                 let page = match load {
@@ -356,6 +407,15 @@ impl Dataset {
                 .map(|(item, batch_item)| {
                     let request = *request;
                     match &batch_item.action {
+                        Action::ManageSnapshot { .. } | Action::ManageVolume { .. }
+                            if self.manage_error.is_some() =>
+                        {
+                            Msg::Managed {
+                                request,
+                                item,
+                                result: Err(self.manage_error.clone().expect("checked")),
+                            }
+                        }
                         Action::ManageSnapshot { .. } => Msg::Managed {
                             request,
                             item,
@@ -404,6 +464,7 @@ impl Dataset {
                 journal,
                 ..
             } => self.run(*request, plan, journal),
+            Effect::FindUnfinishedBatches => vec![Msg::UnfinishedBatches(Vec::new())],
             Effect::Switch { .. } | Effect::Release { .. } | Effect::Stop { .. } => Vec::new(),
         }
     }
@@ -416,6 +477,7 @@ impl Dataset {
             info: BackendInfo {
                 label: format!("local lvm vg=cinder-volumes host={name}@lvm"),
                 read_only: self.info.read_only,
+                warnings: Vec::new(),
             },
             hosts: if hosts {
                 self.target_hosts.clone()
@@ -555,7 +617,7 @@ impl Dataset {
     pub fn app(&self) -> App {
         let mut app = App::new(self.info.clone(), Keymap::default());
         app.session = self.session.clone();
-        let effects = app.start();
+        let effects = update(&mut app, Msg::Start);
         self.serve(&mut app, effects);
         app
     }

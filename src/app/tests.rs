@@ -343,12 +343,18 @@ fn export_confirms_with_the_side_effect_per_volume() {
         panic!()
     };
     assert!(!plan.needs_typing());
-    let warnings = plan.warnings();
-    assert_eq!(warnings.len(), 2, "one per parent volume: {warnings:?}");
-    assert!(warnings[0].starts_with(&format!(
-        "2 snapshot(s) of volume db-primary ({DB}): after export the snapshot's data stays on the back end"
-    )));
-    assert!(warnings[1].contains("web-assets") && warnings[1].contains("can then not be deleted"));
+    let summary = plan.summary();
+    assert_eq!(
+        summary.groups,
+        [
+            format!("db-primary ({DB}): 2 snapshots"),
+            format!("web-assets ({WEB}): 1 snapshot")
+        ]
+    );
+    assert!(summary.warnings[0].starts_with(
+        "for each of the 2 volumes above: after export the snapshot's data stays on the back end"
+    ));
+    assert!(summary.warnings[0].contains("can then not be deleted"));
     data.press(&mut app, &[Key::plain(KeyCode::Right)]);
     let effects = update(&mut app, Msg::Key(ENTER));
     let ids: Vec<_> = batch_actions(&effects)
@@ -721,17 +727,22 @@ fn volume_import_goes_form_then_confirm_then_job() {
     let Plan::Import(plan) = &confirm.plan else {
         panic!()
     };
+    let summary = plan.summary();
     assert_eq!(
-        plan.lines(),
+        summary.items,
         [
             format!(
                 "import {} (2 GiB) as volume 'restored-db' on {HOST}",
                 orphan()
             ),
             format!("import legacy-app (4 GiB) as volume 'legacy-app' on {HOST}"),
+        ]
+    );
+    assert_eq!(
+        summary.warnings,
+        [
             "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
-             snapshots of these LVs can be imported afterwards."
-                .to_string(),
+          snapshots of these LVs can be imported afterwards."
         ]
     );
     data.press(&mut app, &[TAB]);
@@ -916,13 +927,13 @@ fn read_only_sessions_explain_instead_of_importing_volumes() {
 #[test]
 fn unfinished_batches_are_named_with_the_command_that_finishes_them() {
     let mut app = Dataset::default().app();
-    app.unfinished_batches(&[]);
+    update(&mut app, Msg::UnfinishedBatches(Vec::new()));
     assert!(app.modal.is_none(), "no notice without unfinished batches");
     let journals = [
         std::path::PathBuf::from("/state/batches/20260101T000000.000Z.journal.jsonl"),
         std::path::PathBuf::from("/state/batches/20260102T000000.000Z.journal.jsonl"),
     ];
-    app.unfinished_batches(&journals);
+    update(&mut app, Msg::UnfinishedBatches(journals.to_vec()));
     let shown = notice(&app);
     assert_eq!(shown.title, "Unfinished batches");
     assert!(shown.error);
@@ -937,5 +948,290 @@ fn unfinished_batches_are_named_with_the_command_that_finishes_them() {
             "snapport batch resume /state/batches/20260101T000000.000Z.journal.jsonl",
             "snapport batch resume /state/batches/20260102T000000.000Z.journal.jsonl",
         ]
+    );
+}
+
+#[test]
+fn one_key_accepts_the_defaults_for_every_remaining_item() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    manageable_at(&data, &mut app, "backup-2024-06-01");
+    data.press(&mut app, &[Key::char(' '), Key::char(' '), Key::char('i')]);
+    data.press(&mut app, &[Key::ctrl('u')]);
+    data.press(&mut app, &chars("typed-by-hand"));
+    data.press(&mut app, &[Key::ctrl('y')]);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("straight to the confirmation: {:?}", app.modal)
+    };
+    assert_eq!(confirm.gate.focus, Button::Cancel);
+    let Plan::Import(plan) = &confirm.plan else {
+        panic!()
+    };
+    let names: Vec<_> = plan.items.iter().map(|i| i.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [Some("backup-2024-06-01"), Some("nightly-2024-06-02")],
+        "this item and the rest take their defaults"
+    );
+}
+
+#[test]
+fn accepting_defaults_stops_at_an_item_whose_parent_must_be_chosen() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    data.press(&mut app, &[Key::ctrl('a'), Key::char('i'), Key::ctrl('y')]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("the form stays: {:?}", app.modal)
+    };
+    assert_eq!(form.item().reference().label(), "pre-migration");
+    assert_eq!(form.field, form::Field::Parent, "the parent has the cursor");
+    assert_eq!(
+        form.error.as_deref(),
+        Some(
+            "pre-migration: the back end names no managed volume as its origin, so it has no \
+             default parent: choose one (left/right), then ctrl-y again"
+        )
+    );
+    data.press(&mut app, &[Key::plain(KeyCode::Right), Key::ctrl('y')]);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    let Plan::Import(plan) = &confirm.plan else {
+        panic!()
+    };
+    assert_eq!(plan.items.len(), 4);
+}
+
+#[test]
+fn a_bulk_confirmation_scrolls_its_items_and_still_takes_the_count() {
+    let data = Dataset::many_snapshots();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("snapshots"));
+    data.press(&mut app, &[ENTER, Key::ctrl('a'), Key::char('x')]);
+    let scroll = |app: &App| export_confirm(app).scroll;
+    data.press(&mut app, &chars("jj"));
+    assert_eq!(scroll(&app), 2);
+    data.press(&mut app, &[Key::plain(KeyCode::Up)]);
+    assert_eq!(scroll(&app), 1);
+    for _ in 0..10 {
+        data.press(&mut app, &[Key::plain(KeyCode::PageDown)]);
+    }
+    assert_eq!(scroll(&app), 30, "no further than the last item");
+    data.press(&mut app, &chars("31"));
+    assert_eq!(
+        export_confirm(&app).gate.typed.value(),
+        "31",
+        "j/k never type"
+    );
+    assert_eq!(export_confirm(&app).gate.focus, Button::Cancel);
+    data.press(&mut app, &[TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    assert_eq!(batch_actions(&effects).len(), 31);
+}
+
+/// The one manage action of a confirmed import by reference.
+fn by_reference_action(data: &Dataset, app: &mut App) -> Action {
+    let Some(Modal::Confirm(_)) = &app.modal else {
+        panic!("a confirmation: {:?}", app.modal)
+    };
+    data.press(app, &[TAB]);
+    let effects = update(app, Msg::Key(ENTER));
+    let actions = batch_actions(&effects);
+    let [action] = actions.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let action = (*action).clone();
+    data.serve(app, effects);
+    action
+}
+
+#[test]
+fn a_failed_back_end_listing_shows_on_the_screen_and_offers_import_by_reference() {
+    let data = Dataset::backend_listing_fails();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    assert!(app.modal.is_none(), "the screen body shows it, no notice");
+    let error = app.view().error.clone().unwrap();
+    assert!(
+        error.starts_with("BackendError: HTTP 500") && error.contains("MessagingTimeout"),
+        "{error}"
+    );
+    data.press(&mut app, &chars("I"));
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(
+        form.field,
+        form::Field::Reference,
+        "the reference comes first"
+    );
+    assert!(form.listing_failed.is_some());
+    data.press(&mut app, &[ENTER]);
+    let Some(Modal::ImportForm(form)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("type the back-end reference (the LV name)")
+    );
+    data.press(&mut app, &chars("lost-snap"));
+    data.press(
+        &mut app,
+        &[TAB, TAB, TAB, TAB, Key::plain(KeyCode::Right), ENTER],
+    );
+    let confirm = export_confirm(&app);
+    let summary = confirm.plan.summary();
+    assert_eq!(
+        summary.warnings[0],
+        format!(
+            "The back-end snapshot listing of {HOST} failed: {error}. snapport will only check \
+             that the parent volume exists and is available and that the reference is not an \
+             already-managed name (_snapshot-<id>, volume-<id>); it cannot check that the \
+             reference exists or is a snapshot of that volume."
+        )
+    );
+    assert_eq!(
+        summary.items,
+        [format!(
+            "import lost-snap as snapshot 'lost-snap' of volume build-cache ({CACHE})"
+        )]
+    );
+    let Action::ManageSnapshot {
+        volume: VolumeRef::Id(volume),
+        reference,
+        name,
+        description,
+        without_listing,
+        ..
+    } = by_reference_action(&data, &mut app)
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (volume.as_str(), reference.label(), name.as_deref()),
+        (CACHE, "lost-snap", Some("lost-snap"))
+    );
+    assert_eq!(
+        description.as_deref(),
+        Some("imported from back-end snapshot lost-snap"),
+        "empty fields take the defaults from the typed reference"
+    );
+    assert!(
+        without_listing,
+        "the listing failed: the import goes without it"
+    );
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert_eq!(job.failures(), 0);
+}
+
+#[test]
+fn import_by_reference_works_where_the_listing_worked_and_reports_a_late_failure() {
+    let data = Dataset {
+        manage_error: Some(Error::ListingUnavailable(
+            "the manageable listing of node1@lvm timed out, so snapport could not check that \
+             'lost-vol' exists; import with without_listing to skip these checks"
+                .into(),
+        )),
+        ..Dataset::default()
+    };
+    let mut app = data.app();
+    data.press(&mut app, &chars("vI"));
+    data.press(&mut app, &chars("lost-vol"));
+    data.press(&mut app, &[TAB]);
+    data.press(&mut app, &chars("restored"));
+    data.press(&mut app, &[ENTER]);
+    let summary = export_confirm(&app).plan.summary();
+    assert_eq!(summary.warnings.len(), 1, "no listing failed: {summary:?}");
+    let Action::ManageVolume {
+        host,
+        name,
+        without_listing,
+        ..
+    } = by_reference_action(&data, &mut app)
+    else {
+        panic!()
+    };
+    assert_eq!((host.as_str(), name.as_deref()), (HOST, Some("restored")));
+    assert!(!without_listing);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!()
+    };
+    assert!(matches!(
+        &job.items[0].outcome,
+        Outcome::Failed(text) if text.starts_with("ListingUnavailable: the manageable listing")
+    ));
+}
+
+#[test]
+fn read_only_sessions_explain_instead_of_importing_by_reference() {
+    let data = Dataset::read_only();
+    let mut app = data.app();
+    data.press(&mut app, &chars("mI"));
+    assert!(
+        notice(&app)
+            .text
+            .starts_with("Import by reference (manage) is unavailable: this session is read-only")
+    );
+}
+
+#[test]
+fn dialog_keys_come_from_the_key_table() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    let overrides = std::collections::BTreeMap::from([
+        ("switch_button".to_string(), "ctrl-o".to_string()),
+        ("cancel".to_string(), "ctrl-g".to_string()),
+    ]);
+    app.keymap = super::keymap::Keymap::with_overrides(&overrides).unwrap();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("snapshots"));
+    data.press(&mut app, &[ENTER, Key::char(' '), Key::char('x')]);
+    data.press(&mut app, &[TAB]);
+    assert_eq!(
+        export_confirm(&app).gate.focus,
+        Button::Cancel,
+        "tab no longer switches the buttons"
+    );
+    data.press(&mut app, &[Key::ctrl('o')]);
+    assert_eq!(export_confirm(&app).gate.focus, Button::Proceed);
+    data.press(&mut app, &[ESC]);
+    assert!(app.modal.is_some(), "esc no longer cancels");
+    data.press(&mut app, &[Key::ctrl('g')]);
+    assert!(app.modal.is_none(), "the new cancel key does");
+
+    let typed = super::keymap::Keymap::with_overrides(&std::collections::BTreeMap::from([(
+        "scroll_down".to_string(),
+        "e".to_string(),
+    )]))
+    .unwrap_err();
+    assert_eq!(
+        typed.to_string(),
+        "config [keys]: 'e' cannot do 'scroll_down': the confirmation dialog uses it for typing"
+    );
+}
+
+#[test]
+fn tab_completes_a_command_name() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("manageable-v"));
+    data.press(&mut app, &[TAB]);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.input.value().to_string()),
+        Some("manageable-volumes ".to_string())
+    );
+    data.press(&mut app, &chars("node1@lvm"));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.view().title(), "Back-end volumes on node1@lvm");
+    data.press(&mut app, &[Key::char(':'), Key::char('m'), TAB]);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.input.value().to_string()),
+        Some("m".to_string()),
+        "several commands start with m: nothing is completed"
     );
 }

@@ -7,6 +7,7 @@ pub mod local;
 pub mod model;
 pub mod read_only;
 pub mod remote;
+pub mod side_effects;
 
 use async_trait::async_trait;
 
@@ -25,6 +26,9 @@ pub struct BackendInfo {
     pub label: String,
     /// True when mutations are refused before they reach the back end.
     pub read_only: bool,
+    /// What the operator must know about this connection (e.g. TLS not verified); the
+    /// CLI prints it on stderr, the console shows it.
+    pub warnings: Vec<String>,
 }
 
 /// Everything snapport needs from a Cinder-like back end.

@@ -18,7 +18,7 @@ use crate::journal::JournalError;
 use crate::migrate::{Action, MigrateError};
 
 pub use journal::{BatchJournal, State};
-pub use run::{AT_ONCE, Control, PausePoint, resume, start};
+pub use run::{AT_ONCE, Control, PAUSE_SCOPE, resume, start};
 
 /// Why a batch could not be journaled, run or resumed.
 #[derive(Debug, Error)]

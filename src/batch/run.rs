@@ -3,61 +3,28 @@
 //! after reconciling the items that were in flight when it stopped.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use futures::StreamExt;
 
 use super::journal::{BatchJournal, State};
 use super::{Batch, BatchError};
 use crate::backend::{self, Backend, ListFilter};
-use crate::migrate::apply::{Stage, execute, find_outcome};
+use crate::migrate::apply::{execute, find_outcome};
 use crate::migrate::plan::VolumeRef;
 use crate::migrate::{Action, MigrateError};
+use crate::pause::{PausePoint, Stage};
+use crate::sync::lock;
 
 /// How many items run at once unless told otherwise: what Cinder's API takes in
 /// parallel without errors (measured with 8 concurrent manages on MariaDB).
 pub const AT_ONCE: usize = 8;
 
-/// Test hook: `batch:STAGE:ITEM` (e.g. `batch:result:2`) freezes the process there.
-const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
-/// Test hook: the file written, with the process id, once the process is frozen.
-const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
-
-/// A fault-injection point: freeze at `stage` of item `item` (from 1) until a stop is
-/// asked for, so that a test can kill the process there. Items then run one at a
+/// The pause-point scope of a batch (`batch:STAGE:ITEM`). Items then run one at a
 /// time, in order, so that what is on disk at the kill is known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PausePoint {
-    pub stage: Stage,
-    pub item: usize,
-    /// A file created, holding the process id, once the process is frozen.
-    pub marker: PathBuf,
-}
-
-impl PausePoint {
-    /// Parses `batch:STAGE:ITEM`.
-    pub fn parse(text: &str, marker: PathBuf) -> Option<Self> {
-        let mut parts = text.split(':');
-        (parts.next()? == "batch").then_some(())?;
-        let stage = Stage::parse(parts.next()?)?;
-        let item = parts.next()?.parse().ok()?;
-        parts.next().is_none().then_some(Self {
-            stage,
-            item,
-            marker,
-        })
-    }
-
-    /// The pause point the environment asks for, if any.
-    pub fn from_env() -> Option<Self> {
-        let point = std::env::var(PAUSE_AT_ENV).ok()?;
-        let marker = std::env::var_os(PAUSE_MARKER_ENV)?;
-        Self::parse(&point, marker.into())
-    }
-}
+pub const PAUSE_SCOPE: &str = "batch";
 
 /// Called as each item ends: its number (from 1) and the back end's answer (the new
 /// id for manages).
@@ -216,12 +183,6 @@ async fn run(
     Ok(journal.state().clone())
 }
 
-fn lock(journal: &Mutex<BatchJournal>) -> MutexGuard<'_, BatchJournal> {
-    journal
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Intent, call, result: the intent is on disk before the back end hears of the item.
 async fn run_item(
     journal: &Mutex<BatchJournal>,
@@ -248,42 +209,9 @@ async fn run_item(
     Ok(())
 }
 
-/// Freezes this item at a test's pause point, after saying so in the marker, until a
-/// stop is asked for (a test kills the process before).
+/// Freezes this item at a test's pause point until a stop is asked for.
 async fn pause_at(control: Control<'_>, stage: Stage, number: usize) {
-    let Some(point) = control.pause else {
-        return;
-    };
-    if point.stage == stage && point.item == number {
-        let _ = std::fs::write(&point.marker, format!("{}\n", std::process::id()));
-        while !control.stop.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pause_points_name_the_batch_stage_and_item() {
-        let marker = PathBuf::from("m");
-        assert_eq!(
-            PausePoint::parse("batch:call:2", marker.clone()),
-            Some(PausePoint {
-                stage: Stage::Call,
-                item: 2,
-                marker: marker.clone(),
-            })
-        );
-        for other in [
-            "forward:call:2",
-            "batch:call",
-            "batch:late:1",
-            "batch:call:1:2",
-        ] {
-            assert_eq!(PausePoint::parse(other, marker.clone()), None, "{other}");
-        }
+    if let Some(point) = control.pause {
+        point.hold(PAUSE_SCOPE, stage, number, control.stop).await;
     }
 }

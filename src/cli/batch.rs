@@ -15,10 +15,11 @@ use super::migrate::stop_on_signal;
 use super::{Failure, FormatArg, Global, confirm, exit};
 use crate::backend::{self, Backend};
 use crate::batch::file::RowOptions;
-use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, PausePoint, State};
+use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
 use crate::journal::JournalError;
 use crate::output::{self, Format};
+use crate::pause::PausePoint;
 
 #[derive(Debug, Subcommand)]
 pub enum BatchAction {
@@ -130,7 +131,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
         eprintln!("nothing to do: the batch is complete");
         return summary(&state, &[], &args.journal);
     }
-    let backend = crate::connect::open(&state.batch.backend, paths, global.read_only).await?;
+    let backend = super::open(&state.batch.backend, paths, global.read_only).await?;
     if backend.info().read_only {
         return Err(Failure {
             code: exit::REFUSED,
@@ -161,7 +162,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
             Err(err) => eprintln!("item {number} ({label}): failed: {err}"),
         }
     };
-    let pause = PausePoint::from_env();
+    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = stop_on_signal(stop.clone())?;
     let control = Control {
@@ -240,7 +241,7 @@ async fn import(global: &Global, paths: &Paths, args: ImportArgs) -> Result<(), 
         .map_err(|err| Failure::usage(format!("{}: {err}", args.file.display())))?;
     let config = global.config_file(paths)?;
     let spec = global.backend_spec(&config)?;
-    let backend = crate::connect::open(&spec, paths, global.read_only).await?;
+    let backend = super::open(&spec, paths, global.read_only).await?;
     let target = Target {
         backend: backend.as_ref(),
         spec: &spec,
@@ -271,7 +272,7 @@ pub async fn run_items(
     let path = batch::new_journal_path(&dir);
     let bar = progress_bar(items.len());
     let report = |_: usize, _: &backend::Result<Option<String>>| bar.inc(1);
-    let pause = PausePoint::from_env();
+    let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = stop_on_signal(stop.clone())?;
     let control = Control {

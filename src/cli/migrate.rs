@@ -13,13 +13,8 @@ use crate::backend::Backend;
 use crate::config::{ConfigFile, Paths};
 use crate::migrate::apply::{self, Event, Options, Outcome, PausePoint, Prepared};
 use crate::migrate::journal::{Journal, Phase, State};
-use crate::migrate::plan::{self, Action, Plan, Side};
-use crate::migrate::{IdMap, MIGRATED_FROM, MigrateError, SOURCE_ID};
-
-/// Test hook: `PHASE:STAGE:STEP` (e.g. `forward:result:3`) freezes the process there.
-const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
-/// Test hook: the file written once the process is frozen.
-const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
+use crate::migrate::plan::Plan;
+use crate::migrate::{IdMap, MigrateError, describe, service};
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateAction {
@@ -133,8 +128,8 @@ async fn open_sides(
     read_only: bool,
 ) -> Result<Sides, Failure> {
     let config: ConfigFile = global.config_file(paths)?;
-    let source = crate::connect::open(&config.backend(from), paths, read_only).await?;
-    let target = crate::connect::open(&config.backend(to), paths, read_only).await?;
+    let source = super::open(&config.backend(from), paths, read_only).await?;
+    let target = super::open(&config.backend(to), paths, read_only).await?;
     if !read_only && (source.info().read_only || target.info().read_only) {
         return Err(Failure {
             code: exit::REFUSED,
@@ -178,14 +173,18 @@ pub async fn run(global: &Global, paths: &Paths, action: MigrateAction) -> Resul
 
 async fn plan(global: &Global, paths: &Paths, args: PlanArgs) -> Result<(), Failure> {
     let sides = open_sides(global, paths, &args.from, &args.to, true).await?;
-    let found = plan::gather(sides.source.as_ref(), &args.volumes).await?;
-    let plan = Plan::build(&args.from, &args.to, &args.target_host, &found);
-    let chains = plan.chains();
     let both = crate::migrate::preflight::Sides {
         source: sides.source.as_ref(),
         target: sides.target.as_ref(),
     };
-    crate::migrate::preflight::check(both, &chains).await?;
+    let plan = match service::review(both, &args.volumes, &args.from, &args.to, &args.target_host)
+        .await?
+    {
+        service::Review::Ready(plan) => plan,
+        service::Review::Refused { problems, .. } => {
+            return Err(MigrateError::Preflight(problems).into());
+        }
+    };
     match &args.output {
         Some(path) => {
             plan.save(path)?;
@@ -193,7 +192,10 @@ async fn plan(global: &Global, paths: &Paths, args: PlanArgs) -> Result<(), Fail
         }
         None => print!("{}", plan.to_json()),
     }
-    eprint!("{}", describe(&plan, &chains, Phase::Forward));
+    eprint!(
+        "{}",
+        describe::changes(&plan, &plan.chains(), Phase::Forward)
+    );
     Ok(())
 }
 
@@ -237,7 +239,7 @@ async fn continue_journal(
 async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     eprint!(
         "{}",
-        describe(prepared.plan(), prepared.chains(), prepared.phase())
+        describe::changes(prepared.plan(), prepared.chains(), prepared.phase())
     );
     eprintln!("journal: {}", prepared.journal_path().display());
     if !run.yes && !confirm("Carry out these steps?") {
@@ -251,17 +253,20 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     let watcher = stop_on_signal(stop.clone())?;
     let options = Options {
         concurrency: usize::from(run.concurrency),
-        pause: std::env::var(PAUSE_AT_ENV).ok().and_then(|point| {
-            let marker = std::env::var_os(PAUSE_MARKER_ENV).unwrap_or_default();
-            PausePoint::parse(&point, marker.into())
-        }),
+        pause: PausePoint::from_env(&apply::PAUSE_SCOPES),
     };
     let plan = prepared.plan().clone();
     let events = |event| print_event(&plan, event);
-    let result = prepared.run(&options, &events, &stop).await;
+    let result = service::run(prepared, &options, &events, &stop).await;
     watcher.abort();
-    let (outcome, state) = result?;
-    finish(&journal, &state, &outcome)
+    let finished = result?;
+    print!("{}", finished.map.summary());
+    let (json, csv) = finished.reports?;
+    eprintln!("id map: {} and {}", json.display(), csv.display());
+    match finished.error {
+        Some(err) => Err(err.into()),
+        None => unless_unfinished(&finished.outcome, &journal),
+    }
 }
 
 /// Sets `stop` on SIGINT or SIGTERM: the run (a migration's or a batch's) ends after
@@ -288,149 +293,27 @@ pub(super) fn stop_on_signal(
     }))
 }
 
+/// Prints the id map of a journal that needs nothing more and writes it beside it.
 fn finish(journal: &Path, state: &State, outcome: &Outcome) -> Result<(), Failure> {
     let map = IdMap::from_state(state);
     let (json, csv) = map.write_next_to(journal)?;
     print!("{}", map.summary());
     eprintln!("id map: {} and {}", json.display(), csv.display());
+    unless_unfinished(outcome, journal)
+}
+
+/// Exit 1, naming what is left and how to finish or undo it, unless every step is done.
+fn unless_unfinished(outcome: &Outcome, journal: &Path) -> Result<(), Failure> {
     if outcome.complete() {
         return Ok(());
     }
     Err(Failure {
         code: exit::FAILED,
-        message: unfinished(outcome, journal, "snapport").join("\n"),
+        message: describe::unfinished(outcome, journal, "snapport").join("\n"),
     })
-}
-
-/// What a run that did not finish left behind, one line each: the failed steps, a stop,
-/// and the commands (`snapport` as the operator runs it) that finish or undo it.
-pub fn unfinished(outcome: &Outcome, journal: &Path, snapport: &str) -> Vec<String> {
-    let mut lines: Vec<String> = outcome
-        .failed
-        .iter()
-        .map(|(step, error)| format!("step {step} failed: {error}"))
-        .collect();
-    if outcome.stopped {
-        lines.push("stopped on request".to_string());
-    }
-    let journal = journal.display();
-    lines.push(format!(
-        "{} step(s) not done: fix the cause, then `{snapport} migrate resume {journal}` \
-         or `{snapport} migrate rollback {journal}`",
-        outcome.remaining
-    ));
-    lines
-}
-
-fn side_label(plan: &Plan, side: Side) -> &str {
-    match side {
-        Side::Source => &plan.from,
-        Side::Target => &plan.to,
-    }
-}
-
-fn phase_label(phase: Phase) -> &'static str {
-    match phase {
-        Phase::Forward => "migrate",
-        Phase::Rollback => "rollback",
-    }
 }
 
 /// Prints progress events on stderr, naming the sides as the plan does.
 fn print_event(plan: &Plan, event: Event) {
-    match event {
-        Event::Reconciled {
-            phase,
-            step,
-            description,
-            done,
-        } => eprintln!(
-            "{} step {step} ({description}) was interrupted: {}",
-            phase_label(phase),
-            if done {
-                "it happened; recorded"
-            } else {
-                "it did not happen; it will run again"
-            }
-        ),
-        Event::Started {
-            phase,
-            step,
-            on,
-            description,
-        } => eprintln!(
-            "{} step {step} on {}: {description}",
-            phase_label(phase),
-            side_label(plan, on)
-        ),
-        Event::Finished {
-            phase,
-            step,
-            new_id: Some(id),
-        } => eprintln!("{} step {step} done: new id {id}", phase_label(phase)),
-        Event::Finished { phase, step, .. } => eprintln!("{} step {step} done", phase_label(phase)),
-        Event::Failed { phase, step, error } => {
-            eprintln!("{} step {step} FAILED: {error}", phase_label(phase))
-        }
-    }
-}
-
-/// What the steps will change, side by side, with the warnings an operator needs.
-pub fn describe(plan: &Plan, chains: &[Vec<plan::Step>], phase: Phase) -> String {
-    let count = |side: Side, wanted: fn(&Action) -> bool| {
-        chains
-            .iter()
-            .flatten()
-            .filter(|step| step.on == side && wanted(&step.action))
-            .count()
-    };
-    let mut out = format!(
-        "{} {} -> {} (target host {}): {} step(s) for {} volume(s)\n",
-        if phase == Phase::Forward {
-            "migration"
-        } else {
-            "rollback of migration"
-        },
-        plan.from,
-        plan.to,
-        plan.target_host,
-        chains.iter().map(Vec::len).sum::<usize>(),
-        chains.len(),
-    );
-    for side in [Side::Source, Side::Target] {
-        let unmanage = (
-            count(side, |a| matches!(a, Action::UnmanageSnapshot { .. })),
-            count(side, |a| matches!(a, Action::UnmanageVolume { .. })),
-        );
-        let manage = (
-            count(side, |a| matches!(a, Action::ManageVolume { .. })),
-            count(side, |a| matches!(a, Action::ManageSnapshot { .. })),
-        );
-        let name = side_label(plan, side);
-        if unmanage != (0, 0) {
-            out.push_str(&format!(
-                "  on {name}: unmanage {} snapshot(s), then {} volume(s); their data stays on the shared storage\n",
-                unmanage.0, unmanage.1
-            ));
-        }
-        if manage != (0, 0) {
-            out.push_str(&format!(
-                "  on {name}: manage {} volume(s), then {} snapshot(s) under them, with their names, descriptions and metadata\n",
-                manage.0, manage.1
-            ));
-        }
-    }
-    if phase == Phase::Forward {
-        out.push_str(&format!(
-            "  metadata added on {}: {MIGRATED_FROM}={} and {SOURCE_ID}=<id on {}>\n\
-             note: each volume leaves {} with all its snapshots, so no volume there is left unable to be \
-             deleted (VolumeIsBusy) by an exported snapshot\n",
-            plan.to, plan.from, plan.from, plan.from
-        ));
-    }
-    out.push_str(
-        "warning: between its unmanage and its manage an item is managed by neither side; if the run \
-         stops, finish it with `snapport migrate resume JOURNAL` or undo it with `snapport migrate rollback JOURNAL`\n",
-    );
-    out
+    eprintln!("{}", describe::event(plan, event));
 }

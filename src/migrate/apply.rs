@@ -16,59 +16,16 @@ use super::{MigrateError, Result};
 use crate::backend::{
     self, Backend, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Reference,
 };
+pub use crate::pause::{PausePoint, Stage};
+use crate::sync::lock;
 
-/// Where in a step a test hook may freeze the process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// The intent is on disk; the back end was not called.
-    Intent,
-    /// The back end finished the call; its result is not on disk.
-    Call,
-    /// The result is on disk.
-    Result,
-}
+/// The pause-point scopes of a migration: its two phases.
+pub const PAUSE_SCOPES: [&str; 2] = ["forward", "rollback"];
 
-impl Stage {
-    /// Parses `intent`, `call` or `result`, as pause points write them.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "intent" => Some(Stage::Intent),
-            "call" => Some(Stage::Call),
-            "result" => Some(Stage::Result),
-            _ => None,
-        }
-    }
-}
-
-/// A fault-injection point: freeze at `stage` of step `step` of `phase` until a stop is
-/// asked for, so that a test can kill or signal the process there. Written
-/// `forward:result:3` or `rollback:intent:1`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PausePoint {
-    pub phase: Phase,
-    pub stage: Stage,
-    pub step: usize,
-    /// A file created once the process is frozen.
-    pub marker: PathBuf,
-}
-
-impl PausePoint {
-    /// Parses `PHASE:STAGE:STEP`.
-    pub fn parse(text: &str, marker: PathBuf) -> Option<Self> {
-        let mut parts = text.split(':');
-        let phase = match parts.next()? {
-            "forward" => Phase::Forward,
-            "rollback" => Phase::Rollback,
-            _ => return None,
-        };
-        let stage = Stage::parse(parts.next()?)?;
-        let step = parts.next()?.parse().ok()?;
-        parts.next().is_none().then_some(Self {
-            phase,
-            stage,
-            step,
-            marker,
-        })
+fn scope_of(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Forward => PAUSE_SCOPES[0],
+        Phase::Rollback => PAUSE_SCOPES[1],
     }
 }
 
@@ -662,22 +619,15 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn journal(&self) -> MutexGuard<'_, Journal> {
-        self.journal
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.journal)
     }
 
-    /// Freezes every chain at a test's pause point, after saying so in the marker,
-    /// until a stop is asked for (a test then kills the process, or signals it).
-    fn pause_at(&self, stage: Stage, step: usize) {
-        let Some(point) = &self.options.pause else {
-            return;
-        };
-        if point.phase == self.phase && point.stage == stage && point.step == step {
-            let _ = std::fs::write(&point.marker, format!("{step}\n"));
-            while !self.stop.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
+    /// Freezes this chain at a test's pause point until a stop is asked for.
+    async fn pause_at(&self, stage: Stage, step: usize) {
+        if let Some(point) = &self.options.pause {
+            point
+                .hold(scope_of(self.phase), stage, step, self.stop)
+                .await;
         }
     }
 
@@ -690,7 +640,7 @@ impl Run<'_> {
             }
             let step = resolved(self.journal().state(), self.phase, step);
             self.journal().intent(self.phase, step.step)?;
-            self.pause_at(Stage::Intent, step.step);
+            self.pause_at(Stage::Intent, step.step).await;
             (self.events)(Event::Started {
                 phase: self.phase,
                 step: step.step,
@@ -700,10 +650,10 @@ impl Run<'_> {
             let result = execute(self.sides.on(step.on), &step.action)
                 .await
                 .map_err(|err| err.to_string());
-            self.pause_at(Stage::Call, step.step);
+            self.pause_at(Stage::Call, step.step).await;
             self.journal()
                 .result(self.phase, step.step, result.clone(), false)?;
-            self.pause_at(Stage::Result, step.step);
+            self.pause_at(Stage::Result, step.step).await;
             match result {
                 Ok(new_id) => {
                     outcome.finished += 1;
@@ -799,8 +749,14 @@ impl Prepared {
             events,
             stop,
         };
-        let results: Vec<Result<ChainOutcome>> = futures::stream::iter(&self.chains)
+        // The chains' futures are made before the stream: a closure inside it that
+        // borrows a chain would keep the whole run from being `Send`.
+        let chains: Vec<_> = self
+            .chains
+            .iter()
             .map(|chain| run.run_chain(chain))
+            .collect();
+        let results: Vec<Result<ChainOutcome>> = futures::stream::iter(chains)
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -823,28 +779,6 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pause_points_parse_phase_stage_and_step() {
-        let marker = PathBuf::from("m");
-        assert_eq!(
-            PausePoint::parse("rollback:call:7", marker.clone()),
-            Some(PausePoint {
-                phase: Phase::Rollback,
-                stage: Stage::Call,
-                step: 7,
-                marker: marker.clone(),
-            })
-        );
-        for bad in [
-            "forward:result",
-            "forward:result:x",
-            "sideways:intent:1",
-            "forward:result:1:2",
-        ] {
-            assert_eq!(PausePoint::parse(bad, marker.clone()), None, "{bad}");
-        }
-    }
 
     #[test]
     fn finished_manages_give_their_ids_to_later_steps() {

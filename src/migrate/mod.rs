@@ -6,10 +6,12 @@
 //! a callback, so the CLI prints them and a console can show them.
 
 pub mod apply;
+pub mod describe;
 pub mod journal;
 pub mod plan;
 pub mod preflight;
 pub mod report;
+pub mod service;
 
 use thiserror::Error;
 

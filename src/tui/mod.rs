@@ -85,18 +85,6 @@ impl ConsoleOptions {
         }
     }
 
-    /// The journals of batches left unfinished on the back end the console opens.
-    fn unfinished_batches(&self) -> Vec<PathBuf> {
-        let Some(directory) = &self.directory else {
-            return Vec::new();
-        };
-        crate::batch::unfinished(&crate::batch::journals_dir(&directory.paths))
-            .into_iter()
-            .filter(|(_, state)| directory.spec.as_ref() == Some(&state.batch.backend))
-            .map(|(path, _)| path)
-            .collect()
-    }
-
     /// The keymap and theme, or a clear error before the screen is taken over.
     pub fn prepare(&self) -> anyhow::Result<(Keymap, Theme)> {
         let keymap = Keymap::with_overrides(&self.keys)?;
@@ -162,7 +150,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         None => {}
         Some(Modal::Help { scroll }) => widgets::help::render(frame, area, app, theme, *scroll),
         Some(Modal::Notice(notice)) => widgets::confirm::notice(frame, area, notice, theme),
-        Some(Modal::ImportForm(form)) => widgets::form::render(frame, area, form, theme),
+        Some(Modal::ImportForm(form)) => {
+            widgets::form::render(frame, area, form, &app.keymap, theme)
+        }
         Some(Modal::Confirm(confirm)) => widgets::confirm::confirm(frame, area, confirm, theme),
         Some(Modal::Job(job)) => widgets::confirm::job(frame, area, job, theme, app.spinner),
         Some(Modal::Switcher(switcher)) => widgets::switcher::render(
@@ -209,10 +199,7 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
             height: size.height,
         },
     );
-    for effect in app.start() {
-        worker.run(effect);
-    }
-    app.unfinished_batches(&options.unfinished_batches());
+    apply(&mut app, Msg::Start);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 
+use crate::sync::lock;
 use crossterm::cursor::Show;
 use crossterm::execute;
 use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
@@ -32,7 +33,7 @@ pub fn panicked() -> bool {
 /// Installs (once) the panic hook: restore the terminal, then write a crash report
 /// to the log file, then let the default hook print the message on the normal screen.
 pub fn install_panic_hook(log_file: Option<PathBuf>) {
-    *CRASH_LOG.lock().unwrap_or_else(|p| p.into_inner()) = log_file;
+    *lock(&CRASH_LOG) = log_file;
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {

@@ -121,6 +121,18 @@ fn import_form_choosing_a_parent() {
 }
 
 #[test]
+fn import_form_stops_accepting_defaults_where_a_parent_is_needed() {
+    screens(
+        "import_form_defaults_stop",
+        &Dataset::default(),
+        &keys(&[
+            &chars("m"),
+            &[Key::ctrl('a'), Key::char('i'), Key::ctrl('y')],
+        ]),
+    );
+}
+
+#[test]
 fn import_confirm() {
     screens(
         "import_confirm",
@@ -146,6 +158,18 @@ fn bulk_export_typing() {
         &[Key::ctrl('a'), Key::char('x'), Key::char('4'), TAB],
     ]);
     screens("bulk_export", &Dataset::default(), &path);
+}
+
+#[test]
+fn bulk_export_of_31_snapshots_fits_and_scrolls() {
+    let data = Dataset::many_snapshots();
+    let confirm = keys(&[&command("snapshots"), &[Key::ctrl('a'), Key::char('x')]]);
+    screens("export_31_confirm", &data, &confirm);
+    screens(
+        "export_31_confirm_scrolled",
+        &data,
+        &keys(&[&confirm, &chars("jjj"), &[Key::plain(KeyCode::PageDown)]]),
+    );
 }
 
 #[test]
@@ -205,6 +229,8 @@ fn tiny_terminals_do_not_panic() {
             chars("?"),
             command("snapshots"),
             keys(&[&chars("mjjj"), &[Key::char('i')]]),
+            keys(&[&command("snapshots"), &[Key::ctrl('a'), Key::char('x')]]),
+            chars("vI"),
         ] {
             let app = app_at(&data, width, height, &path);
             terminal(&app, width, height, &theme);
@@ -338,5 +364,21 @@ fn snapshot_of_an_unmanaged_volume_points_to_the_volume_import() {
         "manageable_unmanaged_origin",
         &Dataset::default(),
         &keys(&[&chars("mjjjjj"), &[ENTER]]),
+    );
+}
+
+#[test]
+fn failed_back_end_listing_and_import_by_reference() {
+    let data = Dataset::backend_listing_fails();
+    screens("backend_listing_failed", &data, &chars("m"));
+    let form = keys(&[
+        &chars("mIlost-snap"),
+        &[TAB, TAB, TAB, TAB, Key::plain(KeyCode::Right)],
+    ]);
+    screens("import_by_reference_form", &data, &form);
+    screens(
+        "import_by_reference_confirm",
+        &data,
+        &keys(&[&form, &[ENTER]]),
     );
 }

@@ -17,6 +17,7 @@ use super::{
     ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume, backend_of,
     bytes_to_gib_ceil, snapshot_lv_name, volume_lv_name,
 };
+use crate::sync::lock;
 
 /// How to open a local back end.
 #[derive(Debug, Clone)]
@@ -90,9 +91,7 @@ impl LocalBackend {
     }
 
     fn catalog(&self) -> MutexGuard<'_, Catalog> {
-        self.catalog
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.catalog)
     }
 
     /// Completes or rolls back each manage whose intent was committed but whose outcome
@@ -156,6 +155,7 @@ impl Backend for LocalBackend {
         BackendInfo {
             label: format!("local lvm vg={}", self.lvm.vg()),
             read_only: false,
+            warnings: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ use super::auth;
 use super::clouds::{AuthConfig, CloudConfig, TlsConfig};
 use super::fault;
 use crate::backend::{Error, Result};
+use crate::sync::lock;
 
 /// The newest microversion snapport speaks (Cinder 2024.1 and later).
 pub const MAX_MICROVERSION: Microversion = Microversion(71);
@@ -259,10 +260,7 @@ impl Session {
     }
 
     fn current(&self) -> Arc<Credentials> {
-        self.credentials
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        lock(&self.credentials).clone()
     }
 
     /// Replaces the token unless another task already did since `seen` was issued.
@@ -279,7 +277,7 @@ impl Session {
             seen + 1,
         )
         .await?;
-        *self.credentials.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(fresh);
+        *lock(&self.credentials) = Arc::new(fresh);
         Ok(())
     }
 

@@ -12,10 +12,11 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::backend::{Error, Reference, Result, backend_of};
+use crate::sync::lock;
 
 /// How long a host's listing serves checks before the next check fetches it again.
 /// Long enough for a batch, short enough that a console left open re-lists.
@@ -43,10 +44,6 @@ impl<T> Default for Listings<T> {
             hosts: Mutex::default(),
         }
     }
-}
-
-fn lock<V>(mutex: &Mutex<V>) -> MutexGuard<'_, V> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<T> Listings<T> {

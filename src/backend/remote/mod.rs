@@ -728,6 +728,11 @@ impl Backend for RemoteBackend {
         BackendInfo {
             label: format!("cloud {}", self.session.cloud().name),
             read_only: false,
+            warnings: if self.tls_verification_disabled() {
+                vec!["TLS certificate verification is off".into()]
+            } else {
+                Vec::new()
+            },
         }
     }
 

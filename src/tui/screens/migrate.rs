@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::app::migrate::{
     MIGRATE_WORD, Ran, Review, Run, RunEnd, Stage, StepRow, StepState, Wizard,
 };
-use crate::cli::migrate::{describe, unfinished};
+use crate::migrate::describe::{changes, unfinished};
 use crate::migrate::journal::Phase;
 use crate::migrate::{Plan, Problem};
 use crate::tui::theme::Theme;
@@ -177,7 +177,7 @@ fn review_lines(review: &Review, theme: &Theme) -> Vec<Line<'static>> {
         lines.extend(steps(plan));
         lines.push(Line::raw(""));
         lines.extend(
-            describe(plan, &plan.chains(), Phase::Forward)
+            changes(plan, &plan.chains(), Phase::Forward)
                 .lines()
                 .map(|line| Line::styled(line.to_string(), theme.muted)),
         );

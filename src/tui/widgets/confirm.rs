@@ -68,72 +68,136 @@ fn buttons(focus: Button, action: &str, theme: &Theme) -> Line<'static> {
     .centered()
 }
 
-/// Draws the confirmation of a plan.
+/// Draws the confirmation of a plan: the heading and the counts per parent volume,
+/// the items (scrolled when they do not all fit), the warnings whole, the buttons.
+/// Only the item list gives up rows, so no warning is ever cut.
 pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, theme: &Theme) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut lines: Vec<Line> = Vec::new();
+    let count = confirm.plan.items();
     let (title, action, typing) = match &confirm.plan {
-        Plan::Import(plan) => {
-            lines.push(Line::styled(
-                format!(
-                    "Import (manage) {} back-end {}:",
-                    plan.items.len(),
-                    plan.noun()
-                ),
-                bold,
-            ));
-            lines.extend(
-                plan.lines()
-                    .into_iter()
-                    .map(|line| Line::raw(format!("  {line}"))),
-            );
-            (
-                "Confirm import",
-                format!("Import {}", plan.items.len()),
-                None,
-            )
-        }
-        Plan::Export(plan) => {
-            let noun = plan.kind.noun();
-            lines.push(Line::styled(
-                format!("Export (unmanage) {} {noun}:", plan.items.len()),
-                bold,
-            ));
-            lines.extend(
-                plan.items
-                    .iter()
-                    .map(|item| Line::raw(format!("  {}", item.label))),
-            );
-            lines.push(Line::raw(""));
-            for warning in plan.warnings() {
-                lines.push(Line::from(vec![
-                    Span::styled("WARNING: ", theme.danger),
-                    Span::styled(warning, theme.warning),
-                ]));
-            }
-            let typing = plan.needs_typing().then_some(plan.items.len());
-            (
-                "Confirm export",
-                format!("Export {}", plan.items.len()),
-                typing,
-            )
-        }
+        Plan::Import(_) => ("Confirm import", format!("Import {count}"), None),
+        Plan::Export(plan) => (
+            "Confirm export",
+            format!("Export {count}"),
+            plan.needs_typing().then_some(count),
+        ),
     };
+    let summary = confirm.plan.summary();
+    let mut top = vec![Line::styled(summary.heading, bold)];
+    top.extend(summary.groups.iter().map(|g| Line::raw(format!("  {g}"))));
+    let mut bottom = vec![Line::raw("")];
+    for warning in summary.warnings {
+        bottom.push(Line::from(vec![
+            Span::styled("WARNING: ", theme.danger),
+            Span::styled(warning, theme.warning),
+        ]));
+    }
+    let items: Vec<Line> = summary
+        .items
+        .iter()
+        .map(|item| Line::raw(format!("  {item}")))
+        .collect();
     let prompt = typing.map(|count| format!("Type {count} or '{BULK_WORD}' to confirm: "));
     let width = width_for(area);
+    let text_width = width.saturating_sub(2);
     let rows = gate_rows(&confirm.gate, prompt.is_some());
-    let height = (wrapped_height(&lines, width - 2) + rows + 2).min(area.height);
+    let fixed = wrapped_height(&top, text_width) + wrapped_height(&bottom, text_width) + rows;
+    let all_items = wrapped_height(&items, text_width);
+    let room = area.height.saturating_sub(2).saturating_sub(fixed);
+    let list = if all_items <= room {
+        ItemList::whole(items, all_items)
+    } else {
+        ItemList::scrolled(items, confirm.scroll, room.saturating_sub(1), text_width)
+    };
+    let height = (fixed + list.height + 2).min(area.height);
     let inner = dialog(frame, centered(area, width, height), title, theme.danger);
-    let [body, bottom] = split_bottom(inner, rows);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    let [body, buttons] = split_bottom(inner, rows);
+    let mut y = body.y;
+    let mut put = |lines: Vec<Line<'static>>, rows: u16| {
+        let rows = rows.min(body.y + body.height - y);
+        let area = Rect {
+            y,
+            height: rows,
+            ..body
+        };
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        y += rows;
+    };
+    let top_rows = wrapped_height(&top, text_width);
+    put(top, top_rows);
+    if let Some(position) = list.position {
+        put(vec![Line::styled(position, theme.muted)], 1);
+    }
+    put(list.lines, list.rows);
+    let bottom_rows = wrapped_height(&bottom, text_width);
+    put(bottom, bottom_rows);
     gate(
         frame,
-        bottom,
+        buttons,
         &confirm.gate,
         prompt.as_deref(),
         &action,
         theme,
     );
+}
+
+/// The items a confirmation shows and the rows they take.
+struct ItemList {
+    lines: Vec<Line<'static>>,
+    rows: u16,
+    /// Which items are shown, when not all are.
+    position: Option<String>,
+    /// Rows including the position line.
+    height: u16,
+}
+
+impl ItemList {
+    fn whole(lines: Vec<Line<'static>>, rows: u16) -> Self {
+        Self {
+            lines,
+            rows,
+            position: None,
+            height: rows,
+        }
+    }
+
+    /// The items from `scroll` on that fit in `rows`; a scroll past the end shows the
+    /// last ones that fit.
+    fn scrolled(lines: Vec<Line<'static>>, scroll: usize, rows: u16, width: u16) -> Self {
+        let heights: Vec<u16> = lines
+            .iter()
+            .map(|line| wrapped_height(std::slice::from_ref(line), width))
+            .collect();
+        let fits_from = |first: usize| {
+            let mut used = 0;
+            heights[first..]
+                .iter()
+                .take_while(|h| {
+                    used += **h;
+                    used <= rows
+                })
+                .count()
+        };
+        let last_start = (0..heights.len())
+            .rev()
+            .take_while(|first| first + fits_from(*first) == heights.len())
+            .last()
+            .unwrap_or(0);
+        let first = scroll.min(last_start);
+        let shown = fits_from(first).max(1).min(heights.len() - first);
+        let position = format!(
+            "items {}-{} of {} (j/k, pgup/pgdn: scroll)",
+            first + 1,
+            first + shown,
+            lines.len()
+        );
+        Self {
+            lines: lines.into_iter().skip(first).take(shown).collect(),
+            rows,
+            position: Some(position),
+            height: rows + 1,
+        }
+    }
 }
 
 /// How many rows [`gate`] takes: the typed line, the hint, a blank row and the buttons.

@@ -8,7 +8,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::form::{Field, FormTarget, ImportForm, Parent};
+use crate::app::form::{Field, FormTarget, ImportForm, Parent, Source};
+use crate::app::keymap::{Action, Context, Keymap};
 use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
@@ -24,19 +25,24 @@ fn field_label(label: &str, focused: bool) -> Span<'static> {
     )
 }
 
-/// Draws the form and puts the cursor in the focused field.
-pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
+/// Draws the form and puts the cursor in the focused field; `keymap` names the key
+/// that accepts the defaults for the rest.
+pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, keymap: &Keymap, theme: &Theme) {
     let item = form.item();
     let width = area.width.saturating_sub(4).min(100);
-    let title = format!(
-        "Import {} of {}: {}",
-        form.current + 1,
-        form.items.len(),
-        item.reference.label()
-    );
+    let reference = item.reference();
+    let title = match item.size() {
+        Some(_) => format!(
+            "Import {} of {}: {}",
+            form.current + 1,
+            form.items.len(),
+            reference.label()
+        ),
+        None => format!("Import by reference: {}", reference.label()),
+    };
     let inner = dialog(
         frame,
-        centered(area, width, 14),
+        centered(area, width, 15),
         &title,
         theme.selected.remove_modifier(Modifier::REVERSED),
     );
@@ -46,28 +52,46 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         height: 1,
         ..inner
     };
-    let size = match &item.target {
-        FormTarget::Snapshot { origin, .. } => format!(
-            "{} GiB   origin on the back end: {}",
-            item.size,
-            origin.as_deref().unwrap_or("-")
-        ),
-        FormTarget::Volume { .. } => format!("{} GiB", item.size),
-    };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(format!("{:<w$}", "Size", w = LABEL as usize), bold),
-            Span::raw(size),
-        ])),
-        row(0),
-    );
-    let room = inner.width.saturating_sub(LABEL + 2);
-    let inputs = [
-        (Field::Name, "Name", &item.name),
-        (Field::Description, "Description", &item.description),
-        (Field::Metadata, "Metadata", &item.metadata),
+    let mut inputs = vec![
+        (Field::Name, "Name", &item.name, 2),
+        (Field::Description, "Description", &item.description, 3),
+        (Field::Metadata, "Metadata", &item.metadata, 4),
     ];
-    for (n, (field, label, input)) in inputs.into_iter().enumerate() {
+    match (&item.source, item.size()) {
+        (Source::Typed(typed), _) => {
+            inputs.push((Field::Reference, "Reference", typed, 0));
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    format!(
+                        "{:<w$}the LV name; fields left empty take their defaults from it",
+                        "",
+                        w = LABEL as usize
+                    ),
+                    theme.muted,
+                )),
+                row(1),
+            );
+        }
+        (Source::Listed { .. }, size) => {
+            let size = size.unwrap_or_default();
+            let size = match &item.target {
+                FormTarget::Snapshot { origin, .. } => format!(
+                    "{size} GiB   origin on the back end: {}",
+                    origin.as_deref().unwrap_or("-")
+                ),
+                FormTarget::Volume { .. } => format!("{size} GiB"),
+            };
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::styled(format!("{:<w$}", "Size", w = LABEL as usize), bold),
+                    Span::raw(size),
+                ])),
+                row(0),
+            );
+        }
+    }
+    let room = inner.width.saturating_sub(LABEL + 2);
+    for (field, label, input, y) in inputs {
         let focused = form.field == field;
         let (text, cursor) = input_view(input, room, focused);
         let style = if focused {
@@ -75,7 +99,6 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         } else {
             Style::new().add_modifier(Modifier::UNDERLINED)
         };
-        let y = 2 + n as u16;
         frame.render_widget(
             Paragraph::new(Line::from(vec![
                 field_label(label, focused),
@@ -135,6 +158,19 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         ])),
         row(7),
     );
+    if form.listing_failed.is_some() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!(
+                    "{:<w$}the host's listing failed: it cannot be checked against it",
+                    "",
+                    w = LABEL as usize
+                ),
+                theme.warning,
+            )),
+            row(8),
+        );
+    }
     if let Some(error) = &form.error {
         frame.render_widget(
             Paragraph::new(Line::styled(error.clone(), theme.danger)).wrap(Wrap { trim: true }),
@@ -146,18 +182,32 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, theme: &Theme) {
         );
     }
     let noun = form.noun();
-    let last = if form.current + 1 == form.items.len() {
-        "enter: review".to_string()
+    let key = |action| keymap.label(action);
+    let confirm = if form.current + 1 == form.items.len() {
+        format!("{}: review", key(Action::Confirm))
     } else {
-        format!("enter: next {noun}")
+        format!("{}: next {noun}", key(Action::Confirm))
     };
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            format!("tab/shift-tab: field   {last}   ctrl-n/ctrl-p: {noun}   esc: cancel"),
-            theme.muted,
-        )),
-        row(inner.height.saturating_sub(1)),
-    );
+    let footer = [
+        format!(
+            "{}/{}: field   {confirm}   {}/{}: {noun}",
+            key(Action::NextField),
+            key(Action::PreviousField),
+            key(Action::NextItem),
+            key(Action::PreviousItem),
+        ),
+        keymap
+            .bindings(Context::ImportForm)
+            .filter_map(|b| Some(format!("{}: {}   ", key(b.action), b.hint?)))
+            .chain([format!("{}: cancel", key(Action::Cancel))])
+            .collect(),
+    ];
+    for (n, text) in footer.into_iter().enumerate() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.muted)),
+            row(inner.height.saturating_sub(2) + n as u16),
+        );
+    }
 }
 
 /// The parent volume's value and the note beside it.

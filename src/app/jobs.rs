@@ -1,0 +1,240 @@
+//! Imports and exports: from marked rows to a plan, a confirmation, a journaled batch
+//! and a summary, item by item.
+
+use crate::backend::{Error, Volume};
+use crate::batch;
+use crate::migrate::Action as MigrateAction;
+
+use super::form::ImportForm;
+use super::keymap::Action;
+use super::msg::{Effect, Manage, RequestId};
+use super::plan::{ExportItem, ExportKind, ExportPlan};
+use super::rows::Importable;
+use super::table::{Row, Table};
+use super::update::Effects;
+use super::update::after_changes;
+use super::{App, Cached, Confirm, Job, JobItem, Modal, Notice, Outcome, Plan, Rows};
+
+pub(super) fn job_item(
+    app: &mut App,
+    request: RequestId,
+    item: usize,
+    outcome: Result<String, Error>,
+) -> Effects {
+    app.settle(request);
+    let Some(Modal::Job(job)) = &mut app.modal else {
+        return Vec::new();
+    };
+    if job.request != request || item >= job.items.len() {
+        return Vec::new();
+    }
+    job.items[item].outcome = match outcome {
+        Ok(done) => Outcome::Done(done),
+        Err(err) => Outcome::Failed(err.to_string()),
+    };
+    if !job.finished() {
+        return Vec::new();
+    }
+    after_changes(app)
+}
+
+/// Starts the confirmed plan: one journaled batch, progress per item in a dialog.
+pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
+    app.view_mut().rows.nav_mut().clear_marks();
+    let (title, items): (String, Vec<batch::Item>) = match plan {
+        Plan::Import(plan) => (
+            format!("Import of {} {}", plan.items.len(), plan.noun()),
+            plan.items
+                .iter()
+                .zip(plan.requests())
+                .map(|(item, manage)| batch::Item {
+                    label: item.reference.label().to_string(),
+                    action: match manage {
+                        Manage::Snapshot(request) => request.into(),
+                        Manage::Volume(request) => request.into(),
+                    },
+                })
+                .collect(),
+        ),
+        Plan::Export(plan) => (
+            format!("Export of {} {}", plan.items.len(), plan.kind.noun()),
+            plan.items
+                .into_iter()
+                .map(|export| batch::Item {
+                    label: export.label,
+                    action: match plan.kind {
+                        ExportKind::Snapshots => MigrateAction::UnmanageSnapshot { id: export.id },
+                        ExportKind::Volumes => MigrateAction::UnmanageVolume { id: export.id },
+                    },
+                })
+                .collect(),
+        ),
+    };
+    let request = app.request(items.len());
+    let labels: Vec<String> = items.iter().map(|item| item.label.clone()).collect();
+    app.modal = Some(Modal::Job(Job {
+        request,
+        title,
+        items: labels
+            .into_iter()
+            .map(|label| JobItem {
+                label,
+                outcome: Outcome::Running,
+            })
+            .collect(),
+    }));
+    vec![Effect::Batch { request, items }]
+}
+
+/// Explains why a change is unavailable in a read-only session.
+pub(super) fn read_only_refusal(app: &mut App, action: Action) {
+    let what = match action {
+        Action::Import => "Import (manage)",
+        Action::ImportByReference => "Import by reference (manage)",
+        Action::Migrate => "Migration (unmanage here, manage on the target)",
+        _ => "Export (unmanage)",
+    };
+    app.notice(
+        "Read-only session",
+        format!(
+            "{what} is unavailable: this session is read-only (--read-only), so the back end \
+             refuses every change. Nothing was sent. Restart without --read-only to change it."
+        ),
+        false,
+    );
+}
+
+/// The entries of the chosen rows (marked, else selected); `None` when nothing is
+/// chosen. The first chosen row that cannot be imported refuses the whole import.
+pub(super) fn importable<R: Row + Importable, E>(
+    table: &Table<R>,
+    entry: impl Fn(&R) -> E,
+) -> Result<Option<Vec<E>>, Notice> {
+    let chosen = table.chosen();
+    if let Some(refusal) = chosen.iter().find_map(|row| row.refusal()) {
+        return Err(Notice {
+            title: "Cannot be imported".to_string(),
+            text: refusal,
+            error: false,
+        });
+    }
+    Ok((!chosen.is_empty()).then(|| chosen.into_iter().map(entry).collect()))
+}
+
+/// The host's managed volumes, which snapshot imports need as parents.
+pub(super) fn parent_volumes<'a>(app: &'a App, host: &str) -> Result<&'a [Volume], Notice> {
+    match app.volumes_of(host) {
+        Some(cache) if !cache.loading && cache.error.is_none() => Ok(&cache.items),
+        Some(Cached {
+            error: Some(error), ..
+        }) => Err(Notice {
+            title: "Cannot import".to_string(),
+            text: format!(
+                "the volumes of {host} could not be listed, so no parent can be chosen: {error}"
+            ),
+            error: true,
+        }),
+        _ => Err(Notice {
+            title: "Still loading".to_string(),
+            text: format!("the volumes of {host} are still loading; try again in a moment"),
+            error: false,
+        }),
+    }
+}
+
+/// Opens the form for one back-end snapshot or volume whose reference the operator
+/// types: the listing failed, or the driver lists nothing. When the listing failed the
+/// import goes without it, and the confirmation says what cannot be checked.
+pub(super) fn import_by_reference(app: &mut App) -> Effects {
+    let view = app.view();
+    let host = view.scope.host.clone().unwrap_or_default();
+    let listing_failed = |noun: &str| {
+        view.error
+            .as_ref()
+            .map(|error| format!("The back-end {noun} listing of {host} failed: {error}"))
+    };
+    let form = match &view.rows {
+        Rows::Manageable(_) => parent_volumes(app, &host).map(|volumes| {
+            ImportForm::snapshot_by_reference(
+                volumes,
+                app.volume_import_hint(),
+                listing_failed("snapshot"),
+            )
+        }),
+        Rows::ManageableVolumes(_) => Ok(ImportForm::volume_by_reference(
+            &host,
+            listing_failed("volume"),
+        )),
+        _ => return Vec::new(),
+    };
+    app.modal = Some(match form {
+        Ok(form) => Modal::ImportForm(Box::new(form)),
+        Err(notice) => Modal::Notice(notice),
+    });
+    Vec::new()
+}
+
+/// Opens the import form for the chosen back-end snapshots or volumes.
+pub(super) fn import(app: &mut App) -> Effects {
+    let view = app.view();
+    let host = view.scope.host.clone().unwrap_or_default();
+    let form = match &view.rows {
+        Rows::Manageable(t) => importable(t, |row| row.entry.clone()).and_then(|entries| {
+            entries
+                .map(|entries| {
+                    parent_volumes(app, &host).map(|volumes| {
+                        ImportForm::snapshots(&entries, volumes, app.volume_import_hint())
+                    })
+                })
+                .transpose()
+        }),
+        Rows::ManageableVolumes(t) => importable(t, |row| row.entry.clone())
+            .map(|entries| entries.map(|entries| ImportForm::volumes(&entries, &host))),
+        _ => Ok(None),
+    };
+    app.modal = match form {
+        Ok(form) => form.map(|form| Modal::ImportForm(Box::new(form))),
+        Err(notice) => Some(Modal::Notice(notice)),
+    };
+    Vec::new()
+}
+
+pub(super) fn export(app: &mut App) -> Effects {
+    let plan = match &app.view().rows {
+        Rows::Snapshots(t) => ExportPlan {
+            kind: ExportKind::Snapshots,
+            items: t
+                .chosen()
+                .into_iter()
+                .map(|row| {
+                    let s = &row.snapshot;
+                    ExportItem {
+                        id: s.id.clone(),
+                        label: match s.name.as_deref() {
+                            Some(name) if !name.is_empty() => format!("{name} ({})", s.id),
+                            _ => s.id.clone(),
+                        },
+                        parent: Some((s.volume_id.clone(), app.volume_label(&s.volume_id))),
+                    }
+                })
+                .collect(),
+        },
+        Rows::Volumes(t) => ExportPlan {
+            kind: ExportKind::Volumes,
+            items: t
+                .chosen()
+                .into_iter()
+                .map(|row| ExportItem {
+                    id: row.volume.id.clone(),
+                    label: app.volume_label(&row.volume.id),
+                    parent: None,
+                })
+                .collect(),
+        },
+        _ => return Vec::new(),
+    };
+    if !plan.items.is_empty() {
+        app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
+    }
+    Vec::new()
+}
