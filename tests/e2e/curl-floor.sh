@@ -30,7 +30,7 @@ req() {
         -H "OpenStack-API-Version: volume $MICROVERSION" -H "Content-Type: application/json" \
         "${@:1:$#-1}" "$SNAPPORT_E2E_API$path"
 }
-# status CODE-ONLY request: prints the HTTP status of a GET.
+# status_of PATH: the HTTP status of a GET of PATH.
 status_of() {
     curl -sS -o /dev/null -w '%{http_code}' -H "X-Auth-Token: $SNAPPORT_E2E_TOKEN" \
         -H "OpenStack-API-Version: volume $MICROVERSION" "$SNAPPORT_E2E_API$1"
@@ -91,11 +91,13 @@ import)
         grep -qF "\"source-name\": \"$ref\"}, \"size\"" <<<"$listing" ||
             { echo "$ref is not in the manageable listing" >&2; exit 1; }
     done
+    # shellcheck disable=SC2016 # expanded by the inner bash
     printf '%s\n' "$@" | xargs -P "$PARALLEL" -I{} bash -c 'import_one "$0" "$1"' "$volume" {}
     ;;
 export)
     shift
     [ $# -gt 0 ] || { echo "usage: curl-floor.sh export ID..." >&2; exit 2; }
+    # shellcheck disable=SC2016 # expanded by the inner bash
     printf '%s\n' "$@" | xargs -P "$PARALLEL" -I{} bash -c 'export_one "$0"' {}
     ;;
 *)
