@@ -241,7 +241,12 @@ impl Harness {
 
     /// Runs snapport expecting exit `code` and a one-line error; returns that line.
     fn snapport_fails(&self, args: &[&str], code: i32) -> String {
-        let assert = self.snapport().args(args).assert().code(code);
+        self.snapport_fails_on("e2e", args, code)
+    }
+
+    /// Runs snapport on `cloud` expecting exit `code` and a one-line error; returns it.
+    fn snapport_fails_on(&self, cloud: &str, args: &[&str], code: i32) -> String {
+        let assert = self.snapport_on(cloud).args(args).assert().code(code);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
@@ -250,12 +255,33 @@ impl Harness {
 
     /// POST requests cinder-api has served so far, as its request log shows them.
     fn posts(&self) -> usize {
+        self.posts_in("SNAPPORT_E2E_API_LOG")
+    }
+
+    /// POST requests the cinder-api whose log env.sh names `log_var` has served so far.
+    fn posts_in(&self, log_var: &str) -> usize {
+        self.requests_in(log_var, |request| request.starts_with("POST /v3/"))
+    }
+
+    /// Manageable-snapshot listings (`GET .../manageable_snapshots...`) the cinder-api
+    /// whose log env.sh names `log_var` has served so far, whatever their answer.
+    fn listing_gets_in(&self, log_var: &str) -> usize {
+        self.requests_in(log_var, |request| {
+            request.starts_with("GET /v3/") && request.contains("/manageable_snapshots")
+        })
+    }
+
+    /// Requests in a cinder-api request log (`"METHOD PATH HTTP/1.1"` of each
+    /// eventlet.wsgi.server line) that `matches` accepts.
+    fn requests_in(&self, log_var: &str, matches: impl Fn(&str) -> bool) -> usize {
         // the log line is written right after the response: let a late one land
         std::thread::sleep(Duration::from_millis(300));
-        std::fs::read_to_string(self.var("SNAPPORT_E2E_API_LOG"))
+        std::fs::read_to_string(self.var(log_var))
             .expect("cinder-api log")
             .lines()
-            .filter(|line| line.contains("eventlet.wsgi.server") && line.contains("\"POST /v3/"))
+            .filter(|line| line.contains("eventlet.wsgi.server"))
+            .filter_map(|line| line.split('"').nth(1))
+            .filter(|request| matches(request))
             .count()
     }
 
@@ -350,6 +376,23 @@ impl Seeded<'_> {
 
     fn clean_up(&self) -> Result<(), String> {
         let unmanage = Some(json!({"os-unmanage": null}));
+        // whatever a batch imported under a tracked volume, even if the test never
+        // learnt the ids (it failed, or the process was killed)
+        for volume in self.volume_ids.borrow().iter() {
+            let answer = self.harness.request(
+                "GET",
+                &format!("/snapshots?all_tenants=1&volume_id={volume}"),
+                true,
+                None,
+            );
+            for snapshot in answer.body["snapshots"].as_array().into_iter().flatten() {
+                if let Some(id) = snapshot["id"].as_str()
+                    && !self.snapshot_ids.borrow().iter().any(|s| s == id)
+                {
+                    self.snapshot_ids.borrow_mut().push(id.to_string());
+                }
+            }
+        }
         for id in self.snapshot_ids.borrow().iter() {
             self.forget("POST", &format!("/snapshots/{id}/action"), unmanage.clone())?;
         }
@@ -1367,4 +1410,584 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
         snapshot.body["snapshot"]["volume_id"],
         target_of(&volume_id).as_str()
     );
+}
+
+// ---------------------------------------------------------------------------------
+// Batches from the command line: several references in one command, one manageable
+// listing for all of them, journaled like the console's batches.
+
+/// `snapshot manage --volume V --ref A --ref B ... -f json` to success: the reference ->
+/// new id of each item, in input order.
+fn manage_snapshots(h: &Harness, volume_id: &str, refs: &[&str], extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["snapshot", "manage", "--volume", volume_id];
+    for r in refs {
+        args.extend(["--ref", r]);
+    }
+    args.extend(extra);
+    let items = h.snapport_json(&args);
+    let items = items
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {items}"));
+    assert_eq!(items.len(), refs.len(), "one item per reference: {items:?}");
+    items
+        .iter()
+        .zip(refs)
+        .map(|(item, r)| {
+            assert_eq!(item["reference"], *r, "input order: {items:?}");
+            assert!(item.get("error").is_none(), "{item}");
+            item["id"].as_str().expect("the new id").to_string()
+        })
+        .collect()
+}
+
+/// Checks that snapshot `id` is available under `volume_id` with `name`, and that its LV
+/// (seeded as `seeded_lv`) now carries its id and is still a snapshot of the volume's LV.
+fn assert_imported(
+    h: &Harness,
+    lvs: &BTreeMap<String, Option<String>>,
+    id: &str,
+    volume_id: &str,
+    seeded_lv: &str,
+    name: Option<&str>,
+) {
+    let snapshot = &h.get(&format!("/snapshots/{id}"))["snapshot"];
+    assert_eq!(snapshot["status"], "available", "{snapshot}");
+    assert_eq!(snapshot["volume_id"], volume_id, "{snapshot}");
+    if let Some(name) = name {
+        assert_eq!(snapshot["name"], name, "{snapshot}");
+    }
+    assert!(
+        !lvs.contains_key(seeded_lv),
+        "{seeded_lv} was renamed: {lvs:?}"
+    );
+    assert_eq!(
+        lvs.get(&format!("_snapshot-{id}")),
+        Some(&Some(format!("volume-{volume_id}"))),
+        "the LV of {id}: {lvs:?}"
+    );
+}
+
+#[test]
+fn a_cli_batch_imports_several_snapshots_of_a_volume_with_one_listing() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 3);
+    let lv = seeded.volumes()[0].to_string();
+    let refs: Vec<String> = seeded
+        .snapshots_of(&lv)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+
+    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG");
+    let posts = h.posts();
+    // with several references each import is named after its reference
+    let ids = manage_snapshots(&h, &volume_id, &refs, &[]);
+    for id in &ids {
+        seeded.track_snapshot(id);
+    }
+    assert_eq!(
+        h.listing_gets_in("SNAPPORT_E2E_API_LOG"),
+        listings + 1,
+        "one manageable listing for the whole batch"
+    );
+    assert_eq!(h.posts(), posts + refs.len(), "one manage per reference");
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+    let lvs = h.lvs();
+    for (id, r) in ids.iter().zip(&refs) {
+        assert_imported(&h, &lvs, id, &volume_id, r, Some(r));
+    }
+    // nothing is left unfinished
+    let listed = h
+        .snapport_bare()
+        .args(["batch", "list"])
+        .output()
+        .expect("runs");
+    assert!(listed.status.success());
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains(".journal.jsonl"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+}
+
+/// Records on another deployment of the harness (its API named in env.sh by `api_var`)
+/// and LVs under their current names: dropping it unmanages the records there and
+/// removes the LVs, whatever the test did.
+struct OnDeployment<'h> {
+    h: &'h Harness,
+    api_var: &'static str,
+    snapshots: RefCell<Vec<String>>,
+    volumes: RefCell<Vec<String>>,
+    lvs: RefCell<Vec<String>>,
+}
+
+impl<'h> OnDeployment<'h> {
+    fn new(h: &'h Harness, api_var: &'static str) -> Self {
+        Self {
+            h,
+            api_var,
+            snapshots: RefCell::default(),
+            volumes: RefCell::default(),
+            lvs: RefCell::default(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.h.var(self.api_var))
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        self.h.request("GET", &self.url(path), true, None)
+    }
+
+    /// Polls `path` until its `kind` record has `status` (or, for "gone", a 404).
+    fn wait_for(&self, path: &str, kind: &str, status: &str) -> Result<(), String> {
+        let mut last = Value::Null;
+        for _ in 0..240 {
+            let answer = self.get(path);
+            if status == "gone" && answer.status == 404 {
+                return Ok(());
+            }
+            if answer.status == 200 && answer.body[kind]["status"] == status {
+                return Ok(());
+            }
+            last = answer.body;
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Err(format!("{path} not {status} after 60 s: {last}"))
+    }
+
+    /// Manages volume LV `lv` on this deployment's `pool` through the API.
+    fn manage_volume(&self, pool: &str, lv: &str) -> String {
+        let answer = self.h.request(
+            "POST",
+            &self.url("/manageable_volumes"),
+            true,
+            Some(json!({"volume": {"host": pool, "ref": {"source-name": lv}, "name": "e2e-slow"}})),
+        );
+        assert_eq!(answer.status, 202, "{}", answer.body);
+        let id = answer.body["volume"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        self.volumes.borrow_mut().push(id.clone());
+        self.lvs.borrow_mut().push(format!("volume-{id}"));
+        self.wait_for(&format!("/volumes/{id}"), "volume", "available")
+            .unwrap();
+        id
+    }
+
+    fn clean_up(&self) -> Result<(), String> {
+        let unmanage = Some(json!({"os-unmanage": null}));
+        for (kind, ids) in [("snapshot", &self.snapshots), ("volume", &self.volumes)] {
+            for id in ids.borrow().iter() {
+                let path = format!("/{kind}s/{id}");
+                let answer = self.h.request(
+                    "POST",
+                    &self.url(&format!("{path}/action")),
+                    true,
+                    unmanage.clone(),
+                );
+                if answer.status != 202 && answer.status != 404 {
+                    return Err(format!(
+                        "unmanage {path}: {} {}",
+                        answer.status, answer.body
+                    ));
+                }
+                self.wait_for(&path, kind, "gone")?;
+            }
+        }
+        let present = self.h.lvs();
+        let names: Vec<String> = self
+            .lvs
+            .borrow()
+            .iter()
+            .filter(|name| present.contains_key(*name))
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let out = self
+            .h
+            .script("seed.py")
+            .arg("remove")
+            .args(&names)
+            .output()
+            .map_err(|err| err.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+}
+
+impl Drop for OnDeployment<'_> {
+    fn drop(&mut self) {
+        if let Err(err) = self.clean_up()
+            && !std::thread::panicking()
+        {
+            panic!("cleanup after the test failed: {err}");
+        }
+    }
+}
+
+/// Deployment c ("e2e-slow") answers a manageable listing with HTTP 500 once the VG
+/// holds a handful of snapshot LVs (its RPC timeout is 1 s): snapport says so and
+/// offers --no-listing, which imports without the listing and still refuses what is
+/// managed already.
+#[test]
+fn a_listing_that_times_out_is_named_and_no_listing_imports_without_it() {
+    let Some(h) = harness() else { return };
+    let c = OnDeployment::new(&h, "SNAPPORT_E2E_C_API");
+    let created = h.script_json("seed.py", &["add", "--volumes", "1"]);
+    let lv = created[0]["lv"].as_str().expect("lv").to_string();
+    c.lvs.borrow_mut().push(lv.clone());
+    let volume_id = c.manage_volume(h.var("SNAPPORT_E2E_C_POOL"), &lv);
+    let volume_lv = format!("volume-{volume_id}");
+    // ~0.2 s of lvdisplay per snapshot LV (less on a fast machine): 12 of them take
+    // c's listing well past its 1 s timeout
+    let created = h.script_json("seed.py", &["add", "--on", &volume_lv, "--snapshots", "12"]);
+    let snapshots: Vec<String> = names_and_origins(&created, "lv").map(|(n, _)| n).collect();
+    c.lvs.borrow_mut().extend(snapshots.iter().cloned());
+    let first = snapshots[0].as_str();
+
+    // without the flag: the listing fails, snapport says so and names the way out
+    let listings = h.listing_gets_in("SNAPPORT_E2E_C_API_LOG");
+    let posts = h.posts_in("SNAPPORT_E2E_C_API_LOG");
+    let line = h.snapport_fails_on(
+        "e2e-slow",
+        &["snapshot", "manage", "--volume", &volume_id, "--ref", first],
+        1,
+    );
+    // one error line, as every error: "error: <Cinder-style name>: <message>"
+    assert!(
+        line.trim_start_matches("error: ")
+            .starts_with("ListingUnavailable:"),
+        "{line}"
+    );
+    assert!(line.contains("--no-listing"), "{line}");
+    // Cinder's own message for the 500 it answered after the RPC timeout
+    assert!(
+        line.contains(
+            "The server has either erred or is incapable of performing the requested operation."
+        ),
+        "{line}"
+    );
+    assert!(
+        h.listing_gets_in("SNAPPORT_E2E_C_API_LOG") > listings,
+        "the listing was asked for"
+    );
+    let api_log = std::fs::read_to_string(h.var("SNAPPORT_E2E_C_API_LOG")).expect("c's API log");
+    assert!(
+        api_log.contains("MessagingTimeout"),
+        "c's listing timed out"
+    );
+    assert_eq!(
+        h.posts_in("SNAPPORT_E2E_C_API_LOG"),
+        posts,
+        "nothing was imported"
+    );
+    assert!(h.lvs().contains_key(first));
+
+    // with it: imported, available, the LV renamed
+    let snapshot = h.snapport_json_on(
+        "e2e-slow",
+        &[
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_id,
+            "--ref",
+            first,
+            "--no-listing",
+        ],
+    );
+    let id = snapshot["id"].as_str().expect("id").to_string();
+    c.snapshots.borrow_mut().push(id.clone());
+    let snapshot_lv = format!("_snapshot-{id}");
+    c.lvs.borrow_mut().push(snapshot_lv.clone());
+    assert_eq!(snapshot["status"], "available", "{snapshot}");
+    assert_eq!(snapshot["volume_id"], volume_id.as_str(), "{snapshot}");
+    assert_eq!(h.posts_in("SNAPPORT_E2E_C_API_LOG"), posts + 1);
+    let on_c = c.get(&format!("/snapshots/{id}"));
+    assert_eq!(
+        on_c.body["snapshot"]["status"], "available",
+        "{}",
+        on_c.body
+    );
+    let lvs = h.lvs();
+    assert!(!lvs.contains_key(first), "{lvs:?}");
+    assert_eq!(
+        lvs.get(&snapshot_lv),
+        Some(&Some(volume_lv.clone())),
+        "{lvs:?}"
+    );
+
+    // the LV of a managed snapshot is refused without the listing too, before any POST
+    let posts = h.posts_in("SNAPPORT_E2E_C_API_LOG");
+    let line = h.snapport_fails_on(
+        "e2e-slow",
+        &[
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_id,
+            "--ref",
+            &snapshot_lv,
+            "--no-listing",
+        ],
+        1,
+    );
+    assert!(line.contains("ManageExistingAlreadyManaged"), "{line}");
+    assert!(line.contains(&id), "{line}");
+    assert_eq!(
+        h.posts_in("SNAPPORT_E2E_C_API_LOG"),
+        posts,
+        "a managed snapshot was sent to Cinder again"
+    );
+}
+
+/// The journals of the snapport runs of this test (`$XDG_STATE_HOME/snapport/batches`).
+fn batch_journals(h: &Harness) -> Vec<PathBuf> {
+    let dir = h.home.path().join("state/snapport/batches");
+    let mut journals: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".journal.jsonl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    journals.sort();
+    journals
+}
+
+/// `snapport batch list`: its output.
+fn unfinished_batches(h: &Harness) -> String {
+    let out = h
+        .snapport_bare()
+        .args(["batch", "list"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A CLI batch import killed with SIGKILL at `pause` and finished by `batch resume`:
+/// every snapshot managed exactly once, under its volume, its LV renamed.
+fn cli_import_killed_at(pause: &str) {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 4);
+    let lv = seeded.volumes()[0].to_string();
+    let refs: Vec<String> = seeded
+        .snapshots_of(&lv)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+
+    let marker = h.home.path().join("paused");
+    let mut command = isolated::snapport(h.home.path());
+    command
+        .env("OS_CLIENT_CONFIG_FILE", h.var("OS_CLIENT_CONFIG_FILE"))
+        .env("SNAPPORT_PAUSE_AT", pause)
+        .env("SNAPPORT_PAUSE_MARKER", &marker)
+        .args([
+            "--os-cloud",
+            "e2e",
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume_id,
+        ]);
+    for r in &refs {
+        command.args(["--ref", r]);
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("snapport starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&marker)
+            && text.trim().parse::<u32>() == Ok(child.id())
+        {
+            break;
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            panic!("snapport ended ({status}) before its pause point {pause}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch never reached {pause}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+
+    let journals = batch_journals(&h);
+    let [journal] = journals.as_slice() else {
+        panic!("one journal expected: {journals:?}")
+    };
+    let listed = unfinished_batches(&h);
+    assert!(
+        listed.contains(&journal.display().to_string()),
+        "batch list shows the killed batch:\n{listed}"
+    );
+
+    let resumed = h
+        .snapport_bare()
+        .args(["batch", "resume"])
+        .arg(journal)
+        .arg("--yes")
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        resumed.status.success(),
+        "resume: {stdout}\n{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let snapshots = h.get(&format!("/snapshots?all_tenants=1&volume_id={volume_id}"));
+    let ids: Vec<String> = snapshots["snapshots"]
+        .as_array()
+        .expect("snapshots")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect();
+    for id in &ids {
+        seeded.track_snapshot(id);
+    }
+    assert_eq!(
+        ids.len(),
+        refs.len(),
+        "each snapshot managed once: {snapshots}"
+    );
+    let lvs = h.lvs();
+    for r in &refs {
+        assert!(!lvs.contains_key(r), "{r} was renamed: {lvs:?}");
+    }
+    for id in &ids {
+        let snapshot = &h.get(&format!("/snapshots/{id}"))["snapshot"];
+        assert_eq!(snapshot["status"], "available", "{snapshot}");
+        assert!(stdout.contains(id.as_str()), "resume names {id}:\n{stdout}");
+        assert_eq!(
+            lvs.get(&format!("_snapshot-{id}")),
+            Some(&Some(format!("volume-{volume_id}"))),
+            "{lvs:?}"
+        );
+    }
+    assert!(
+        !unfinished_batches(&h).contains(".journal.jsonl"),
+        "the batch is complete"
+    );
+}
+
+#[test]
+fn a_cli_import_killed_between_a_call_and_its_result_is_finished_by_resume() {
+    cli_import_killed_at("batch:call:2");
+}
+
+/// The console in a real terminal: several marked back-end snapshots imported in one
+/// batch, with the one manageable listing the screen showed and no other.
+#[test]
+#[ignore = "the console fetches the host's listing twice when it opens the back-end \
+            snapshots (the screen, and again for the host's annotations); run with \
+            --ignored once it fetches it once"]
+fn the_console_imports_several_marked_snapshots_with_one_listing() {
+    let Some(h) = harness() else { return };
+    tmux::require_prerequisites();
+    let seeded = h.seed(1, 3);
+    let lv = seeded.volumes()[0].to_string();
+    let refs: Vec<String> = seeded
+        .snapshots_of(&lv)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let home = h.home.path();
+
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = tmux::Tmux::start(&unique[..8]);
+    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG");
+    let posts = h.posts();
+    tmux.type_text(&format!(
+        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
+         XDG_DATA_HOME={home}/data OS_CLIENT_CONFIG_FILE={clouds} {bin} --os-cloud e2e; \
+         echo EXIT=$?",
+        home = home.display(),
+        clouds = h.var("OS_CLIENT_CONFIG_FILE"),
+        bin = env!("CARGO_BIN_EXE_snapport"),
+    ));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
+    tmux.keys(&["m"]);
+    tmux.wait_for_within(
+        Duration::from_secs(60),
+        "the back-end snapshots",
+        |screen| refs.iter().all(|r| screen.contains(r.as_str())),
+    );
+    tmux.keys(&["C-a", "i"]);
+    for number in 1..=refs.len() {
+        tmux.wait_text(&format!("Import {number} of {}", refs.len()));
+        tmux.keys(&["Enter"]);
+    }
+    tmux.wait_text("Confirm import");
+    tmux.keys(&["Tab", "Enter"]);
+    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
+        screen.contains(&format!("finished: {} done, 0 failed", refs.len()))
+    });
+    assert_eq!(
+        h.listing_gets_in("SNAPPORT_E2E_API_LOG"),
+        listings + 1,
+        "the listing on screen is the one the import checked against:\n{summary}"
+    );
+    assert_eq!(h.posts(), posts + refs.len(), "one manage per snapshot");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    let snapshots = h.get(&format!("/snapshots?all_tenants=1&volume_id={volume_id}"));
+    let ids: Vec<String> = snapshots["snapshots"]
+        .as_array()
+        .expect("snapshots")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect();
+    for id in &ids {
+        seeded.track_snapshot(id);
+    }
+    assert_eq!(ids.len(), refs.len(), "{snapshots}");
+    let lvs = h.lvs();
+    for r in &refs {
+        assert!(!lvs.contains_key(r), "{r} was renamed: {lvs:?}");
+    }
+    for id in &ids {
+        assert!(
+            summary.contains(id.as_str()),
+            "the summary names {id}:\n{summary}"
+        );
+        assert_imported(&h, &lvs, id, &volume_id, "", None);
+    }
+}
+
+#[test]
+fn a_cli_import_killed_after_a_result_is_finished_by_resume() {
+    cli_import_killed_at("batch:result:2");
+}
+
+#[test]
+fn a_cli_import_killed_after_an_intent_is_finished_by_resume() {
+    cli_import_killed_at("batch:intent:3");
 }

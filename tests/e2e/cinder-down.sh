@@ -74,7 +74,12 @@ stop() {
 }
 
 # API and workers first (they use RabbitMQ and the DB until the end), then those.
-stop cinder-api cinder-volume cinder-scheduler cinder-api-b cinder-volume-b cinder-scheduler-b
+# One set per deployment (a has no suffix, b and c have -b and -c), all stopped at once.
+CINDER=()
+for suffix in "" -b -c; do
+    CINDER+=("cinder-api$suffix" "cinder-volume$suffix" "cinder-scheduler$suffix")
+done
+stop "${CINDER[@]}"
 stop rabbitmq epmd mariadb
 
 # Whatever still carries our marker left its group: stop it too.

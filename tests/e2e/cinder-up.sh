@@ -9,20 +9,26 @@
 # (metadata only: no device-mapper is needed, LVs are never activated), configured
 # through a private LVM_SYSTEM_DIR so nothing else on the machine is touched.
 #
-# Two deployments share the VG, MariaDB and RabbitMQ: "a" (the main one) and "b" (its
+# Three deployments share the VG, MariaDB and RabbitMQ: "a" (the main one), "b" (its
 # own database, RabbitMQ vhost, volume host and API port), so that migrations between
-# two clouds that share storage can be tested against real Cinder on both sides.
+# two clouds that share storage can be tested against real Cinder on both sides, and
+# "c" (likewise its own), whose RPC timeout is so short that its manageable listings
+# time out (HTTP 500, MessagingTimeout) as soon as the VG holds a handful of snapshot
+# LVs: Cinder's LVM driver pays a few lvdisplay calls per snapshot LV, the way a real
+# back end with hundreds of snapshots does at the default timeout.
 #
 # Idempotent: installs what is missing (apt, then a pip venv kept in a cache dir),
 # reuses existing state and starts only what is not running. Run as root.
 # When it returns, cinder-volume is up, its pool is listed, and the state dir holds
-# env.sh (source it) and clouds.yaml (clouds "e2e", "e2e-token" and "e2e-b").
+# env.sh (source it) and clouds.yaml (clouds "e2e", "e2e-token", "e2e-b", "e2e-slow").
 #
 # Environment (all optional):
 #   SNAPPORT_E2E_DIR       state dir (default: $TMPDIR/snapport-e2e)
 #   SNAPPORT_E2E_CACHE     where the venv is kept between runs (default: ~/.cache/snapport-e2e)
 #   SNAPPORT_E2E_PYTHON    interpreter for the venv (default: python3)
-#   SNAPPORT_E2E_API_PORT  cinder-api port of deployment a (default 18776; b gets +1)
+#   SNAPPORT_E2E_API_PORT  cinder-api port of deployment a (default 18776; b gets +1, c +2)
+#   SNAPPORT_E2E_C_RPC_TIMEOUT  rpc_response_timeout of deployment c in seconds (default 1:
+#                          its manageable listings fail once the VG holds ~5 snapshot LVs)
 #   SNAPPORT_E2E_AMQP_PORT RabbitMQ AMQP port (default 18672; Erlang dist +1, epmd +2)
 #   SNAPPORT_E2E_VG        VG name (default: snapport-e2e-<random>, fixed per state dir)
 #   SNAPPORT_E2E_DEBUG     "True" for debug logs from the cinder services
@@ -48,6 +54,8 @@ DEBUG=${SNAPPORT_E2E_DEBUG:-False}
 # noauth tokens are "user:project"; project ids in URLs must match [0-9a-f-]+.
 PROJECT=0123456789abcdef0123456789abcdef
 B_API_PORT=$((API_PORT + 1))
+C_API_PORT=$((API_PORT + 2))
+C_RPC_TIMEOUT=${SNAPPORT_E2E_C_RPC_TIMEOUT:-1}
 PV_GIB=1024  # sparse image: only LVM metadata is ever written
 META_MIB=64  # LVM metadata area: room for a few thousand LVs
 PIP_PKGS=(cinder python-cinderclient python-openstackclient PyMySQL)
@@ -199,15 +207,21 @@ exec_dirs = /sbin,/usr/sbin,/bin,/usr/bin,$VENV/bin
 use_syslog = False
 EOF
 
-# Deployment NAME ("a" or "b"): its config dir, logs, state, database, RabbitMQ vhost,
-# API port and Cinder host. "a" keeps the top-level dirs, "b" gets sub-dirs named b.
+# Deployment NAME ("a", "b" or "c"): its config dir, logs, state, database, RabbitMQ
+# vhost, API port, API workers and RPC timeout. "a" keeps the top-level dirs, the
+# others get sub-dirs named after them.
 deployment() {
     local name=$1
     if [ "$name" = a ]; then
-        etc=$ETC log=$LOG data=$DATA db=cinder vhost='' port=$API_PORT workers=2
-    else
-        etc=$ETC/$name log=$LOG/$name data=$DATA/$name db=cinder_$name vhost=$name port=$B_API_PORT workers=1
+        etc=$ETC log=$LOG data=$DATA db=cinder vhost='' port=$API_PORT workers=2 rpc_timeout=120
+        return
     fi
+    etc=$ETC/$name log=$LOG/$name data=$DATA/$name db=cinder_$name vhost=$name workers=1
+    case "$name" in
+    b) port=$B_API_PORT rpc_timeout=120 ;;
+    c) port=$C_API_PORT rpc_timeout=$C_RPC_TIMEOUT ;;
+    *) die "no deployment $name" ;;
+    esac
 }
 # The "host" of deployment NAME's services; its pool is <host>@lvm#lvm.
 cinder_host() { if [ "$1" = a ]; then echo snapport-e2e; else echo "snapport-e2e-$1"; fi; }
@@ -215,7 +229,7 @@ cinder_host() { if [ "$1" = a ]; then echo snapport-e2e; else echo "snapport-e2e
 suffix() { if [ "$1" = a ]; then echo ""; else echo "-$1"; fi; }
 
 write_cinder_conf() {
-    local name=$1 etc log data db vhost port workers
+    local name=$1 etc log data db vhost port workers rpc_timeout
     deployment "$name"
     mkdir -p "$etc" "$log" "$data/lock"
     cat >"$etc/cinder.conf" <<EOF
@@ -228,7 +242,8 @@ host = $(cinder_host "$name")
 my_ip = 127.0.0.1
 auth_strategy = noauth
 transport_url = rabbit://guest:guest@127.0.0.1:$AMQP_PORT/$vhost
-rpc_response_timeout = 120
+# how long cinder-api waits for the volume service's answer (manageable listings)
+rpc_response_timeout = $rpc_timeout
 osapi_volume_listen = 127.0.0.1
 osapi_volume_listen_port = $port
 osapi_volume_workers = $workers
@@ -265,7 +280,7 @@ target_protocol = iscsi
 volume_clear = none
 EOF
 }
-DEPLOYMENTS=(a b)
+DEPLOYMENTS=(a b c)
 for d in "${DEPLOYMENTS[@]}"; do write_cinder_conf "$d"; done
 
 # Environment of every process started below: the sudo shim and venv first on PATH,
@@ -395,7 +410,7 @@ done
 # ----------------------------------------------------------- 7. wait until ready
 TOKEN=admin:$PROJECT
 api_root() {
-    local etc log data db vhost port workers
+    local etc log data db vhost port workers rpc_timeout
     deployment "$1"
     echo "http://127.0.0.1:$port"
 }
@@ -462,13 +477,21 @@ export SNAPPORT_E2E_B_API_ROOT=$(api_root b)
 export SNAPPORT_E2E_B_VOLHOST=$(volhost b)
 export SNAPPORT_E2E_B_POOL='$(pool b)'
 export SNAPPORT_E2E_B_API_LOG=$LOG/b/cinder-api.log
+export SNAPPORT_E2E_C_API=$(api c)
+export SNAPPORT_E2E_C_API_ROOT=$(api_root c)
+export SNAPPORT_E2E_C_VOLHOST=$(volhost c)
+export SNAPPORT_E2E_C_POOL='$(pool c)'
+export SNAPPORT_E2E_C_API_LOG=$LOG/c/cinder-api.log
+export SNAPPORT_E2E_C_VOLUME_LOG=$LOG/c/cinder-volume.log
+export SNAPPORT_E2E_C_RPC_TIMEOUT=$C_RPC_TIMEOUT
 export OS_CLIENT_CONFIG_FILE=$E2E_DIR/clouds.yaml
 export LVM_SYSTEM_DIR=$LVMDIR
 export LVM_SUPPRESS_FD_WARNINGS=1
 EOF
 # "e2e": Cinder noauth as such (the token is "<user>:<project>", always admin);
 # "e2e-token": the same through keystoneauth's admin_token plugin (openstackclient);
-# "e2e-b": deployment b, another cloud on the same storage.
+# "e2e-b": deployment b, another cloud on the same storage;
+# "e2e-slow": deployment c, whose manageable listings time out.
 cat >"$E2E_DIR/clouds.yaml" <<EOF
 clouds:
   e2e:
@@ -488,10 +511,16 @@ clouds:
       user_id: admin
       project_id: $PROJECT
     block_storage_endpoint_override: $(api b)
+  e2e-slow:
+    auth_type: noauth
+    auth:
+      user_id: admin
+      project_id: $PROJECT
+    block_storage_endpoint_override: $(api c)
 EOF
 
 T_END=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')
 echo "$ELAPSED" >"$RUN/up.seconds"
-say "ready in ${ELAPSED}s: $API and $(api b) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST and $(volhost b), VG $VG on $LOOP"
+say "ready in ${ELAPSED}s: $API, $(api b) and $(api c) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST, $(volhost b) and $(volhost c) (RPC timeout ${C_RPC_TIMEOUT}s), VG $VG on $LOOP"
 say "to use it: . $E2E_DIR/env.sh"

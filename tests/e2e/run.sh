@@ -37,7 +37,7 @@ finish() {
     fi
     if [ "$TESTS_RC" != 0 ] && [ -d "$SNAPPORT_E2E_DIR/log" ]; then
         say "failure: last errors in the harness logs ($SNAPPORT_E2E_DIR/log)"
-        grep -h -E ' (ERROR|CRITICAL) ' "$SNAPPORT_E2E_DIR"/log/cinder-*.log "$SNAPPORT_E2E_DIR"/log/b/cinder-*.log 2>/dev/null | tail -n 30 || true
+        grep -h -E ' (ERROR|CRITICAL) ' "$SNAPPORT_E2E_DIR"/log/cinder-*.log "$SNAPPORT_E2E_DIR"/log/[bc]/cinder-*.log 2>/dev/null | tail -n 30 || true
         if [ -n "${SNAPPORT_E2E_LOGS:-}" ]; then
             mkdir -p "$SNAPPORT_E2E_LOGS"
             cp -r "$SNAPPORT_E2E_DIR/log/." "$SNAPPORT_E2E_LOGS/"
