@@ -1,6 +1,8 @@
 //! Listings on the console: which load each screen needs, pages as they arrive, the
 //! caches behind the annotations (hosts, volumes, back-end listings) and their reloads.
 
+use std::collections::HashMap;
+
 use crate::backend::{Error, ListFilter, backend_of};
 
 use super::msg::{Effect, Load, Page, RequestId};
@@ -40,6 +42,12 @@ pub(super) fn reload(app: &mut App, index: usize) -> Effects {
         load: load_of(view),
     }];
     let host = view.scope.host.clone();
+    if let (Rows::Manageable(_), Some(host)) = (&view.rows, &host) {
+        // One listing serves the screen and the annotations: it is the dearest call.
+        app.host_snapshots
+            .insert(backend_of(host).to_string(), Cached::loading(request));
+    }
+    let view = &app.views[index];
     match (&view.rows, host) {
         (Rows::Manageable(_), Some(host)) => effects.extend(ensure(app, HostList::Volumes, &host)),
         (Rows::ManageableVolumes(_), Some(host)) => {
@@ -62,7 +70,35 @@ pub(super) fn push(app: &mut App, rows: Rows, scope: Scope) -> Effects {
     });
     app.focus = Pane::Table;
     app.details_scroll = 0;
-    reload(app, app.views.len() - 1)
+    let index = app.views.len() - 1;
+    if let Some(effects) = from_cache(app, index) {
+        return effects;
+    }
+    reload(app, index)
+}
+
+/// Opens a host's back-end snapshots on the listing the console already has or is
+/// fetching for its annotations, rather than asking the back end again: a manageable
+/// listing costs a real driver a scan of the whole back end. `None` when there is none
+/// to share (or it failed).
+fn from_cache(app: &mut App, index: usize) -> Option<Effects> {
+    let view = &app.views[index];
+    let (Rows::Manageable(_), Some(host)) = (&view.rows, view.scope.host.clone()) else {
+        return None;
+    };
+    let cached = app.host_snapshots.get(backend_of(&host))?;
+    if cached.error.is_some() {
+        return None;
+    }
+    let (request, loading, items) = (cached.request, cached.loading, cached.items.clone());
+    let view = &mut app.views[index];
+    view.request = request;
+    view.loading = loading;
+    if !items.is_empty() || !loading {
+        add_rows(app, index, Page::Manageable(items));
+        annotate(app);
+    }
+    Some(ensure(app, HostList::Volumes, &host))
 }
 
 /// A per-host listing kept for annotations.
@@ -106,18 +142,19 @@ pub(super) fn load_host_list(app: &mut App, list: HostList, key: String) -> Effe
     vec![Effect::Load { request, load }]
 }
 
-/// Reloads every per-host listing already known, after a refresh or a job.
+/// The hosts whose listing in `caches` is not on its way.
+fn settled<T>(caches: &HashMap<String, Cached<T>>) -> impl Iterator<Item = String> + '_ {
+    caches
+        .iter()
+        .filter(|(_, cache)| !cache.loading)
+        .map(|(key, _)| key.clone())
+}
+
+/// Reloads every per-host listing already known, after a refresh or a job, but for
+/// those already on their way (a screen's own reload fetches its host's).
 pub(super) fn reload_caches(app: &mut App) -> Effects {
-    let volumes = app
-        .host_volumes
-        .keys()
-        .cloned()
-        .map(|key| (HostList::Volumes, key));
-    let snapshots = app
-        .host_snapshots
-        .keys()
-        .cloned()
-        .map(|key| (HostList::BackendSnapshots, key));
+    let volumes = settled(&app.host_volumes).map(|key| (HostList::Volumes, key));
+    let snapshots = settled(&app.host_snapshots).map(|key| (HostList::BackendSnapshots, key));
     let lists: Vec<_> = volumes.chain(snapshots).collect();
     lists
         .into_iter()

@@ -1236,3 +1236,44 @@ fn tab_completes_a_command_name() {
         "several commands start with m: nothing is completed"
     );
 }
+
+#[test]
+fn a_hosts_back_end_snapshots_open_on_the_listing_the_console_already_has() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    let effects = update(&mut app, Msg::Key(Key::char('m')));
+    let listings = effects
+        .iter()
+        .filter(|effect| {
+            matches!(
+                effect,
+                Effect::Load {
+                    load: Load::Manageable(_),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(listings, 0, "no second scan of the back end: {effects:?}");
+    assert_eq!(
+        app.view().title(),
+        "Back-end snapshots on node1@lvm#cinder-volumes"
+    );
+    assert_eq!(app.view().rows.nav().visible_len(), 7);
+    let refresh = update(&mut app, Msg::Key(Key::char('r')));
+    let reloads: Vec<RequestId> = refresh
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Load {
+                request,
+                load: Load::Manageable(_),
+            } => Some(*request),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reloads.len(),
+        1,
+        "a refresh asks once, for the screen and the caches: {refresh:?}"
+    );
+}
