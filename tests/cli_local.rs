@@ -312,3 +312,53 @@ fn usage_errors_exit_two() {
         .code(2)
         .stderr(predicate::str::contains("choose a back end"));
 }
+
+#[test]
+fn several_references_import_as_one_batch_on_a_real_volume_group() {
+    let env = LvmEnv::new("cli-batch", &standard_layout());
+    let vol_a = manage_volume(&env, "vol-a");
+    let out = env
+        .snapport()
+        .args([
+            "snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1", "--ref", "snap-b1",
+            "--ref", "snap-a2", "-f", "json",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let results = json(&out);
+    let results = results.as_array().unwrap();
+    let references: Vec<&str> = results
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(references, ["snap-a1", "snap-b1", "snap-a2"], "input order");
+    let refused = results[1]["error"].as_str().unwrap();
+    assert!(
+        refused.starts_with("ManageExistingInvalidReference: snap-b1"),
+        "a snapshot of another volume: {refused}"
+    );
+    let lvs = env.lv_names();
+    for index in [0, 2] {
+        let id = results[index]["id"].as_str().unwrap();
+        assert!(lvs.contains(&format!("_snapshot-{id}")), "{lvs:?}");
+    }
+    assert!(
+        lvs.contains(&"snap-b1".to_string()),
+        "the refused one is untouched"
+    );
+    let listed = run_json(&env, &["snapshot", "list", "-f", "json"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names.contains(&"snap-a1") && names.contains(&"snap-a2"),
+        "{names:?}"
+    );
+}

@@ -211,7 +211,7 @@ async fn a_full_last_page_ends_on_the_empty_page_after_it() {
     let snapshots = backend.snapshots(&ListFilter::default()).await.unwrap();
     assert_eq!(snapshots.len(), 4);
     assert_eq!(
-        cloud.requests_to("GET", "snapshots/detail").len(),
+        cloud.list_requests("snapshots").len(),
         3,
         "2 full pages, then an empty one"
     );
@@ -257,7 +257,7 @@ async fn snapshot_filters_by_volume_on_the_server_and_by_host_on_this_side() {
             .unwrap()
             .is_empty()
     );
-    for request in cloud.requests_to("GET", "snapshots/detail") {
+    for request in cloud.list_requests("snapshots") {
         assert!(
             !request.params().contains_key("host"),
             "Cinder would answer an empty list"

@@ -225,7 +225,7 @@ async fn an_inventory_is_fetched_by_offset_once_the_total_is_known() {
     expected.sort();
     assert_eq!(got, expected);
 
-    let requests = cloud.requests_to("GET", "snapshots/detail");
+    let requests = cloud.list_requests("snapshots");
     let asked: Vec<(Option<String>, Option<String>)> = requests
         .iter()
         .map(|r| {

@@ -332,6 +332,17 @@ impl FakeCloud {
     }
 
     /// Requests whose method is `method` and whose path contains `part`.
+    /// The GETs of a list of `collection` (`snapshots`, `volumes`), summary or detail.
+    pub fn list_requests(&self, collection: &str) -> Vec<Recorded> {
+        let (summary, detail) = (format!("/{collection}"), format!("/{collection}/detail"));
+        self.requests()
+            .into_iter()
+            .filter(|r| {
+                r.method == "GET" && (r.path.ends_with(&summary) || r.path.ends_with(&detail))
+            })
+            .collect()
+    }
+
     pub fn requests_to(&self, method: &str, part: &str) -> Vec<Recorded> {
         self.requests()
             .into_iter()
@@ -839,7 +850,7 @@ fn route(
         ("GET", ["scheduler-stats", "get_pools"]) => pools(shared, params),
         ("GET", ["volumes", "detail"]) => list_volumes(shared, params),
         ("GET", ["volumes", id]) => show_volume(shared, id),
-        ("GET", ["snapshots", "detail"]) => list_snapshots(shared, params),
+        ("GET", ["snapshots"] | ["snapshots", "detail"]) => list_snapshots(shared, params),
         ("GET", ["snapshots", id]) => show_snapshot(shared, id),
         ("GET", ["manageable_snapshots" | "manageable_volumes", ..]) if version < 8 => not_found(),
         ("GET", ["manageable_snapshots", rest @ ..]) => {
