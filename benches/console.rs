@@ -9,7 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use snapport::app::keymap::{Key, KeyCode, Keymap};
-use snapport::app::msg::{Effect, Load, Msg, Page};
+use snapport::app::msg::{Effect, Load, Msg, Page, Reply};
 use snapport::app::{App, update};
 use snapport::backend::{BackendInfo, Metadata, Snapshot};
 use snapport::tui::draw;
@@ -71,18 +71,18 @@ fn loaded_app() -> App {
     for from in (0..ROWS).step_by(PAGE) {
         update(
             &mut app,
-            Msg::Page {
+            Msg::Reply(Reply::Page {
                 request,
                 page: Page::Snapshots(snapshots(from, PAGE)),
-            },
+            }),
         );
     }
     update(
         &mut app,
-        Msg::Loaded {
+        Msg::Reply(Reply::Loaded {
             request,
             result: Ok(()),
-        },
+        }),
     );
     app
 }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use crate::backend::Host;
-use crate::migrate::{Event, IdMap, Outcome, Plan, Problem, Side};
+use crate::migrate::{Event, Plan, Side};
 
 use super::gate::Gate;
 use super::jobs::read_only_refusal;
@@ -19,47 +19,7 @@ use super::{App, Modal, NamedBackend, Rows};
 /// The word that confirms a migration of more than one volume.
 pub const MIGRATE_WORD: &str = "migrate";
 
-/// What planning and preflight found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Review {
-    /// Preflight passed: the plan can be applied.
-    Ready(Plan),
-    /// Preflight failed: every problem with its reason, and the plan when one was made.
-    Refused {
-        plan: Option<Plan>,
-        problems: Vec<Problem>,
-    },
-    /// Planning itself failed (a back end did not answer).
-    Failed(String),
-}
-
-/// How a migration run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunEnd {
-    /// Refused before the first step: nothing changed.
-    Refused(String),
-    /// The run started; the journal tells how far it got.
-    Ran(Box<Ran>),
-}
-
-/// A run that started.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ran {
-    pub outcome: Outcome,
-    /// An error that ended the run early (a journal write, an ambiguous step).
-    pub error: Option<String>,
-    /// Old id → new id, from the journal.
-    pub map: IdMap,
-    /// The JSON and CSV id maps written beside the journal, or why not.
-    pub reports: Result<(PathBuf, PathBuf), String>,
-}
-
-impl Ran {
-    /// True when every step is done.
-    pub fn complete(&self) -> bool {
-        self.error.is_none() && self.outcome.complete()
-    }
-}
+pub use crate::worker::protocol::{Ran, Review, RunEnd};
 
 /// Where one step of the run is.
 #[derive(Debug, Clone, PartialEq)]

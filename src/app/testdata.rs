@@ -16,7 +16,7 @@ use crate::migrate::{Event, IdMap, Outcome, Plan, Problem};
 
 use super::keymap::{Key, KeyCode, Keymap};
 use super::migrate::{Ran, Review, RunEnd};
-use super::msg::{Connection, Effect, Load, Msg, Page};
+use super::msg::{Connection, Effect, Load, Msg, Page, Reply};
 use super::update;
 use super::{App, NamedBackend, Session};
 use crate::migrate::Action;
@@ -356,10 +356,10 @@ impl Dataset {
             Effect::Load {
                 request,
                 load: Load::Manageable(_) | Load::ManageableVolumes(_),
-            } if self.backend_listing.is_some() => vec![Msg::Loaded {
+            } if self.backend_listing.is_some() => vec![Msg::Reply(Reply::Loaded {
                 request: *request,
                 result: Err(self.backend_listing.clone().expect("checked")),
-            }],
+            })],
             Effect::Load { request, load } => {
                 let request = *request;
                 let page = match load {
@@ -396,11 +396,11 @@ impl Dataset {
                     }
                 };
                 vec![
-                    Msg::Page { request, page },
-                    Msg::Loaded {
+                    Msg::Reply(Reply::Page { request, page }),
+                    Msg::Reply(Reply::Loaded {
                         request,
                         result: Ok(()),
-                    },
+                    }),
                 ]
             }
             Effect::Batch { request, items } => items
@@ -412,32 +412,32 @@ impl Dataset {
                         Action::ManageSnapshot { .. } | Action::ManageVolume { .. }
                             if self.manage_error.is_some() =>
                         {
-                            Msg::Managed {
+                            Msg::Reply(Reply::Managed {
                                 request,
                                 item,
                                 result: Err(self.manage_error.clone().expect("checked")),
-                            }
+                            })
                         }
-                        Action::ManageSnapshot { .. } => Msg::Managed {
+                        Action::ManageSnapshot { .. } => Msg::Reply(Reply::Managed {
                             request,
                             item,
                             result: Ok(format!("eeeeeeee-0000-4000-8000-00000000000{item}")),
-                        },
-                        Action::ManageVolume { .. } => Msg::Managed {
+                        }),
+                        Action::ManageVolume { .. } => Msg::Reply(Reply::Managed {
                             request,
                             item,
                             result: Ok(imported_volume_id(item)),
-                        },
-                        Action::UnmanageSnapshot { .. } => Msg::Unmanaged {
+                        }),
+                        Action::UnmanageSnapshot { .. } => Msg::Reply(Reply::Unmanaged {
                             request,
                             item,
                             result: Ok(()),
-                        },
-                        Action::UnmanageVolume { .. } => Msg::Unmanaged {
+                        }),
+                        Action::UnmanageVolume { .. } => Msg::Reply(Reply::Unmanaged {
                             request,
                             item,
                             result: self.volume_unmanage.clone(),
-                        },
+                        }),
                     }
                 })
                 .collect(),
@@ -445,10 +445,10 @@ impl Dataset {
                 request,
                 name,
                 hosts,
-            } => vec![Msg::Connected {
+            } => vec![Msg::Reply(Reply::Connected {
                 request: *request,
                 result: self.connect(name, *hosts),
-            }],
+            })],
             Effect::Plan {
                 request,
                 volumes,
@@ -456,17 +456,17 @@ impl Dataset {
                 to,
                 target_host,
                 ..
-            } => vec![Msg::Planned {
+            } => vec![Msg::Reply(Reply::Planned {
                 request: *request,
                 review: self.review(volumes, from, to, target_host),
-            }],
+            })],
             Effect::Migrate {
                 request,
                 plan,
                 journal,
                 ..
             } => self.run(*request, plan, journal),
-            Effect::FindUnfinishedBatches => vec![Msg::UnfinishedBatches(Vec::new())],
+            Effect::FindUnfinishedBatches => vec![Msg::Reply(Reply::UnfinishedBatches(Vec::new()))],
             Effect::Switch { .. } | Effect::Release { .. } | Effect::Stop { .. } => Vec::new(),
         }
     }
@@ -521,7 +521,7 @@ impl Dataset {
         let mut msgs = Vec::new();
         let mut outcome = Outcome::default();
         let mut done = Vec::new();
-        let event = |event| Msg::Progress { request, event };
+        let event = |event| Msg::Reply(Reply::Progress { request, event });
         for step in plan.steps() {
             let number = step.step;
             if !outcome.failed.is_empty() {
@@ -588,7 +588,7 @@ impl Dataset {
             }
         }
         let report = |suffix: &str| PathBuf::from(format!("{}.{suffix}", journal.display()));
-        msgs.push(Msg::Migrated {
+        msgs.push(Msg::Reply(Reply::Migrated {
             request,
             end: RunEnd::Ran(Box::new(Ran {
                 outcome,
@@ -600,7 +600,7 @@ impl Dataset {
                 },
                 reports: Ok((report("ids.json"), report("ids.csv"))),
             })),
-        });
+        }));
         msgs
     }
 

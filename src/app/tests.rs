@@ -2,7 +2,7 @@
 //! tests for one state machine, grouped by screen and flow.
 
 use super::keymap::{Key, KeyCode};
-use super::msg::{Effect, Load, Msg, Page};
+use super::msg::{Effect, Load, Msg, Page, Reply};
 use super::table::{Navigate, Row};
 use super::testdata::{
     CACHE, DB, Dataset, ENTER, ESC, HOST, ORPHAN, TAB, WEB, chars, imported_volume_id,
@@ -475,17 +475,17 @@ fn late_replies_for_an_old_request_are_dropped() {
     let stale = vec![data.volumes[0].clone()];
     update(
         &mut app,
-        Msg::Page {
+        Msg::Reply(Reply::Page {
             request: old,
             page: Page::Volumes(stale),
-        },
+        }),
     );
     update(
         &mut app,
-        Msg::Loaded {
+        Msg::Reply(Reply::Loaded {
             request: old,
             result: Ok(()),
-        },
+        }),
     );
     assert_eq!(
         app.view().rows.nav().visible_len(),
@@ -495,17 +495,17 @@ fn late_replies_for_an_old_request_are_dropped() {
     assert!(app.view().loading, "still waiting for the newer request");
     update(
         &mut app,
-        Msg::Page {
+        Msg::Reply(Reply::Page {
             request: new,
             page: Page::Volumes(vec![data.volumes[1].clone()]),
-        },
+        }),
     );
     update(
         &mut app,
-        Msg::Loaded {
+        Msg::Reply(Reply::Loaded {
             request: new,
             result: Ok(()),
-        },
+        }),
     );
     assert_eq!(app.view().rows.nav().visible_len(), 1);
     assert!(!app.view().loading);
@@ -522,10 +522,10 @@ fn listing_errors_show_the_back_ends_text() {
     let error = Error::Backend("lvs failed: Volume group \"cinder-volumes\" not found".into());
     update(
         &mut app,
-        Msg::Loaded {
+        Msg::Reply(Reply::Loaded {
             request,
             result: Err(error),
-        },
+        }),
     );
     let shown = notice(&app);
     assert!(shown.error);
@@ -928,13 +928,16 @@ fn read_only_sessions_explain_instead_of_importing_volumes() {
 #[test]
 fn unfinished_batches_are_named_with_the_command_that_finishes_them() {
     let mut app = Dataset::default().app();
-    update(&mut app, Msg::UnfinishedBatches(Vec::new()));
+    update(&mut app, Msg::Reply(Reply::UnfinishedBatches(Vec::new())));
     assert!(app.modal.is_none(), "no notice without unfinished batches");
     let journals = [
         std::path::PathBuf::from("/state/batches/20260101T000000.000Z.journal.jsonl"),
         std::path::PathBuf::from("/state/batches/20260102T000000.000Z.journal.jsonl"),
     ];
-    update(&mut app, Msg::UnfinishedBatches(journals.to_vec()));
+    update(
+        &mut app,
+        Msg::Reply(Reply::UnfinishedBatches(journals.to_vec())),
+    );
     let shown = notice(&app);
     assert_eq!(shown.title, "Unfinished batches");
     assert!(shown.error);

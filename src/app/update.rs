@@ -3,7 +3,7 @@
 use super::jobs::job_item;
 use super::keys::key_input;
 use super::listing::{loaded, page_arrived, push, reload, reload_caches};
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Msg, Reply};
 use super::table::Table;
 use super::{App, Modal, Notice, Rows, Scope, migrate, switcher};
 
@@ -19,10 +19,6 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             effects.push(Effect::FindUnfinishedBatches);
             effects
         }
-        Msg::UnfinishedBatches(journals) => {
-            app.unfinished_batches(&journals);
-            Vec::new()
-        }
         Msg::Key(key) => key_input(app, key),
         Msg::Tick => {
             if app.busy() {
@@ -35,14 +31,25 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             app.page = usize::from(height).saturating_sub(4).max(1);
             Vec::new()
         }
-        Msg::Page { request, page } => page_arrived(app, request, page),
-        Msg::Loaded { request, result } => loaded(app, request, result),
-        Msg::Managed {
+        Msg::Reply(reply) => replied(app, reply),
+    }
+}
+
+/// Applies one of the worker's answers.
+fn replied(app: &mut App, reply: Reply) -> Effects {
+    match reply {
+        Reply::UnfinishedBatches(journals) => {
+            app.unfinished_batches(&journals);
+            Vec::new()
+        }
+        Reply::Page { request, page } => page_arrived(app, request, page),
+        Reply::Loaded { request, result } => loaded(app, request, result),
+        Reply::Managed {
             request,
             item,
             result,
         } => job_item(app, request, item, result),
-        Msg::Unmanaged {
+        Reply::Unmanaged {
             request,
             item,
             result,
@@ -50,7 +57,7 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             let outcome = result.map(|()| "exported; its data stays on the back end".to_string());
             job_item(app, request, item, outcome)
         }
-        Msg::Connected { request, result } => {
+        Reply::Connected { request, result } => {
             app.settle(request);
             if let Some(effects) = switcher::connected(app, request, &result) {
                 return effects;
@@ -61,16 +68,16 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
                 }]
             })
         }
-        Msg::Planned { request, review } => {
+        Reply::Planned { request, review } => {
             app.settle(request);
             migrate::planned(app, request, review);
             Vec::new()
         }
-        Msg::Progress { request, event } => {
+        Reply::Progress { request, event } => {
             migrate::progress(app, request, event);
             Vec::new()
         }
-        Msg::Migrated { request, end } => {
+        Reply::Migrated { request, end } => {
             app.settle(request);
             migrate::migrated(app, request, end);
             Vec::new()

@@ -232,10 +232,10 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
                 Some(Err(err)) => return Err(err).context("reading the terminal"),
                 None => break,
             },
-            Some(msg) = rx.recv() => {
-                apply(&mut app, msg);
-                while let Ok(msg) = rx.try_recv() {
-                    apply(&mut app, msg);
+            Some(reply) = rx.recv() => {
+                apply(&mut app, Msg::Reply(reply));
+                while let Ok(reply) = rx.try_recv() {
+                    apply(&mut app, Msg::Reply(reply));
                 }
                 dirty = true;
             }

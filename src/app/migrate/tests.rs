@@ -4,7 +4,7 @@
 use super::*;
 use crate::app::Notice;
 use crate::app::keymap::Key;
-use crate::app::msg::Msg;
+use crate::app::msg::{Msg, Reply};
 use crate::app::testdata::{DB, Dataset, ENTER, ESC, TAB, WEB, chars, new_id};
 use crate::app::update;
 use crate::migrate::Problem;
@@ -364,28 +364,28 @@ fn progress_rows_follow_the_engine_and_esc_asks_to_stop() {
 
     update(
         &mut app,
-        Msg::Progress {
+        Msg::Reply(Reply::Progress {
             request,
             event: Event::Finished {
                 phase: crate::migrate::journal::Phase::Forward,
                 step: 3,
                 new_id: None,
             },
-        },
+        }),
     );
     let end = RunEnd::Refused("x".into());
     update(
         &mut app,
-        Msg::Migrated {
+        Msg::Reply(Reply::Migrated {
             request: request + 100,
             end: end.clone(),
-        },
+        }),
     );
     assert!(
         matches!(wizard(&app).stage, Stage::Running(_)),
         "a reply for another run is dropped"
     );
-    update(&mut app, Msg::Migrated { request, end });
+    update(&mut app, Msg::Reply(Reply::Migrated { request, end }));
     let Stage::Summary { run, .. } = &wizard(&app).stage else {
         panic!()
     };

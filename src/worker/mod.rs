@@ -1,5 +1,5 @@
-//! Runs the console's effects against the back end on tokio tasks and reports back as
-//! messages, so the UI never waits for lvm or the network. Listings stream page by
+//! Runs the console's effects against the back end on tokio tasks and answers with
+//! replies (`protocol`), so the UI never waits for lvm or the network. Listings stream page by
 //! page; imports and exports run as journaled batches (see `crate::batch`), so that a
 //! console killed half-way can be resumed. The worker also owns the back ends opened
 //! by name (the switcher's and the migration wizard's) and runs migrations, turning
@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::app::migrate::{Ran, Review, RunEnd};
-use crate::app::msg::{Connection, Effect, Load, Msg, Page, RequestId};
+pub mod protocol;
+
+use self::protocol::{Connection, Effect, Load, Page, Ran, Reply, RequestId, Review, RunEnd};
 use crate::backend::{self, Backend};
 use crate::batch::{self, Batch, Control};
 use crate::config::BackendSpec;
@@ -46,7 +47,7 @@ struct Opened {
 /// Spawns back-end calls and sends their results to the console.
 #[derive(Clone)]
 pub struct Worker {
-    tx: UnboundedSender<Msg>,
+    tx: UnboundedSender<Reply>,
     shared: Arc<Shared>,
     directory: Option<Arc<Directory>>,
 }
@@ -56,7 +57,7 @@ impl Worker {
     pub fn new(
         backend: Arc<dyn Backend>,
         directory: Option<Directory>,
-        tx: UnboundedSender<Msg>,
+        tx: UnboundedSender<Reply>,
     ) -> Self {
         Self {
             tx,
@@ -100,7 +101,7 @@ impl Worker {
                 let worker = self.clone();
                 tokio::spawn(async move {
                     let journals = worker.unfinished_batches();
-                    worker.send(Msg::UnfinishedBatches(journals));
+                    worker.send(Reply::UnfinishedBatches(journals));
                 });
             }
             Effect::Batch { request, items } => {
@@ -158,8 +159,8 @@ impl Worker {
     }
 
     /// A send fails only when the console has quit; the result has nobody to go to.
-    fn send(&self, msg: Msg) {
-        let _ = self.tx.send(msg);
+    fn send(&self, reply: Reply) {
+        let _ = self.tx.send(reply);
     }
 
     async fn execute(self, effect: Effect, backend: Arc<dyn Backend>) {
@@ -168,7 +169,7 @@ impl Worker {
             Effect::Load { request, load } => {
                 let tx = self.tx.clone();
                 let page = move |page| {
-                    let _ = tx.send(Msg::Page { request, page });
+                    let _ = tx.send(Reply::Page { request, page });
                 };
                 let result = match load {
                     Load::Hosts => backend.hosts().await.map(|hosts| page(Page::Hosts(hosts))),
@@ -194,7 +195,7 @@ impl Worker {
                 if let Err(err) = &result {
                     tracing::warn!(request, error = %err, "listing failed");
                 }
-                self.send(Msg::Loaded { request, result });
+                self.send(Reply::Loaded { request, result });
             }
             Effect::Connect {
                 request,
@@ -205,7 +206,7 @@ impl Worker {
                 if let Err(err) = &result {
                     tracing::warn!(%name, error = %err, "opening a back end failed");
                 }
-                self.send(Msg::Connected { request, result });
+                self.send(Reply::Connected { request, result });
             }
             Effect::Plan {
                 request,
@@ -221,7 +222,7 @@ impl Worker {
                     }
                     Err(err) => Review::Failed(err),
                 };
-                self.send(Msg::Planned { request, review });
+                self.send(Reply::Planned { request, review });
             }
             Effect::Switch { .. }
             | Effect::Release { .. }
@@ -275,13 +276,13 @@ impl Worker {
             lock(&reported)[item] = true;
             let result = result.clone();
             self.send(if manages[item] {
-                Msg::Managed {
+                Reply::Managed {
                     request,
                     item,
                     result: result.map(Option::unwrap_or_default),
                 }
             } else {
-                Msg::Unmanaged {
+                Reply::Unmanaged {
                     request,
                     item,
                     result: result.map(|_| ()),
@@ -363,14 +364,14 @@ impl Worker {
             Ok(target) => {
                 let tx = self.tx.clone();
                 let events = move |event| {
-                    let _ = tx.send(Msg::Progress { request, event });
+                    let _ = tx.send(Reply::Progress { request, event });
                 };
                 apply_plan(*plan, &plan_file, &journal, source, target, &events, &stop).await
             }
             Err(err) => RunEnd::Refused(err),
         };
         lock(&self.shared.stops).remove(&request);
-        self.send(Msg::Migrated { request, end });
+        self.send(Reply::Migrated { request, end });
     }
 }
 
