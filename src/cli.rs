@@ -254,7 +254,10 @@ pub(crate) async fn open(
     let backend = crate::connect::open(spec, paths, read_only).await?;
     let info = backend.info();
     for warning in &info.warnings {
-        eprintln!("warning: {}: {warning}", info.label);
+        eprintln!(
+            "{}",
+            crate::output::visible(&format!("warning: {}: {warning}", info.label))
+        );
     }
     Ok(backend)
 }

@@ -19,7 +19,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     if let Err(failure) = runtime.block_on(cli::run(cli, &paths)) {
         if !failure.message.is_empty() {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", snapport::output::visible(&failure.message));
         }
         tracing::error!(code = failure.code, message = %failure.message, "command failed");
         std::process::exit(failure.code);

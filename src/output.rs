@@ -1,5 +1,7 @@
 //! Command output: `-f json` with Cinder's field names, or a plain aligned table.
 
+use std::borrow::Cow;
+
 use clap::ValueEnum;
 use serde::Serialize;
 
@@ -157,12 +159,50 @@ impl Tabular for ManageableVolume {
     }
 }
 
+/// Outside text (names, descriptions, metadata, Cinder's messages) as a terminal may
+/// show it: control characters become visible escapes (`\e`, `\r`, `\x07`, `\u{9b}`)
+/// so that a name cannot retitle, clear or recolour the operator's terminal. Line
+/// breaks stay, for whole messages; table cells escape them too ([`cell`]). JSON
+/// output needs neither: JSON escapes control characters itself.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    escape(text, |c| c != '\n')
+}
+
+/// Like [`visible`], for one table cell: a line break would break the table.
+pub fn cell(text: &str) -> Cow<'_, str> {
+    escape(text, |_| true)
+}
+
+fn escape(text: &str, escapes: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let wanted = |c: char| c.is_control() && escapes(c);
+    if !text.contains(wanted) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !wanted(c) => out.push(c),
+            '\u{1b}' => out.push_str("\\e"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Lays out rows under headers, columns padded to their widest cell.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Cow<str>>> = rows
+        .iter()
+        .map(|row| row.iter().map(|text| cell(text)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+    for row in &rows {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
         }
     }
     let line = |cells: &mut dyn Iterator<Item = &str>| {
@@ -181,8 +221,8 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             .iter()
             .map(String::as_str),
     );
-    for row in rows {
-        out += &line(&mut row.iter().map(String::as_str));
+    for row in &rows {
+        out += &line(&mut row.iter().map(|text| text.as_ref()));
     }
     out
 }
@@ -227,5 +267,23 @@ mod tests {
             ],
         );
         assert_eq!(out, "ID  Name\n--  -----\n1   alpha\n22  b\n");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        let hostile = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred\r\u{9b}1m";
+        assert_eq!(
+            visible(hostile),
+            "x\\e]0;pwned\\x07\\e[2J\\e[31mred\\r\\x9b1m"
+        );
+        assert_eq!(visible("two\nlines"), "two\nlines");
+        assert_eq!(cell("two\nlines\tand a tab"), "two\\nlines\\tand a tab");
+        assert!(matches!(visible("plain ünïcödé"), Cow::Borrowed(_)));
+        let out = table(&["Name"], &[vec![hostile.to_string()]]);
+        assert!(
+            !out.contains(|c: char| c.is_control() && c != '\n'),
+            "{out:?}"
+        );
+        assert!(out.contains("x\\e]0;pwned"), "{out}");
     }
 }

@@ -522,3 +522,59 @@ fn a_file_of_rows_imports_volumes_and_snapshots_from_stdin() {
         .code(2)
         .stderr(predicates::str::contains("line 2"));
 }
+
+#[test]
+fn names_and_messages_from_outside_cannot_drive_the_terminal() {
+    let env = Env::new();
+    let hostile = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred";
+    let volume = env.cloud.seed_volume(hostile, 1);
+    env.cloud.seed_snapshot(&volume, hostile);
+    let raw = |bytes: &[u8]| bytes.iter().any(|b| *b == 0x1b || *b == 0x07);
+
+    for args in [["snapshot", "list"], ["volume", "list"]] {
+        let out = env
+            .snapport()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        assert!(
+            !raw(&out.stdout),
+            "{args:?}: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            table.contains("x\\e]0;pwned\\x07\\e[2J\\e[31mred"),
+            "{table}"
+        );
+    }
+    let listed = env.json(&["snapshot", "list"]);
+    assert_eq!(listed[0]["name"], hostile, "JSON keeps the name exact");
+
+    env.cloud.inject(
+        Method::GET,
+        "/volumes/",
+        404,
+        "application/json",
+        r#"{"itemNotFound": {"code": 404, "message": "Volume \u001b[2Jgone could not be found."}}"#,
+    );
+    let out = env
+        .snapport()
+        .args(["snapshot", "manage", "--volume", &volume, "--ref", "lv"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(
+        !raw(&out.stderr),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Volume \\e[2Jgone could not be found."),
+        "Cinder's words, made visible: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -18,7 +18,7 @@ use crate::batch::file::RowOptions;
 use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
 use crate::journal::JournalError;
-use crate::output::{self, Format};
+use crate::output::{self, Format, visible};
 use crate::pause::PausePoint;
 
 #[derive(Debug, Subcommand)]
@@ -146,7 +146,7 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
         "batch of {} on {}: {done} finished, {in_flight} interrupted (checked on the back \
          end first), {} not started",
         state.items.len(),
-        state.batch.label,
+        visible(&state.batch.label),
         state.items.len() - done - in_flight
     );
     if !args.yes && !confirm("Finish this batch?") {
@@ -158,8 +158,11 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
     let report = |number: usize, result: &backend::Result<Option<String>>| {
         let label = &state.batch.items[number - 1].label;
         match result {
-            Ok(_) => eprintln!("item {number} ({label}): done"),
-            Err(err) => eprintln!("item {number} ({label}): failed: {err}"),
+            Ok(_) => eprintln!("{}", visible(&format!("item {number} ({label}): done"))),
+            Err(err) => eprintln!(
+                "{}",
+                visible(&format!("item {number} ({label}): failed: {err}"))
+            ),
         }
     };
     let resumed = controlled(&report, batch::AT_ONCE, async |control| {
@@ -197,7 +200,7 @@ fn summary(state: &State, found: &[usize], journal: &Path) -> Result<(), Failure
         } else {
             ""
         };
-        println!("{line}{note}");
+        println!("{}", visible(&format!("{line}{note}")));
     }
     let message = if !state.complete {
         format!(
@@ -349,13 +352,20 @@ fn print_results(state: &State) {
     for (index, item) in state.batch.items.iter().enumerate() {
         let outcome = state.item(index + 1);
         match (&outcome.done, &outcome.error) {
-            (Some(Some(new_id)), _) => println!("{} -> {new_id}", item.label),
+            (Some(Some(new_id)), _) => {
+                println!("{}", visible(&format!("{} -> {new_id}", item.label)))
+            }
             (Some(None), _) => println!(
                 "{} unmanaged; its data stays on the back end",
                 item.action.describe().trim_start_matches("unmanage ")
             ),
-            (None, Some(error)) => eprintln!("error: {}: {error}", item.label),
-            (None, None) => eprintln!("{}: not run: the batch was stopped", item.label),
+            (None, Some(error)) => {
+                eprintln!("{}", visible(&format!("error: {}: {error}", item.label)))
+            }
+            (None, None) => eprintln!(
+                "{}",
+                visible(&format!("{}: not run: the batch was stopped", item.label))
+            ),
         }
     }
 }

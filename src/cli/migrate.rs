@@ -15,6 +15,7 @@ use crate::migrate::apply::{self, Event, Options, Outcome, PausePoint, Prepared}
 use crate::migrate::journal::{Journal, Phase, State};
 use crate::migrate::plan::Plan;
 use crate::migrate::{IdMap, MigrateError, describe, service};
+use crate::output::visible;
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateAction {
@@ -194,7 +195,7 @@ async fn plan(global: &Global, paths: &Paths, args: PlanArgs) -> Result<(), Fail
     }
     eprint!(
         "{}",
-        describe::changes(&plan, &plan.chains(), Phase::Forward)
+        visible(&describe::changes(&plan, &plan.chains(), Phase::Forward))
     );
     Ok(())
 }
@@ -239,7 +240,11 @@ async fn continue_journal(
 async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     eprint!(
         "{}",
-        describe::changes(prepared.plan(), prepared.chains(), prepared.phase())
+        visible(&describe::changes(
+            prepared.plan(),
+            prepared.chains(),
+            prepared.phase()
+        ))
     );
     eprintln!("journal: {}", prepared.journal_path().display());
     if !run.yes && !confirm("Carry out these steps?") {
@@ -260,7 +265,7 @@ async fn carry_out(prepared: Prepared, run: &RunArgs) -> Result<(), Failure> {
     let result = service::run(prepared, &options, &events, &stop).await;
     watcher.abort();
     let finished = result?;
-    print!("{}", finished.map.summary());
+    print!("{}", visible(&finished.map.summary()));
     let (json, csv) = finished.reports?;
     eprintln!("id map: {} and {}", json.display(), csv.display());
     match finished.error {
@@ -297,7 +302,7 @@ pub(super) fn stop_on_signal(
 fn finish(journal: &Path, state: &State, outcome: &Outcome) -> Result<(), Failure> {
     let map = IdMap::from_state(state);
     let (json, csv) = map.write_next_to(journal)?;
-    print!("{}", map.summary());
+    print!("{}", visible(&map.summary()));
     eprintln!("id map: {} and {}", json.display(), csv.display());
     unless_unfinished(outcome, journal)
 }
@@ -315,5 +320,5 @@ fn unless_unfinished(outcome: &Outcome, journal: &Path) -> Result<(), Failure> {
 
 /// Prints progress events on stderr, naming the sides as the plan does.
 fn print_event(plan: &Plan, event: Event) {
-    eprintln!("{}", describe::event(plan, event));
+    eprintln!("{}", visible(&describe::event(plan, event)));
 }

@@ -167,10 +167,8 @@ async fn unmanage(
     if !backend.info().read_only {
         if let Resource::Snapshot = resource {
             for volume_id in parents(backend, &args.ids).await {
-                eprintln!(
-                    "warning: {}",
-                    export_warning(&format!("volume {volume_id}"))
-                );
+                let warning = export_warning(&format!("volume {volume_id}"));
+                eprintln!("warning: {}", output::visible(&warning));
             }
         }
         let question = format!(
