@@ -5,6 +5,7 @@ mod isolated;
 mod support;
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use axum::http::Method;
@@ -80,7 +81,10 @@ impl Env {
         };
         let cloud = FakeCloud::start(Storage::new("node@lvm", "lvm"), config);
         let dir = TempDir::new().unwrap();
-        std::fs::write(dir.path().join("my-clouds.yaml"), password_yaml(&cloud)).unwrap();
+        let clouds = dir.path().join("my-clouds.yaml");
+        std::fs::write(&clouds, password_yaml(&cloud)).unwrap();
+        // It holds a password: only its owner reads it, as an operator keeps it.
+        std::fs::set_permissions(&clouds, std::fs::Permissions::from_mode(0o600)).unwrap();
         Self { cloud, dir }
     }
 
@@ -577,4 +581,38 @@ fn names_and_messages_from_outside_cannot_drive_the_terminal() {
         "Cinder's words, made visible: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn a_secret_in_a_file_others_can_read_draws_a_warning_naming_it() {
+    let env = Env::new();
+    let clouds = env.dir.path().join("my-clouds.yaml");
+    let quiet = env
+        .snapport()
+        .args(["host", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("chmod"),
+        "0600 is how it should be"
+    );
+    std::fs::set_permissions(&clouds, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env
+        .snapport()
+        .args(["host", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{} holds this cloud's secret and other users can read it: chmod 600",
+            clouds.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(support::fake_cinder::PASSWORD), "{stderr}");
 }

@@ -7,6 +7,7 @@ mod isolated;
 mod migrate_env;
 mod support;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -85,7 +86,9 @@ impl Clouds {
             cloud_yaml("old", &old),
             cloud_yaml("new", &new)
         );
-        std::fs::write(dir.path().join("clouds.yaml"), yaml).unwrap();
+        let clouds = dir.path().join("clouds.yaml");
+        std::fs::write(&clouds, yaml).unwrap();
+        std::fs::set_permissions(&clouds, std::fs::Permissions::from_mode(0o600)).unwrap();
         Self {
             old,
             new,

@@ -518,6 +518,8 @@ clouds:
       project_id: $PROJECT
     block_storage_endpoint_override: $(api c)
 EOF
+# The token is a secret: only its owner reads the file, as snapport expects.
+chmod 600 "$E2E_DIR/clouds.yaml"
 
 T_END=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')

@@ -195,6 +195,29 @@ pub struct CloudConfig {
     pub api_version: Option<String>,
     /// The files the settings were read from (empty for `envvars`).
     pub files: Vec<PathBuf>,
+    /// Those of `files` that hold this cloud's password, secret or token and that other
+    /// users may read: the operator should be told, as ssh tells of an open key file.
+    pub exposed_secrets: Vec<PathBuf>,
+}
+
+/// The `auth` keys whose values are secrets.
+const SECRET_KEYS: &[&str] = &["password", "application_credential_secret", "token"];
+
+/// True when `layer`'s cloud `name` holds a secret (in `auth` or at its top level).
+fn holds_secret(layer: &Value, name: &str) -> bool {
+    let Some(cloud) = layer.get("clouds").and_then(|clouds| clouds.get(name)) else {
+        return false;
+    };
+    let auth = cloud.get("auth");
+    SECRET_KEYS
+        .iter()
+        .any(|key| cloud.get(*key).is_some() || auth.and_then(|a| a.get(*key)).is_some())
+}
+
+/// True when users other than the owner may read `path`.
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.permissions().mode() & 0o044 != 0)
 }
 
 /// Keys the openstack client moves from the cloud's top level (or the environment) into
@@ -244,10 +267,12 @@ pub fn load(cloud: Option<&str>, sources: &ConfigSources) -> Result<CloudConfig,
     let clouds_file = first_existing(sources, "clouds", "OS_CLIENT_CONFIG_FILE");
     let secure_file = first_existing(sources, "secure", "OS_CLIENT_SECURE_FILE");
     let mut files = Vec::new();
+    let mut layers = Vec::new();
     let mut document = Value::Mapping(Mapping::new());
     for path in [clouds_file, secure_file].into_iter().flatten() {
         let layer = read_yaml(&path)?;
-        deep_merge(&mut document, layer);
+        deep_merge(&mut document, layer.clone());
+        layers.push((path.clone(), layer));
         files.push(path);
     }
     let clouds = document
@@ -292,6 +317,11 @@ pub fn load(cloud: Option<&str>, sources: &ConfigSources) -> Result<CloudConfig,
     let mut config = resolve(&name, raw, sources)?;
     if from_files {
         config.files = files;
+        config.exposed_secrets = layers
+            .into_iter()
+            .filter(|(path, layer)| holds_secret(layer, &name) && readable_by_others(path))
+            .map(|(path, _)| path)
+            .collect();
     }
     Ok(config)
 }
@@ -505,6 +535,7 @@ fn resolve(
         tls,
         api_version,
         files: Vec::new(),
+        exposed_secrets: Vec::new(),
     })
 }
 

@@ -182,6 +182,24 @@ impl RemoteBackend {
         self.session.cloud().tls.insecure
     }
 
+    /// What the operator must know about this connection: TLS not verified, secrets
+    /// in files others can read.
+    fn warnings(&self) -> Vec<String> {
+        let cloud = self.session.cloud();
+        let tls = cloud
+            .tls
+            .insecure
+            .then(|| "TLS certificate verification is off".to_string());
+        let files = cloud.exposed_secrets.iter().map(|path| {
+            format!(
+                "{} holds this cloud's secret and other users can read it: chmod 600 {}",
+                path.display(),
+                path.display()
+            )
+        });
+        tls.into_iter().chain(files).collect()
+    }
+
     /// The negotiated microversion.
     pub fn microversion(&self) -> Microversion {
         self.session.microversion()
@@ -204,11 +222,7 @@ impl Backend for RemoteBackend {
         BackendInfo {
             label: format!("cloud {}", self.session.cloud().name),
             read_only: false,
-            warnings: if self.tls_verification_disabled() {
-                vec!["TLS certificate verification is off".into()]
-            } else {
-                Vec::new()
-            },
+            warnings: self.warnings(),
         }
     }
 
