@@ -362,3 +362,59 @@ fn several_references_import_as_one_batch_on_a_real_volume_group() {
         "{names:?}"
     );
 }
+
+#[test]
+fn two_operators_importing_one_lv_at_once_end_with_it_managed_once() {
+    let env = LvmEnv::new("cli-two-ops", &standard_layout());
+    let vol_a = manage_volume(&env, "vol-a");
+    // A barrier behind lvs: each process's first listing is held until the other's has
+    // been taken too, so both check the LV before either renames it.
+    let arrivals = env.dir.path().join("arrivals");
+    std::fs::create_dir(&arrivals).unwrap();
+    let barrier = format!(
+        "out=$({lvs} \"$@\"); rc=$?\n\
+         mkdir -p {dir}; touch {dir}/$$\n\
+         i=0; while [ \"$(ls {dir} | wc -l)\" -lt 2 ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n\
+         printf '%s\\n' \"$out\"; exit $rc",
+        dir = arrivals.display(),
+        lvs = real_program("lvs")
+    );
+    let bin = env.wrappers(&[("lvs", &barrier)]);
+    let start = || {
+        env.snapport_std()
+            .env("PATH", path_with(&bin))
+            .args([
+                "snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1", "-f", "json",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (start(), start());
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    let (won, lost): (Vec<_>, Vec<_>) = outputs.iter().partition(|out| out.status.success());
+    assert_eq!((won.len(), lost.len()), (1, 1), "{outputs:?}");
+    let loser = String::from_utf8_lossy(&lost[0].stderr);
+    assert!(
+        loser.starts_with("error: ManageExistingAlreadyManaged: snap-a1"),
+        "the loser is told who has it: {loser}"
+    );
+    assert_eq!(lost[0].status.code(), Some(1));
+    let id = json(&won[0].stdout)["id"].as_str().unwrap().to_string();
+    let managed = run_json(&env, &["snapshot", "list", "-f", "json"]);
+    let ids: Vec<&str> = managed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()], "managed exactly once");
+    assert_eq!(managed[0]["status"], "available");
+    let lvs = env.lv_names();
+    assert!(lvs.contains(&format!("_snapshot-{id}")), "{lvs:?}");
+    assert!(!lvs.contains(&"snap-a1".to_string()), "{lvs:?}");
+}

@@ -21,7 +21,25 @@ const MIGRATIONS: &[&str] = &[
          lv_name TEXT NOT NULL UNIQUE, source_lv TEXT NOT NULL, created_at TEXT NOT NULL,
          metadata TEXT NOT NULL);
      CREATE INDEX snapshots_by_volume ON snapshots(volume_id);",
+    // One import of an LV at a time, whichever process makes it.
+    "CREATE UNIQUE INDEX volumes_importing ON volumes(source_lv) WHERE status = 'creating';
+     CREATE UNIQUE INDEX snapshots_importing ON snapshots(source_lv) WHERE status = 'creating';",
 ];
+
+/// An intent refused because another import of the same LV is under way.
+fn importing_already(err: rusqlite::Error, source_lv: &str) -> Error {
+    match &err {
+        rusqlite::Error::SqliteFailure(failure, Some(message))
+            if failure.code == rusqlite::ErrorCode::ConstraintViolation
+                && message.contains("source_lv") =>
+        {
+            Error::AlreadyManaged(format!(
+                "{source_lv} is being imported by another snapport process right now"
+            ))
+        }
+        _ => err.into(),
+    }
+}
 
 /// Which table a record lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,29 +279,53 @@ impl Catalog {
                 now(),
                 metadata_text(record.metadata)
             ],
-        )?;
+        )
+        .map_err(|err| importing_already(err, record.source_lv))?;
         Ok(())
     }
 
     /// Commits the intent to manage a snapshot of `volume_id` (status `creating`).
     pub fn insert_snapshot_intent(&self, record: &NewRecord<'_>, volume_id: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO snapshots (id, volume_id, name, description, status, size, lv_name,
+        self.conn
+            .execute(
+                "INSERT INTO snapshots (id, volume_id, name, description, status, size, lv_name,
                                     source_lv, created_at, metadata)
              VALUES (?1, ?2, ?3, ?4, 'creating', ?5, ?6, ?7, ?8, ?9)",
-            params![
-                record.id,
-                volume_id,
-                record.name,
-                record.description,
-                record.size,
-                record.lv_name,
-                record.source_lv,
-                now(),
-                metadata_text(record.metadata)
-            ],
-        )?;
+                params![
+                    record.id,
+                    volume_id,
+                    record.name,
+                    record.description,
+                    record.size,
+                    record.lv_name,
+                    record.source_lv,
+                    now(),
+                    metadata_text(record.metadata)
+                ],
+            )
+            .map_err(|err| importing_already(err, record.source_lv))?;
         Ok(())
+    }
+
+    /// The record that imported the LV once named `source_lv`, other than `id`: after a
+    /// rename that found no such LV, it tells whether another process took it first.
+    pub fn imported_by_another(
+        &self,
+        kind: Kind,
+        source_lv: &str,
+        id: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT id FROM {} WHERE source_lv = ?1 AND id != ?2 ORDER BY created_at DESC",
+                    kind.table()
+                ),
+                params![source_lv, id],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
     /// Sets a record's status (e.g. `available` once the LV carries its new name).

@@ -35,6 +35,10 @@ pub struct LocalBackend {
     lvm: Lvm,
     catalog: Mutex<Catalog>,
     host: String,
+    /// Beside the catalog: every process holds it shared while it imports, and crash
+    /// recovery takes it alone, so that one operator's recovery never mistakes another
+    /// operator's import in flight for an interrupted one.
+    imports_lock: PathBuf,
 }
 
 fn machine_hostname() -> String {
@@ -74,10 +78,13 @@ impl LocalBackend {
         let backend_name = config
             .backend_name
             .unwrap_or_else(|| format!("{}@lvm", machine_hostname()));
+        let mut imports_lock = config.catalog.clone().into_os_string();
+        imports_lock.push(".imports.lock");
         let backend = Self {
             host: format!("{}#{}", backend_of(&backend_name), config.vg),
             lvm: Lvm::new(config.vg, config.lvm_system_dir),
             catalog: Mutex::new(catalog),
+            imports_lock: imports_lock.into(),
         };
         if recover {
             backend.recover().await?;
@@ -98,6 +105,20 @@ impl LocalBackend {
     /// is unknown, by looking at the LV names: the new name means the rename happened,
     /// the old name means it did not.
     pub async fn recover(&self) -> Result<()> {
+        let lock = self.open_imports_lock()?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::info!("another process is importing on this catalog: recovery waits");
+                return Ok(());
+            }
+            Err(std::fs::TryLockError::Error(err)) => {
+                return Err(Error::Backend(format!(
+                    "cannot lock {}: {err}",
+                    self.imports_lock.display()
+                )));
+            }
+        }
         let pending = self.catalog().pending()?;
         if pending.is_empty() {
             return Ok(());
@@ -143,9 +164,70 @@ impl LocalBackend {
     async fn adopt(&self, kind: Kind, id: &str, source_lv: &str, lv_name: &str) -> Result<()> {
         if let Err(err) = self.lvm.rename(source_lv, lv_name).await {
             self.catalog().delete(kind, id)?;
+            // Another process may have taken the LV between our listing and our rename.
+            let gone = self
+                .lvm
+                .logical_volumes()
+                .await
+                .is_ok_and(|lvs| find(&lvs, source_lv).is_none());
+            let owner = if gone {
+                self.catalog().imported_by_another(kind, source_lv, id)?
+            } else {
+                None
+            };
+            if let Some(owner) = owner {
+                return Err(Error::AlreadyManaged(format!(
+                    "{source_lv} was imported by another snapport process meanwhile, as {owner}"
+                )));
+            }
             return Err(err);
         }
         self.catalog().set_status(kind, id, "available")
+    }
+
+    /// The LV `reference` names, or why there is none: an LV this catalog imported
+    /// under that name (perhaps by another process a moment ago) is already managed.
+    fn listed<'a>(
+        &self,
+        lvs: &'a [LogicalVolume],
+        kind: Kind,
+        reference: &str,
+    ) -> Result<&'a LogicalVolume> {
+        if let Some(lv) = find(lvs, reference) {
+            return Ok(lv);
+        }
+        match self.catalog().imported_by_another(kind, reference, "")? {
+            Some(owner) => Err(Error::AlreadyManaged(format!(
+                "{reference} is already managed as {owner}: it was renamed when it was imported"
+            ))),
+            None => Err(missing_lv(reference)),
+        }
+    }
+
+    fn open_imports_lock(&self) -> Result<std::fs::File> {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.imports_lock)
+            .map_err(|err| {
+                Error::Backend(format!(
+                    "cannot open {}: {err}",
+                    self.imports_lock.display()
+                ))
+            })
+    }
+
+    /// Held while this process imports: from the intent to the renamed LV.
+    fn importing(&self) -> Result<std::fs::File> {
+        let lock = self.open_imports_lock()?;
+        lock.lock_shared().map_err(|err| {
+            Error::Backend(format!(
+                "cannot lock {}: {err}",
+                self.imports_lock.display()
+            ))
+        })?;
+        Ok(lock)
     }
 }
 
@@ -247,13 +329,14 @@ impl Backend for LocalBackend {
         }
         let reference = reference_name(&request.reference)?;
         let lvs = self.lvm.logical_volumes().await?;
-        let lv = find(&lvs, reference).ok_or_else(|| missing_lv(reference))?;
+        let lv = self.listed(&lvs, Kind::Snapshot, reference)?;
         if !lv.is_snapshot() {
             return Err(Error::InvalidReference(format!(
                 "{reference} is not a snapshot LV: import it as a volume instead"
             )));
         }
         let id = uuid::Uuid::new_v4().to_string();
+        let _importing = self.importing()?;
         {
             let catalog = self.catalog();
             if let Some((_, owner)) = catalog.lv_owners()?.get(reference) {
@@ -307,13 +390,14 @@ impl Backend for LocalBackend {
             .map_err(|_| Error::BadRequest(format!("Host '{}' not found", request.host)))?;
         let reference = reference_name(&request.reference)?;
         let lvs = self.lvm.logical_volumes().await?;
-        let lv = find(&lvs, reference).ok_or_else(|| missing_lv(reference))?;
+        let lv = self.listed(&lvs, Kind::Volume, reference)?;
         if lv.is_snapshot() {
             return Err(Error::InvalidReference(format!(
                 "{reference} is a snapshot LV: manage it as a snapshot of its origin volume"
             )));
         }
         let id = uuid::Uuid::new_v4().to_string();
+        let _importing = self.importing()?;
         {
             let catalog = self.catalog();
             if let Some((_, owner)) = catalog.lv_owners()?.get(reference) {
