@@ -13,6 +13,7 @@ use crate::config::{BackendSpec, ConfigFile, Paths};
 use crate::output::Format;
 use crate::tui::ConsoleOptions;
 
+pub mod audit;
 pub mod batch;
 pub mod demo;
 pub mod migrate;
@@ -85,6 +86,8 @@ pub enum Command {
         #[command(subcommand)]
         action: batch::BatchAction,
     },
+    /// The audit trail: every import and export attempt, from every path.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +275,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         }
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
         Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,
+        Some(Command::Audit(args)) => audit::run(paths, args),
         Some(Command::Resource(command)) => {
             let spec = cli.global.backend_spec(&config)?;
             let backend = open(&spec, paths, cli.global.read_only).await?;

@@ -4,19 +4,23 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::backend::audit::{self, AuditLog, Audited, Identity};
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::remote::{RemoteBackend, RemoteOptions};
 use crate::backend::{Backend, ReadOnly};
 use crate::config::{BackendSpec, ConfigFile, Paths};
 
 /// Opens the back end `spec` describes. Read-only sessions skip crash recovery, which
-/// writes to the catalog, and refuse every mutation in the back-end layer.
+/// writes to the catalog, and refuse every mutation in the back-end layer. Every
+/// mutation attempt, refusals included, goes to the audit trail, and so does each
+/// repair crash recovery makes.
 pub async fn open(
     spec: &BackendSpec,
     paths: &Paths,
     read_only: bool,
 ) -> anyhow::Result<Arc<dyn Backend>> {
-    let backend: Box<dyn Backend> = match spec {
+    let log = AuditLog::at(&paths.audit_file());
+    let (backend, identity): (Box<dyn Backend>, Identity) = match spec {
         BackendSpec::Local {
             vg,
             catalog,
@@ -31,21 +35,42 @@ pub async fn open(
                     .clone()
                     .or_else(|| std::env::var_os("LVM_SYSTEM_DIR").map(Into::into)),
             };
-            Box::new(LocalBackend::open(config, !read_only).await?)
+            let local = LocalBackend::open(config, false).await?;
+            let identity = local.identity();
+            if !read_only {
+                recover(&local, &identity, &log).await?;
+            }
+            (Box::new(local), identity)
         }
         BackendSpec::Cloud { cloud } => {
             let options = RemoteOptions {
                 cloud: cloud.clone(),
                 ..RemoteOptions::default()
             };
-            Box::new(RemoteBackend::connect(options).await?)
+            let remote = RemoteBackend::connect(options).await?;
+            let identity = remote.identity();
+            (Box::new(remote), identity)
         }
     };
-    Ok(if read_only {
-        Arc::new(ReadOnly::new(backend))
+    let backend: Box<dyn Backend> = if read_only {
+        Box::new(ReadOnly::new(backend))
     } else {
-        Arc::from(backend)
-    })
+        backend
+    };
+    Ok(Arc::new(Audited::new(backend, identity, log)))
+}
+
+/// Crash recovery, each repair recorded as it is made; none starts unless the audit
+/// trail can be written.
+async fn recover(local: &LocalBackend, identity: &Identity, log: &AuditLog) -> anyhow::Result<()> {
+    if !local.has_pending()? {
+        return Ok(());
+    }
+    log.ready()?;
+    local
+        .recover_with(&mut |repair| log.append(&audit::recovery_record(identity, repair)))
+        .await?;
+    Ok(())
 }
 
 /// Everything needed to open back ends by name after start-up (the console's switcher

@@ -135,6 +135,42 @@ fn import_list_and_export_a_snapshot() {
         env.lv_names().contains(&format!("_snapshot-{id}")),
         "the LV stays"
     );
+
+    // Each change left one audit line naming the volume group.
+    let audit = env.audit();
+    let actions: Vec<(&str, &str, &str)> = audit
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap(),
+                r["target"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("manage_volume", "vol-a", "done"),
+            ("manage_snapshot", "snap-a1", "done"),
+            ("unmanage_snapshot", id.as_str(), "done"),
+        ]
+    );
+    for record in &audit {
+        assert_eq!(
+            record["backend"],
+            serde_json::json!({
+                "kind": "local",
+                "vg": env.sandbox.vg(),
+                "host": format!("{HOST}#{}", env.sandbox.vg()),
+            })
+        );
+        assert!(record.get("request_id").is_none(), "{record}");
+    }
+    assert_eq!(audit[0]["new_id"], volume.as_str());
+    assert_eq!(audit[1]["new_id"], id.as_str());
+    assert_eq!(audit[1]["params"]["volume_id"], volume.as_str());
+    assert_eq!(audit[1]["params"]["metadata"]["ticket"], "OPS-1");
 }
 
 #[test]
@@ -257,6 +293,21 @@ fn read_only_refuses_before_any_lvm_command_runs() {
         "no lvm command ran: {:?}",
         std::fs::read_to_string(&log)
     );
+    let refused: Vec<(String, String)> = env
+        .audit()
+        .iter()
+        .skip(1)
+        .map(|r| (r["action"].to_string(), r["outcome"].to_string()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("\"manage_snapshot\"".into(), "\"refused_read_only\"".into()),
+            ("\"manage_volume\"".into(), "\"refused_read_only\"".into()),
+            ("\"unmanage_volume\"".into(), "\"refused_read_only\"".into()),
+        ],
+        "each refusal is audited"
+    );
 
     env.snapport()
         .env("PATH", path_with(&bin))
@@ -293,6 +344,17 @@ fn a_failed_rename_leaves_the_catalog_as_it_was() {
     let listed = run_json(&env, &["snapshot", "list", "-f", "json"]);
     assert_eq!(listed, Value::Array(vec![]));
     assert!(env.lv_names().contains(&"snap-a1".to_string()));
+    let failed = env.audit().pop().unwrap();
+    assert_eq!(
+        failed["outcome"], "failed",
+        "the back end's failure: {failed}"
+    );
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("Simulated: device busy")
+    );
     env.snapport()
         .args(["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"])
         .assert()

@@ -616,3 +616,299 @@ fn a_secret_in_a_file_others_can_read_draws_a_warning_naming_it() {
     );
     assert!(!stderr.contains(support::fake_cinder::PASSWORD), "{stderr}");
 }
+
+/// The audit file's records, one per line.
+fn audit_records(env: &Env) -> Vec<Value> {
+    let path = env.dir.path().join("state/snapport/audit.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+        .collect()
+}
+
+/// The request id the fake answered the POST whose path contains `part` with, the
+/// `index`-th of them.
+fn post_request_id(env: &Env, part: &str, index: usize) -> String {
+    env.cloud.requests_to("POST", part)[index]
+        .request_id
+        .clone()
+}
+
+#[test]
+fn every_import_and_export_attempt_is_audited_with_cinders_request_id() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 2);
+    let seeded = env.cloud.seed_snapshot(&volume, "s");
+    env.cloud
+        .storage()
+        .add_snapshot_lv("snap-b", &format!("volume-{volume}"), 2);
+
+    let managed = env.json(&[
+        "snapshot", "manage", "--volume", &volume, "--ref", "snap-b", "--name", "nightly",
+    ]);
+    let id = managed["id"].as_str().unwrap().to_string();
+    env.snapport()
+        .args(["snapshot", "unmanage", "--yes", &id])
+        .assert()
+        .success();
+    env.snapport()
+        .args([
+            "snapshot",
+            "manage",
+            "--volume",
+            &volume,
+            "--ref",
+            &format!("_snapshot-{seeded}"),
+            "--force",
+        ])
+        .assert()
+        .code(1);
+    env.snapport()
+        .args(["--read-only", "snapshot", "unmanage", "--yes", &seeded])
+        .assert()
+        .code(3);
+    env.cloud.storage().add_volume_lv("lv-free", 1);
+    env.cloud.inject(
+        Method::POST,
+        "/manageable_volumes",
+        400,
+        "application/json",
+        r#"{"badRequest": {"code": 400, "message": "Cinder says no."}}"#,
+    );
+    env.snapport()
+        .args([
+            "volume",
+            "manage",
+            "--host",
+            "node@lvm#lvm",
+            "--ref",
+            "lv-free",
+        ])
+        .assert()
+        .code(1);
+
+    let records = audit_records(&env);
+    assert_eq!(records.len(), 5, "{records:#?}");
+    for record in &records {
+        assert!(record["time"].as_str().unwrap().ends_with('Z'), "{record}");
+        assert!(!record["user"].as_str().unwrap().is_empty(), "{record}");
+        assert_eq!(
+            record["backend"],
+            serde_json::json!({"kind": "cloud", "cloud": "fake", "user": "admin", "project": "admin"})
+        );
+    }
+    let fields = |record: &Value| {
+        (
+            record["action"].as_str().unwrap().to_string(),
+            record["target"].as_str().unwrap().to_string(),
+            record["outcome"].as_str().unwrap().to_string(),
+        )
+    };
+    let [import, export, refused, read_only, failed] = &records[..] else {
+        unreachable!()
+    };
+    assert_eq!(
+        fields(import),
+        ("manage_snapshot".into(), "snap-b".into(), "done".into())
+    );
+    assert_eq!(import["new_id"], id.as_str());
+    assert_eq!(import["params"]["volume_id"], volume.as_str());
+    assert_eq!(import["params"]["name"], "nightly");
+    assert_eq!(
+        import["request_id"],
+        post_request_id(&env, "/manageable_snapshots", 0).as_str()
+    );
+
+    assert_eq!(
+        fields(export),
+        ("unmanage_snapshot".into(), id.clone(), "done".into())
+    );
+    let unmanage_id = post_request_id(&env, "/action", 0);
+    assert!(unmanage_id.starts_with("req-"), "{unmanage_id}");
+    assert_eq!(export["request_id"], unmanage_id.as_str());
+
+    assert_eq!(
+        fields(refused),
+        (
+            "manage_snapshot".into(),
+            format!("_snapshot-{seeded}"),
+            "refused_check".into()
+        )
+    );
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ManageExistingAlreadyManaged:"),
+        "{refused}"
+    );
+    assert!(refused.get("request_id").is_none(), "nothing was sent");
+
+    assert_eq!(
+        fields(read_only),
+        (
+            "unmanage_snapshot".into(),
+            seeded.clone(),
+            "refused_read_only".into()
+        )
+    );
+    assert!(
+        read_only["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ReadOnly:")
+    );
+
+    assert_eq!(
+        fields(failed),
+        ("manage_volume".into(), "lv-free".into(), "failed".into())
+    );
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("Cinder says no."),
+        "{failed}"
+    );
+    assert_eq!(
+        failed["request_id"],
+        post_request_id(&env, "/manageable_volumes", 0).as_str()
+    );
+    assert_eq!(env.posts(), 3, "an import, an export, a failed import");
+
+    let path = env.dir.path().join("state/snapport/audit.jsonl");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the audit file is private");
+
+    // `snapport audit` reads it back, whole or since a time.
+    let all = env.json(&["audit"]);
+    assert_eq!(all.as_array().unwrap(), &records);
+    let since = env.json(&["audit", "--since", refused["time"].as_str().unwrap()]);
+    assert_eq!(since.as_array().unwrap(), &records[2..]);
+    let none = env.json(&["audit", "--since", "2999-01-01"]);
+    assert_eq!(none, serde_json::json!([]));
+    let table = env
+        .binary()
+        .args(["audit", "--since", "2000-01-01T00:00:00Z"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8_lossy(&table);
+    for expected in [
+        "TIME",
+        "BACK END",
+        "REQUEST ID",
+        "cloud fake (admin/admin)",
+        "refused_read_only",
+        unmanage_id.as_str(),
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+    env.binary()
+        .args(["audit", "--since", "last tuesday"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn concurrent_imports_each_carry_their_own_request_id() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let origin = format!("volume-{volume}");
+    let mut args = vec![
+        "snapshot".to_string(),
+        "manage".into(),
+        "--volume".into(),
+        volume.clone(),
+    ];
+    for i in 0..8 {
+        let lv = format!("snap-{i}");
+        env.cloud.storage().add_snapshot_lv(&lv, &origin, 1);
+        args.extend(["--ref".to_string(), lv]);
+    }
+    args.extend(["--concurrency".to_string(), "8".into()]);
+    env.snapport().args(&args).assert().success();
+    let records = audit_records(&env);
+    assert_eq!(records.len(), 8);
+    for record in &records {
+        assert_eq!(record["outcome"], "done");
+        let target = record["target"].as_str().unwrap();
+        let post = env
+            .cloud
+            .requests_to("POST", "/manageable_snapshots")
+            .into_iter()
+            .find(|post| post.json()["snapshot"]["ref"]["source-name"] == target)
+            .unwrap();
+        assert_eq!(record["request_id"], post.request_id.as_str(), "{target}");
+    }
+}
+
+#[test]
+fn no_secret_reaches_the_audit_trail_logs_or_journals() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let origin = format!("volume-{volume}");
+    for lv in ["snap-0", "snap-1"] {
+        env.cloud.storage().add_snapshot_lv(lv, &origin, 1);
+    }
+    let results = env.json(&[
+        "snapshot", "manage", "--volume", &volume, "--ref", "snap-0", "--ref", "snap-1",
+    ]);
+    let id = results[0]["id"].as_str().unwrap().to_string();
+    env.snapport()
+        .args(["snapshot", "unmanage", "--yes", &id])
+        .assert()
+        .success();
+    env.snapport()
+        .args(["--read-only", "volume", "unmanage", "--yes", &volume])
+        .assert()
+        .code(3);
+    let records = audit_records(&env);
+    assert_eq!(records.len(), 4, "{records:#?}");
+    assert_eq!(records[3]["outcome"], "refused_read_only");
+
+    let mut written = walk(&env.dir.path().join("state"));
+    written.extend(walk(&env.dir.path().join("data")));
+    let journals = written
+        .iter()
+        .filter(|path| path.to_string_lossy().contains("batch"))
+        .count();
+    assert!(journals > 0, "a batch journal was written: {written:?}");
+    let mut secrets = vec![support::fake_cinder::PASSWORD.to_string()];
+    secrets.extend(env.cloud.issued_tokens());
+    for path in &written {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).to_string();
+        for secret in &secrets {
+            assert!(!text.contains(secret), "{} holds a secret", path.display());
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_audit_trail_stops_a_change_before_it_starts() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let snapshot = env.cloud.seed_snapshot(&volume, "s");
+    let audit = env.dir.path().join("state/snapport/audit.jsonl");
+    std::fs::create_dir_all(&audit).unwrap();
+    let output = env
+        .snapport()
+        .args(["snapshot", "unmanage", "--yes", &snapshot, "-f", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let said = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("cannot write the audit trail") && said.contains("audit.jsonl"),
+        "{said}"
+    );
+    assert_eq!(env.posts(), 0, "nothing was sent");
+    assert_eq!(
+        env.cloud.snapshot_status(&snapshot).as_deref(),
+        Some("available")
+    );
+}

@@ -103,6 +103,7 @@ fn killed_before_the_rename_rolls_back() {
         "the intent was rolled back"
     );
     assert!(env.lv_names().contains(&"snap-a1".to_string()));
+    assert_recovery_audited(&env, "rolled_back", "done");
     let manageable = env
         .snapport()
         .args(["snapshot", "manageable", "--host", HOST, "-f", "json"])
@@ -147,4 +148,20 @@ fn killed_after_the_rename_completes() {
         "the manage was completed"
     );
     assert_eq!(recovered[0]["volume_id"], volume.as_str());
+    assert_recovery_audited(&env, "completed", "done");
+}
+
+/// The audit trail holds the volume's import, then the repair of the killed snapshot
+/// import (the killed call itself never returned, so it left no line).
+fn assert_recovery_audited(env: &LvmEnv, repair: &str, outcome: &str) {
+    let audit = env.audit();
+    assert_eq!(audit.len(), 2, "{audit:#?}");
+    assert_eq!(audit[0]["action"], "manage_volume");
+    let recovery = &audit[1];
+    assert_eq!(recovery["action"], "recover_manage");
+    assert_eq!(recovery["target"], "snap-a1");
+    assert_eq!(recovery["params"]["repair"], repair);
+    assert_eq!(recovery["params"]["kind"], "snapshot");
+    assert_eq!(recovery["outcome"], outcome);
+    assert_eq!(recovery["backend"]["vg"], env.sandbox.vg());
 }

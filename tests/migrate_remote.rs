@@ -132,6 +132,31 @@ impl Clouds {
         command
     }
 
+    /// Every change the migration (apply, resume, rollback) sent is in the audit trail,
+    /// `changes` of them, done, on the cloud that received it, with that request's id.
+    fn assert_audited(&self, changes: usize) {
+        let path = self.dir.path().join("state/snapport/audit.jsonl");
+        let text = std::fs::read_to_string(path).unwrap();
+        let records: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(records.len(), changes, "{records:#?}");
+        let mut sent: Vec<(String, &str)> = Vec::new();
+        for (name, cloud) in [("old", &self.old), ("new", &self.new)] {
+            for post in cloud.requests_to("POST", "/volume/") {
+                sent.push((post.request_id, name));
+            }
+        }
+        assert_eq!(sent.len(), changes);
+        for record in &records {
+            assert_eq!(record["outcome"], "done", "{record}");
+            let id = record["request_id"].as_str().unwrap();
+            let (_, cloud) = sent.iter().find(|(sent, _)| sent == id).unwrap();
+            assert_eq!(record["backend"]["cloud"], *cloud, "{record}");
+        }
+    }
+
     fn list(&self, cloud: &str, noun: &str) -> Vec<Value> {
         let output = self
             .snapport()
@@ -247,6 +272,7 @@ fn volumes_move_between_two_clouds_and_back() {
         .success()
         .stderr(contains("nothing to do"));
     assert_eq!(clouds.posts(), posts, "a second rollback sends nothing");
+    clouds.assert_audited(20);
 }
 
 #[test]

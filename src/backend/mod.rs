@@ -2,6 +2,7 @@
 //! engine use, with the local LVM back end, the remote Cinder API and a read-only
 //! wrapper behind it. Nothing here knows about terminals.
 
+pub mod audit;
 pub mod error;
 pub mod local;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod status;
 
 use async_trait::async_trait;
 
+pub use audit::Audited;
 pub use error::{Error, Result};
 pub use model::*;
 pub use read_only::ReadOnly;

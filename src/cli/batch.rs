@@ -255,6 +255,11 @@ pub async fn run_items(
     run: &RunArgs,
 ) -> Result<(), Failure> {
     if target.backend.info().read_only {
+        // Each item still goes to the back end, whose read-only layer refuses it before
+        // anything is sent, so that the audit trail records every refused attempt.
+        for item in &items {
+            let _ = crate::migrate::apply::execute(target.backend, &item.action).await;
+        }
         return Err(Failure {
             code: exit::REFUSED,
             message: "ReadOnly: this session is read-only; nothing was changed".into(),

@@ -55,6 +55,11 @@ impl Paths {
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("snapport.log")
     }
+
+    /// The audit trail: one JSON line per mutation attempt, from every path.
+    pub fn audit_file(&self) -> PathBuf {
+        self.state_dir.join("audit.jsonl")
+    }
 }
 
 /// A back end named in the config file, or recorded in a batch journal to reopen it.

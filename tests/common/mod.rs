@@ -53,6 +53,16 @@ impl LvmEnv {
             .expect("local back end opens")
     }
 
+    /// The records of the audit trail the binary wrote, oldest first.
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        let path = self.dir.path().join("state/snapport/audit.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+            .collect()
+    }
+
     /// The snapport binary with `--local` options for this VG; logs and XDG dirs in the
     /// temp dir.
     pub fn snapport(&self) -> assert_cmd::Command {

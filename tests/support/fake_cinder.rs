@@ -162,6 +162,8 @@ pub struct Recorded {
     pub query: String,
     pub headers: BTreeMap<String, String>,
     pub body: String,
+    /// The `x-openstack-request-id` the answer carries (`req-<uuid>`), as Cinder's.
+    pub request_id: String,
 }
 
 impl Recorded {
@@ -562,6 +564,17 @@ impl Reply {
 // ---------------------------------------------------------------- dispatch
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let request_id = format!("req-{}", uuid::Uuid::new_v4());
+    let mut response = answer(&shared, request, &request_id).await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert("x-openstack-request-id", value);
+    }
+    response
+}
+
+async fn answer(shared: &Arc<Shared>, request: Request, request_id: &str) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or("").to_string();
@@ -579,6 +592,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect(),
         body: body.clone(),
+        request_id: request_id.to_string(),
     };
     let injected = {
         let mut db = shared.db.lock().unwrap();
@@ -605,11 +619,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .collect();
     let json_body: Option<Value> = serde_json::from_str(&body).ok();
     let reply = if path == "/identity/v3/auth/tokens" && method == Method::POST {
-        keystone_token(&shared, json_body)
+        keystone_token(shared, json_body)
     } else if path == "/volume/" || path == "/volume" {
-        return root(&shared);
+        return root(shared);
     } else if let Some(rest) = path.strip_prefix("/volume/v3/") {
-        cinder(&shared, &method, rest, &params, &headers, json_body)
+        cinder(shared, &method, rest, &params, &headers, json_body)
     } else {
         Reply {
             status: StatusCode::NOT_FOUND,

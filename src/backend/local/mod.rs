@@ -30,6 +30,29 @@ pub struct LocalConfig {
     pub lvm_system_dir: Option<PathBuf>,
 }
 
+/// What crash recovery did to one interrupted manage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepairAction {
+    /// The LV had its new name: the record was made available.
+    Completed,
+    /// The LV had its old name: the record was removed.
+    RolledBack,
+    /// Neither name exists: the record was set to error.
+    MarkedError,
+}
+
+/// One repair of crash recovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repair {
+    /// `volume` or `snapshot`.
+    pub kind: &'static str,
+    pub id: String,
+    pub source_lv: String,
+    pub lv_name: String,
+    pub action: RepairAction,
+}
+
 /// Cinder's LVM driver plus its database, on this machine.
 pub struct LocalBackend {
     lvm: Lvm,
@@ -105,6 +128,15 @@ impl LocalBackend {
     /// is unknown, by looking at the LV names: the new name means the rename happened,
     /// the old name means it did not.
     pub async fn recover(&self) -> Result<()> {
+        self.recover_with(&mut |_| Ok(())).await
+    }
+
+    /// [`Self::recover`], telling `repaired` of each repair once it is made; an error
+    /// from `repaired` stops the recovery before the next one.
+    pub async fn recover_with(
+        &self,
+        repaired: &mut (dyn FnMut(&Repair) -> Result<()> + Send),
+    ) -> Result<()> {
         let lock = self.open_imports_lock()?;
         match lock.try_lock() {
             Ok(()) => {}
@@ -126,18 +158,46 @@ impl LocalBackend {
         let lvs = self.lvm.logical_volumes().await?;
         let catalog = self.catalog();
         for intent in pending {
-            if let Some(lv) = find(&lvs, &intent.lv_name) {
+            let action = if let Some(lv) = find(&lvs, &intent.lv_name) {
                 tracing::warn!(id = %intent.id, lv = %lv.name, "completing interrupted manage");
                 catalog.set_status(intent.kind, &intent.id, "available")?;
+                RepairAction::Completed
             } else if find(&lvs, &intent.source_lv).is_some() {
                 tracing::warn!(id = %intent.id, lv = %intent.source_lv, "rolling back interrupted manage");
                 catalog.delete(intent.kind, &intent.id)?;
+                RepairAction::RolledBack
             } else {
                 tracing::error!(id = %intent.id, "interrupted manage: neither LV name exists");
                 catalog.set_status(intent.kind, &intent.id, "error")?;
-            }
+                RepairAction::MarkedError
+            };
+            repaired(&Repair {
+                kind: match intent.kind {
+                    Kind::Volume => "volume",
+                    Kind::Snapshot => "snapshot",
+                },
+                id: intent.id,
+                source_lv: intent.source_lv,
+                lv_name: intent.lv_name,
+                action,
+            })?;
         }
         Ok(())
+    }
+
+    /// True when a crash left manages whose outcome recovery must settle.
+    pub fn has_pending(&self) -> Result<bool> {
+        Ok(!self.catalog().pending()?.is_empty())
+    }
+
+    /// What this back end is, for the audit trail.
+    pub fn identity(&self) -> super::audit::Identity {
+        super::audit::Identity {
+            kind: "local".into(),
+            vg: Some(self.lvm.vg().to_string()),
+            host: Some(self.host.clone()),
+            ..Default::default()
+        }
     }
 
     fn check_host(&self, host: &str) -> Result<()> {

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::auth;
 use super::clouds::{AuthConfig, CloudConfig, TlsConfig};
 use super::fault;
-use crate::backend::{Error, Result};
+use crate::backend::{Error, Result, audit};
 use crate::sync::lock;
 
 /// The newest microversion snapport speaks (Cinder 2024.1 and later).
@@ -295,11 +295,19 @@ impl Session {
                 self.reauthenticate(credentials.generation).await?;
                 credentials = self.current();
             }
-            let (status, body) = with_retries(&self.settings, call.retry, &what, || {
-                exchange(self.request(&credentials, &call))
-            })
-            .await
-            .map_err(|err| transport_error(&what, &credentials.endpoint, &err))?;
+            let mutation = call.method != Method::GET;
+            if mutation {
+                audit::note_attempt();
+            }
+            let (status, request_id, body) =
+                with_retries(&self.settings, call.retry, &what, || {
+                    exchange(self.request(&credentials, &call))
+                })
+                .await
+                .map_err(|err| transport_error(&what, &credentials.endpoint, &err))?;
+            if let (true, Some(id)) = (mutation, &request_id) {
+                audit::note_request_id(id);
+            }
             if status == StatusCode::UNAUTHORIZED && can_reauth && !reauthenticated {
                 reauthenticated = true;
                 self.reauthenticate(credentials.generation).await?;
@@ -335,12 +343,20 @@ impl Session {
     }
 }
 
+/// The answer: its status, Cinder's `x-openstack-request-id`, its body.
+type Answer = (StatusCode, Option<String>, Vec<u8>);
+
 /// Sends one request and reads the whole answer.
-async fn exchange(request: reqwest::RequestBuilder) -> reqwest::Result<(StatusCode, Vec<u8>)> {
+async fn exchange(request: reqwest::RequestBuilder) -> reqwest::Result<Answer> {
     let response = request.send().await?;
     let status = response.status();
+    let request_id = response
+        .headers()
+        .get("x-openstack-request-id")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
     let body = response.bytes().await?.to_vec();
-    Ok((status, body))
+    Ok((status, request_id, body))
 }
 
 /// Sends again after the failures `retry` allows, up to `get_retries` times with a pause
@@ -351,10 +367,10 @@ async fn with_retries<F, Fut>(
     retry: Retry,
     what: &str,
     mut send: F,
-) -> reqwest::Result<(StatusCode, Vec<u8>)>
+) -> reqwest::Result<Answer>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = reqwest::Result<(StatusCode, Vec<u8>)>>,
+    Fut: Future<Output = reqwest::Result<Answer>>,
 {
     let mut attempt = 0u32;
     loop {
@@ -362,7 +378,7 @@ where
         let outcome = send().await;
         let retry_left = attempt < settings.get_retries;
         match &outcome {
-            Ok((status, _)) => {
+            Ok((status, _, _)) => {
                 tracing::debug!(%what, status = status.as_u16(),
                     elapsed_ms = started.elapsed().as_millis() as u64, "cinder call");
                 if !(status.is_server_error() && retry == Retry::Transient && retry_left) {
@@ -509,7 +525,7 @@ async fn read_v3_entry(
     settings: &HttpSettings,
 ) -> Result<VersionEntry, Miss> {
     let what = format!("GET {url}");
-    let (status, body) = with_retries(settings, Retry::Transient, &what, || {
+    let (status, _, body) = with_retries(settings, Retry::Transient, &what, || {
         let request = client
             .get(url.clone())
             .timeout(settings.read_timeout)

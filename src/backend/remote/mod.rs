@@ -200,6 +200,49 @@ impl RemoteBackend {
         tls.into_iter().chain(files).collect()
     }
 
+    /// Who this session is on which cloud, for the audit trail: names and ids only.
+    pub fn identity(&self) -> super::audit::Identity {
+        use self::clouds::{AuthConfig, Named, Scope};
+        let cloud = self.session.cloud();
+        let mut identity = super::audit::Identity {
+            kind: "cloud".into(),
+            cloud: Some(cloud.name.clone()),
+            ..Default::default()
+        };
+        let mut user = |named: &Named| match named {
+            Named::Id(id) => identity.user_id = Some(id.clone()),
+            Named::Name { name, .. } => identity.user = Some(name.clone()),
+        };
+        let project = match &cloud.auth {
+            AuthConfig::Password {
+                user: named, scope, ..
+            } => {
+                user(named);
+                Some(scope)
+            }
+            AuthConfig::ApplicationCredential { user: named, .. } => {
+                if let Some(named) = named {
+                    user(named);
+                }
+                None
+            }
+            AuthConfig::Token { scope, .. } => Some(scope),
+            AuthConfig::AdminToken { .. } => None,
+            AuthConfig::NoAuth { user, project } => {
+                identity.user_id = Some(user.clone());
+                identity.project_id = Some(project.clone());
+                None
+            }
+        };
+        if let Some(Scope::Project(named)) = project {
+            match named {
+                Named::Id(id) => identity.project_id = Some(id.clone()),
+                Named::Name { name, .. } => identity.project = Some(name.clone()),
+            }
+        }
+        identity
+    }
+
     /// The negotiated microversion.
     pub fn microversion(&self) -> Microversion {
         self.session.microversion()
