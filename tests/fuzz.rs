@@ -962,3 +962,30 @@ fn journal_numbers_out_of_range_are_errors() {
         );
     }
 }
+
+/// A journal's plan is checked like a plan file: a journal whose plan numbers two steps
+/// alike, or has another version, is refused instead of resumed with steps that share
+/// one state.
+#[test]
+fn a_journals_plan_is_checked_like_a_plan_file() {
+    let journal = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/corpus/migrate_journal/forward.journal.jsonl"),
+    )
+    .unwrap();
+    let mut lines = journal.lines();
+    let mut begin: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let rest: String = lines.map(|line| format!("{line}\n")).collect();
+    let original = begin.clone();
+    begin["plan"]["volumes"][0]["steps"][1]["step"] =
+        begin["plan"]["volumes"][0]["steps"][0]["step"].clone();
+    let err = replay::<snapport::migrate::journal::State>(&format!("{begin}\n{rest}")).unwrap_err();
+    assert_eq!(err, "line 1: step numbers must be unique");
+    let mut begin = original;
+    begin["plan"]["version"] = Value::from(2);
+    let err = replay::<snapport::migrate::journal::State>(&format!("{begin}\n{rest}")).unwrap_err();
+    assert!(
+        err.starts_with("line 1: plan version 2 is not supported"),
+        "{err}"
+    );
+}
