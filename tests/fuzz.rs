@@ -904,7 +904,7 @@ fn migration_journals() {
 /// refused, not followed down the stack.
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
-    let depth = 5_000;
+    let depth = 20_000;
     let arrays = "[".repeat(depth);
     let objects = "{\"a\":".repeat(depth);
     let yaml = "- ".repeat(depth);
@@ -988,4 +988,19 @@ fn a_journals_plan_is_checked_like_a_plan_file() {
         err.starts_with("line 1: plan version 2 is not supported"),
         "{err}"
     );
+}
+
+/// Flow collections nested past the YAML reader's limit are refused before the reader,
+/// which slows down with the square of their depth, sees them.
+#[test]
+fn deep_flow_collections_in_clouds_yaml_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("clouds: {}", "{a: ".repeat(50_000));
+    std::fs::write(dir.path().join("clouds.yaml"), &text).unwrap();
+    let sources = ConfigSources {
+        env: Default::default(),
+        dirs: vec![dir.path().to_path_buf()],
+    };
+    let err = clouds::load(None, &sources).unwrap_err().to_string();
+    assert!(err.contains("nested deeper than 128 levels"), "{err}");
 }

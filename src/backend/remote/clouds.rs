@@ -353,6 +353,13 @@ fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
         path: path.to_path_buf(),
         message,
     };
+    // The YAML parser slows down with the square of the depth of flow collections, and
+    // its reader refuses more than 128 levels anyway: refuse them before parsing.
+    if flow_depth(&text) > MAX_FLOW_DEPTH {
+        return Err(parse_error(format!(
+            "flow collections ([…], {{…}}) nested deeper than {MAX_FLOW_DEPTH} levels"
+        )));
+    }
     // Aliases let a few lines stand for millions of nodes: count the nodes the
     // document expands to before building it.
     let budget = NODES_BASE + text.len();
@@ -360,6 +367,47 @@ fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
         .deserialize(serde_yaml_ng::Deserializer::from_str(&text))
         .map_err(|err| parse_error(err.to_string()))?;
     serde_yaml_ng::from_str(&text).map_err(|err| parse_error(err.to_string()))
+}
+
+/// The deepest nesting of `[…]` and `{…}` read; the YAML reader's own limit.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// The deepest nesting of flow collections in `text`, outside quoted scalars and
+/// comments. An over-estimate at worst (a bracket inside a plain scalar counts).
+fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some('"') if c == '\\' => {
+                chars.next();
+            }
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None => match c {
+                '#' if previous.is_whitespace() => {
+                    for skipped in chars.by_ref() {
+                        if skipped == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '\'' | '"' if previous.is_whitespace() || "[{,:-?".contains(previous) => {
+                    quote = Some(c);
+                }
+                '[' | '{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    deepest
 }
 
 /// Nodes any YAML file may expand to; beyond that, one per byte of the file (a
@@ -749,6 +797,14 @@ fn auth_config(auth_type: &str, auth: &BTreeMap<String, String>) -> Result<AuthC
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_depth_skips_quotes_and_comments() {
+        assert_eq!(flow_depth("clouds: {a: {auth: {u: x}}}"), 3);
+        assert_eq!(flow_depth("a: '[[[' # {{{\nb: \"{\\\"[\"\nc: [x]"), 1);
+        assert_eq!(flow_depth("name: O'Brien [x]"), 1);
+        assert_eq!(flow_depth(&"[".repeat(200)), 200);
+    }
 
     #[test]
     fn keys_are_normalized() {
