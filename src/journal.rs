@@ -122,6 +122,10 @@ pub trait Replay: Sized {
     fn first(record: Self::Record) -> Option<Self>;
     /// Folds in a later record; one that cannot come later is an error.
     fn apply(&mut self, record: &Self::Record) -> Result<(), String>;
+    /// Checks what the first record started, as its own file would be checked.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Replays journal text. A last line cut short by a crash is ignored; any other bad
@@ -142,6 +146,9 @@ pub fn replay<S: Replay>(text: &str) -> Result<S, String> {
     let first = records.next().ok_or("the journal is empty")??;
     let mut state = S::first(first)
         .ok_or_else(|| format!("line 1: the journal does not start with its {}", S::FIRST))?;
+    state
+        .check()
+        .map_err(|message| format!("line 1: {message}"))?;
     for (index, record) in records.enumerate() {
         state
             .apply(&record?)

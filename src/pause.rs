@@ -2,6 +2,10 @@
 //! signal the process exactly there. `SNAPPORT_PAUSE_AT=SCOPE:STAGE:N` names the point
 //! (`forward:result:3`, `rollback:intent:1`, `batch:call:2`), `SNAPPORT_PAUSE_MARKER`
 //! the file that receives the process id once the run is frozen.
+//!
+//! `SNAPPORT_TEST_PANIC` makes the console panic, so that a test can check that the
+//! terminal is restored and the crash report written: `on-start` once the first frame is
+//! drawn, `on-key` at the first key pressed after that.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +13,40 @@ use std::time::Duration;
 
 const PAUSE_AT_ENV: &str = "SNAPPORT_PAUSE_AT";
 const PAUSE_MARKER_ENV: &str = "SNAPPORT_PAUSE_MARKER";
+
+const TEST_PANIC_ENV: &str = "SNAPPORT_TEST_PANIC";
+
+/// When the console panics on purpose, for tests of the panic path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestPanic {
+    /// Once the first frame is drawn.
+    OnStart,
+    /// At the first key pressed.
+    OnKey,
+}
+
+impl TestPanic {
+    /// Parses `on-start` or `on-key`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "on-start" => Some(Self::OnStart),
+            "on-key" => Some(Self::OnKey),
+            _ => None,
+        }
+    }
+
+    /// The panic the environment asks for, if any.
+    pub fn from_env() -> Option<Self> {
+        Self::parse(&std::env::var(TEST_PANIC_ENV).ok()?)
+    }
+
+    /// Panics when `self` is `at`.
+    pub fn check(this: Option<Self>, at: Self) {
+        if this == Some(at) {
+            panic!("{TEST_PANIC_ENV}: panicking on purpose ({at:?})");
+        }
+    }
+}
 
 /// Where in a journaled step or item a run may freeze.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +120,13 @@ impl PausePoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_panics_are_named() {
+        assert_eq!(TestPanic::parse("on-start"), Some(TestPanic::OnStart));
+        assert_eq!(TestPanic::parse("on-key"), Some(TestPanic::OnKey));
+        assert_eq!(TestPanic::parse("never"), None);
+    }
 
     #[test]
     fn points_name_a_known_scope_a_stage_and_a_number() {

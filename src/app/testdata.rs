@@ -25,6 +25,9 @@ pub const HOST: &str = "node1@lvm#cinder-volumes";
 pub const DB: &str = "11111111-1111-4111-8111-111111111111";
 pub const WEB: &str = "22222222-2222-4222-8222-222222222222";
 pub const CACHE: &str = "33333333-3333-4333-8333-333333333333";
+/// Text that would drive the terminal if it reached it: an OSC title, a clear screen,
+/// a colour.
+pub const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred";
 /// A volume another cloud left on the back end: its LV is `volume-<ORPHAN>` and the
 /// back-end snapshot `pre-migration` is a snapshot of it.
 pub const ORPHAN: &str = "99999999-9999-4999-8999-999999999999";
@@ -341,6 +344,25 @@ impl Dataset {
             )),
             ..Self::default()
         }
+    }
+
+    /// Names, descriptions, metadata and a back-end reference that try to take the
+    /// terminal over: set its title, clear it, turn it red.
+    pub fn hostile_names() -> Self {
+        let mut data = Self::default();
+        data.volumes[0].name = Some(format!("db {HOSTILE}"));
+        data.volumes[0].description = Some(format!("desc {HOSTILE}"));
+        data.volumes[0]
+            .metadata
+            .insert(format!("key{HOSTILE}"), format!("value{HOSTILE}"));
+        data.snapshots[0].name = Some(HOSTILE.into());
+        data.snapshots[0].description = Some(format!("{HOSTILE}\r\n\u{9b}2J"));
+        for entry in &mut data.manageable {
+            if entry.reference == Reference::name("backup-2024-06-01") {
+                entry.reference = Reference::name(format!("backup{HOSTILE}"));
+            }
+        }
+        data
     }
 
     /// The dataset seen read-only.

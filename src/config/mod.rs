@@ -110,10 +110,7 @@ impl ConfigFile {
     /// Reads `path`; a missing file is an empty config unless `required`.
     pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|err| ConfigError::Parse {
-                path: path.to_path_buf(),
-                message: err.message().to_string(),
-            }),
+            Ok(text) => Self::parse(&text, path),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => {
                 Ok(Self::default())
             }
@@ -122,6 +119,14 @@ impl ConfigFile {
                 source,
             }),
         }
+    }
+
+    /// Parses the text of the config file at `path` (named in the error).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|err| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: err.message().to_string(),
+        })
     }
 
     /// A named back end, or a cloud of that name when the file does not define it

@@ -104,6 +104,10 @@ impl Replay for State {
         }
     }
 
+    fn check(&self) -> Result<(), String> {
+        self.plan.check()
+    }
+
     fn apply(&mut self, record: &Record) -> Result<(), String> {
         match record {
             Record::Begin { .. } => return Err("a second plan".into()),

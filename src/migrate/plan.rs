@@ -398,20 +398,27 @@ impl Plan {
     pub fn parse(text: &str) -> Result<Self, String> {
         let plan: Plan =
             serde_json::from_str(text).map_err(|err| format!("not a migration plan: {err}"))?;
-        if plan.version != PLAN_VERSION {
+        plan.check()?;
+        Ok(plan)
+    }
+
+    /// Refuses other versions and plans whose steps are not numbered uniquely, wherever
+    /// the plan was read from (a plan file, a journal's first line).
+    pub fn check(&self) -> Result<(), String> {
+        if self.version != PLAN_VERSION {
             return Err(format!(
                 "plan version {} is not supported (this snapport reads version {PLAN_VERSION})",
-                plan.version
+                self.version
             ));
         }
-        let mut numbers: Vec<usize> = plan.steps().map(|step| step.step).collect();
+        let mut numbers: Vec<usize> = self.steps().map(|step| step.step).collect();
         let count = numbers.len();
         numbers.sort_unstable();
         numbers.dedup();
         if numbers.len() != count {
             return Err("step numbers must be unique".into());
         }
-        Ok(plan)
+        Ok(())
     }
 
     /// Writes the plan file.

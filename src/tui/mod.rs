@@ -28,6 +28,7 @@ use crate::app::msg::Msg;
 use crate::app::{App, Modal, NamedBackend, Session, update};
 use crate::backend::Backend;
 use crate::connect::Directory;
+use crate::pause::TestPanic;
 use crate::worker::Worker;
 
 use self::theme::Theme;
@@ -190,6 +191,7 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     let mut hangup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
     terminal::install_panic_hook(options.log_file.clone());
+    let test_panic = TestPanic::from_env();
     let (mut tui, _guard) = terminal::enter()
         .inspect_err(|_| terminal::leave_raw_mode())
         .context("starting the console")?;
@@ -215,10 +217,12 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
             tui.draw(|frame| draw(frame, &app, &theme))
                 .context("drawing (terminal gone?)")?;
             dirty = false;
+            TestPanic::check(test_panic, TestPanic::OnStart);
         }
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(event))) if event.kind == KeyEventKind::Press => {
+                    TestPanic::check(test_panic, TestPanic::OnKey);
                     if let Some(key) = key(event) {
                         apply(&mut app, Msg::Key(key));
                         dirty = true;

@@ -64,8 +64,17 @@ pub fn install_panic_hook(log_file: Option<PathBuf>) {
     });
 }
 
-/// Leaves raw mode and the alternate screen and shows the cursor.
+/// Set while the console holds the terminal (raw mode, alternate screen).
+static ENTERED: AtomicBool = AtomicBool::new(false);
+
+/// Leaves raw mode and the alternate screen and shows the cursor, once: the panic hook
+/// and then the guard's drop both restore, and leaving the alternate screen a second
+/// time would move the cursor back to where the console started, so that the crash
+/// message and the shell's prompt would be written over each other.
 pub fn restore() -> io::Result<()> {
+    if !ENTERED.swap(false, Ordering::SeqCst) {
+        return Ok(());
+    }
     ratatui::try_restore()?;
     execute!(io::stdout(), Show)
 }
@@ -84,6 +93,7 @@ impl Drop for Guard {
 /// Enters raw mode and the alternate screen.
 pub fn enter() -> io::Result<(Tui, Guard)> {
     enable_raw_mode()?;
+    ENTERED.store(true, Ordering::SeqCst);
     let guard = Guard;
     execute!(io::stdout(), EnterAlternateScreen)?;
     let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(

@@ -382,3 +382,39 @@ fn failed_back_end_listing_and_import_by_reference() {
         &keys(&[&form, &[ENTER]]),
     );
 }
+
+/// Names and other text from the back end that hold control characters (an OSC title,
+/// a clear screen, a colour, C1 CSI) are drawn without them: no cell of the screen
+/// holds one, in lists, details and the import form.
+#[test]
+fn control_characters_from_the_back_end_never_reach_the_screen() {
+    let data = Dataset::hostile_names();
+    let theme = Theme::load(None, false).unwrap();
+    let views = [
+        keys(&[&command("snapshots"), &chars("d")]),
+        vec![ENTER, Key::char('d')],
+        keys(&[&chars("m/backup"), &[ENTER, ENTER]]),
+        keys(&[&chars("m/backup"), &[ENTER, Key::char(' '), Key::char('i')]]),
+    ];
+    for view in &views {
+        for (width, height) in SIZES {
+            let app = app_at(&data, width, height, view);
+            let terminal = terminal(&app, width, height, &theme);
+            let buffer = terminal.backend().buffer();
+            for (index, cell) in buffer.content().iter().enumerate() {
+                let (x, y) = buffer.pos_of(index);
+                assert!(
+                    !cell.symbol().contains(char::is_control),
+                    "control character {:?} at ({x}, {y}) of\n{}",
+                    cell.symbol(),
+                    terminal.backend()
+                );
+            }
+            let text = terminal.backend().to_string();
+            assert!(text.contains("pwned"), "the name is shown:\n{text}");
+        }
+    }
+    screens("hostile_snapshots", &data, &views[0]);
+    screens("hostile_volume", &data, &views[1]);
+    screens("hostile_import_form", &data, &views[3]);
+}

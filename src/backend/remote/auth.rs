@@ -182,14 +182,21 @@ pub async fn issue(
             "Keystone at {url} answered {status} without X-Subject-Token"
         ))
     })?;
-    let document: TokenDocument = serde_json::from_slice(&bytes)
-        .map_err(|err| Error::Backend(format!("Keystone at {url}: unreadable token: {err}")))?;
-    tracing::debug!(expires_at = ?document.token.expires_at, "Keystone token issued");
+    let (expires_at, catalog) = parse_token(&bytes, &url)?;
+    tracing::debug!(?expires_at, "Keystone token issued");
     Ok(Some(IssuedToken {
         value,
-        expires_at: document.token.expires_at,
-        catalog: document.token.catalog,
+        expires_at,
+        catalog,
     }))
+}
+
+/// Reads the body of Keystone's token answer from `url`: when the token expires, and
+/// the service catalog.
+pub fn parse_token(body: &[u8], url: &str) -> Result<(Option<DateTime<Utc>>, Vec<CatalogService>)> {
+    let document: TokenDocument = serde_json::from_slice(body)
+        .map_err(|err| Error::Backend(format!("Keystone at {url}: unreadable token: {err}")))?;
+    Ok((document.token.expires_at, document.token.catalog))
 }
 
 /// The block-storage URL for `interface` in `region` (any region when none is set).

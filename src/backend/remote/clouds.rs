@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
+use serde::de::DeserializeSeed;
 use serde_yaml_ng::{Mapping, Value};
 use thiserror::Error;
 
@@ -348,10 +349,162 @@ fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
     if text.trim().is_empty() {
         return Ok(Value::Mapping(Mapping::new()));
     }
-    serde_yaml_ng::from_str(&text).map_err(|err| ConfigError::Parse {
+    let parse_error = |message: String| ConfigError::Parse {
         path: path.to_path_buf(),
-        message: err.to_string(),
-    })
+        message,
+    };
+    // The YAML parser slows down with the square of the depth of flow collections, and
+    // its reader refuses more than 128 levels anyway: refuse them before parsing.
+    if flow_depth(&text) > MAX_FLOW_DEPTH {
+        return Err(parse_error(format!(
+            "flow collections ([…], {{…}}) nested deeper than {MAX_FLOW_DEPTH} levels"
+        )));
+    }
+    // Aliases let a few lines stand for millions of nodes: count the nodes the
+    // document expands to before building it.
+    let budget = NODES_BASE + text.len();
+    NodeCounter(std::cell::Cell::new(budget))
+        .deserialize(serde_yaml_ng::Deserializer::from_str(&text))
+        .map_err(|err| parse_error(err.to_string()))?;
+    serde_yaml_ng::from_str(&text).map_err(|err| parse_error(err.to_string()))
+}
+
+/// The deepest nesting of `[…]` and `{…}` read; the YAML reader's own limit.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// The deepest nesting of flow collections in `text`, outside quoted scalars and
+/// comments. An over-estimate at worst (a bracket inside a plain scalar counts).
+fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some('"') if c == '\\' => {
+                chars.next();
+            }
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None => match c {
+                '#' if previous.is_whitespace() => {
+                    for skipped in chars.by_ref() {
+                        if skipped == '\n' {
+                            break;
+                        }
+                    }
+                }
+                '\'' | '"' if previous.is_whitespace() || "[{,:-?".contains(previous) => {
+                    quote = Some(c);
+                }
+                '[' | '{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    deepest
+}
+
+/// Nodes any YAML file may expand to; beyond that, one per byte of the file (a
+/// document without aliases has fewer nodes than bytes).
+const NODES_BASE: usize = 10_000;
+
+/// Walks a YAML document without building it, failing once it has more nodes than the
+/// budget it holds.
+struct NodeCounter(std::cell::Cell<usize>);
+
+impl NodeCounter {
+    fn spend<E: serde::de::Error>(&self) -> Result<(), E> {
+        match self.0.get().checked_sub(1) {
+            Some(left) => {
+                self.0.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(
+                "the document expands to too many nodes (aliases used as a bomb?)",
+            )),
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &NodeCounter {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &NodeCounter {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a YAML document")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.spend()
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<(), D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.spend()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.spend()?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        let ((), variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
 }
 
 /// Merges `layer` into `base`: mappings key by key, anything else replaced.
@@ -644,6 +797,14 @@ fn auth_config(auth_type: &str, auth: &BTreeMap<String, String>) -> Result<AuthC
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_depth_skips_quotes_and_comments() {
+        assert_eq!(flow_depth("clouds: {a: {auth: {u: x}}}"), 3);
+        assert_eq!(flow_depth("a: '[[[' # {{{\nb: \"{\\\"[\"\nc: [x]"), 1);
+        assert_eq!(flow_depth("name: O'Brien [x]"), 1);
+        assert_eq!(flow_depth(&"[".repeat(200)), 200);
+    }
 
     #[test]
     fn keys_are_normalized() {
