@@ -119,13 +119,15 @@ pub enum FormOutcome {
 }
 
 /// The default name: the LV name without Cinder's `_snapshot-` or `volume-` prefix,
-/// which another cloud's ids would otherwise carry over as names.
+/// which another cloud's ids would otherwise carry over as names, and without control
+/// characters, which a back end's names may hold but Cinder's names should not.
 pub fn default_name(reference: &str) -> String {
-    reference
+    let name = reference
         .strip_prefix("_snapshot-")
         .or_else(|| reference.strip_prefix("volume-"))
         .map(|id| format!("imported-{id}"))
-        .unwrap_or_else(|| reference.to_string())
+        .unwrap_or_else(|| reference.to_string());
+    name.chars().filter(|c| !c.is_control()).collect()
 }
 
 fn label(volume: &Volume) -> String {
@@ -187,9 +189,11 @@ impl FormItem {
             FormTarget::Snapshot { .. } => "snapshot",
             FormTarget::Volume { .. } => "volume",
         };
+        let printable: String = lv.chars().filter(|c| !c.is_control()).collect();
         [
             default_name(lv),
-            format!("imported from back-end {kind} {lv}"),
+            format!("imported from back-end {kind} {printable}"),
+            // The exact reference, as a record of where the import came from.
             format!("source-name={lv}"),
         ]
     }
@@ -627,6 +631,11 @@ mod tests {
     fn defaults_come_from_the_lv_name() {
         assert_eq!(default_name("_snapshot-1234"), "imported-1234");
         assert_eq!(default_name("backup-2024"), "backup-2024");
+        assert_eq!(
+            default_name("x\u{1b}[2Jred\u{7}"),
+            "x[2Jred",
+            "no control characters"
+        );
         assert_eq!(
             default_name("volume-99999999-9999-4999-8999-999999999999"),
             "imported-99999999-9999-4999-8999-999999999999"
