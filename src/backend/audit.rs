@@ -12,10 +12,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{
-    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume,
-};
+use super::layer::Layer;
+use super::{Backend, Error, ManageSnapshotRequest, ManageVolumeRequest, Result, Snapshot, Volume};
 use crate::sync::lock;
 
 /// How an attempt ended.
@@ -384,41 +382,9 @@ fn params_of(value: &impl Serialize) -> Value {
 }
 
 #[async_trait]
-impl Backend for Audited {
-    fn info(&self) -> BackendInfo {
-        self.inner.info()
-    }
-
-    async fn hosts(&self) -> Result<Vec<Host>> {
-        self.inner.hosts().await
-    }
-
-    async fn volumes_paged(&self, filter: &ListFilter, sink: PageSink<'_, Volume>) -> Result<()> {
-        self.inner.volumes_paged(filter, sink).await
-    }
-
-    async fn snapshots_paged(
-        &self,
-        filter: &ListFilter,
-        sink: PageSink<'_, Snapshot>,
-    ) -> Result<()> {
-        self.inner.snapshots_paged(filter, sink).await
-    }
-
-    async fn volume(&self, id: &str) -> Result<Volume> {
-        self.inner.volume(id).await
-    }
-
-    async fn snapshot(&self, id: &str) -> Result<Snapshot> {
-        self.inner.snapshot(id).await
-    }
-
-    async fn manageable_snapshots(&self, host: &str) -> Result<Vec<ManageableSnapshot>> {
-        self.inner.manageable_snapshots(host).await
-    }
-
-    async fn manageable_volumes(&self, host: &str) -> Result<Vec<ManageableVolume>> {
-        self.inner.manageable_volumes(host).await
+impl Layer for Audited {
+    fn inner(&self) -> &dyn Backend {
+        self.inner.as_ref()
     }
 
     async fn manage_snapshot(&self, request: &ManageSnapshotRequest) -> Result<Snapshot> {

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod layer;
 pub mod local;
 pub mod model;
 pub mod read_only;

@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 
+use super::layer::Layer;
 use super::{
-    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume,
+    Backend, BackendInfo, Error, ManageSnapshotRequest, ManageVolumeRequest, Result, Snapshot,
+    Volume,
 };
 
 /// Read-only view of a back end.
@@ -27,44 +28,16 @@ fn refuse<T>(what: &str) -> Result<T> {
 }
 
 #[async_trait]
-impl Backend for ReadOnly {
+impl Layer for ReadOnly {
+    fn inner(&self) -> &dyn Backend {
+        self.inner.as_ref()
+    }
+
     fn info(&self) -> BackendInfo {
         BackendInfo {
             read_only: true,
             ..self.inner.info()
         }
-    }
-
-    async fn hosts(&self) -> Result<Vec<Host>> {
-        self.inner.hosts().await
-    }
-
-    async fn volumes_paged(&self, filter: &ListFilter, sink: PageSink<'_, Volume>) -> Result<()> {
-        self.inner.volumes_paged(filter, sink).await
-    }
-
-    async fn snapshots_paged(
-        &self,
-        filter: &ListFilter,
-        sink: PageSink<'_, Snapshot>,
-    ) -> Result<()> {
-        self.inner.snapshots_paged(filter, sink).await
-    }
-
-    async fn volume(&self, id: &str) -> Result<Volume> {
-        self.inner.volume(id).await
-    }
-
-    async fn snapshot(&self, id: &str) -> Result<Snapshot> {
-        self.inner.snapshot(id).await
-    }
-
-    async fn manageable_snapshots(&self, host: &str) -> Result<Vec<ManageableSnapshot>> {
-        self.inner.manageable_snapshots(host).await
-    }
-
-    async fn manageable_volumes(&self, host: &str) -> Result<Vec<ManageableVolume>> {
-        self.inner.manageable_volumes(host).await
     }
 
     async fn manage_snapshot(&self, _request: &ManageSnapshotRequest) -> Result<Snapshot> {
