@@ -265,6 +265,27 @@ impl Harness {
 
     /// Manageable-snapshot listings (`GET .../manageable_snapshots...`) the cinder-api
     /// whose log env.sh names `log_var` has served so far, whatever their answer.
+    /// Removes those of `names` that are still LVs of the VG (snapshots before their
+    /// origins): what a test seeded and must leave behind clean.
+    fn remove_lvs(&self, mut names: Vec<String>) -> Result<(), String> {
+        let present = self.lvs();
+        names.retain(|name| present.contains_key(name));
+        if names.is_empty() {
+            return Ok(());
+        }
+        let out = self
+            .script("seed.py")
+            .arg("remove")
+            .args(&names)
+            .output()
+            .map_err(|err| err.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     fn listing_gets_in(&self, log_var: &str) -> usize {
         self.requests_in(log_var, |request| {
             request.starts_with("GET /v3/") && request.contains("/manageable_snapshots")
@@ -415,23 +436,7 @@ impl Seeded<'_> {
                 .iter()
                 .map(|id| format!("volume-{id}")),
         );
-        let present = self.harness.lvs();
-        names.retain(|name| present.contains_key(name));
-        if names.is_empty() {
-            return Ok(());
-        }
-        let out = self
-            .harness
-            .script("seed.py")
-            .arg("remove")
-            .args(&names)
-            .output()
-            .map_err(|err| err.to_string())?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
+        self.harness.remove_lvs(names)
     }
 }
 
@@ -1600,29 +1605,7 @@ impl<'h> OnDeployment<'h> {
                 self.wait_for(&path, kind, "gone")?;
             }
         }
-        let present = self.h.lvs();
-        let names: Vec<String> = self
-            .lvs
-            .borrow()
-            .iter()
-            .filter(|name| present.contains_key(*name))
-            .cloned()
-            .collect();
-        if names.is_empty() {
-            return Ok(());
-        }
-        let out = self
-            .h
-            .script("seed.py")
-            .arg("remove")
-            .args(&names)
-            .output()
-            .map_err(|err| err.to_string())?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
+        self.h.remove_lvs(self.lvs.borrow().clone())
     }
 }
 
