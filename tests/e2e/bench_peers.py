@@ -87,24 +87,23 @@ def wait_status(kind, rid, want, timeout=300):
     raise RuntimeError(f"{kind} {rid} not {want} after {timeout}s")
 
 
-def manage_volume(lv, name):
-    status, body = api("POST", "/manageable_volumes", {"volume": {
-        "host": ENV["SNAPPORT_E2E_POOL"], "ref": {"source-name": lv}, "name": name}})
+def manage(kind, ref, fields):
+    """Imports back-end `ref` as a `kind` with `fields` and waits until it is available."""
+    status, body = api("POST", f"/manageable_{kind}s",
+                       {kind: {"ref": {"source-name": ref}, **fields}})
     if status != 202:
-        raise RuntimeError(f"manage volume {lv}: {status} {body}")
-    rid = body["volume"]["id"]
-    wait_status("volume", rid, "available")
+        raise RuntimeError(f"manage {kind} {ref}: {status} {body}")
+    rid = body[kind]["id"]
+    wait_status(kind, rid, "available")
     return rid
+
+
+def manage_volume(lv, name):
+    return manage("volume", lv, {"host": ENV["SNAPPORT_E2E_POOL"], "name": name})
 
 
 def manage_snapshot(volume, ref):
-    status, body = api("POST", "/manageable_snapshots", {"snapshot": {
-        "volume_id": volume, "ref": {"source-name": ref}, "name": f"bench-{ref}"}})
-    if status != 202:
-        raise RuntimeError(f"manage snapshot {ref}: {status} {body}")
-    rid = body["snapshot"]["id"]
-    wait_status("snapshot", rid, "available")
-    return rid
+    return manage("snapshot", ref, {"volume_id": volume, "name": f"bench-{ref}"})
 
 
 def unmanage(kind, rid):
