@@ -88,6 +88,31 @@ impl<T> Listings<T> {
         listed
     }
 
+    /// The host's listing of back-end `noun`s for an import's checks, or why a check
+    /// cannot rely on it: the listing failed, or it is empty, which is also how a driver
+    /// without manageable listings answers.
+    pub async fn for_check<F>(
+        &self,
+        host: &str,
+        noun: &str,
+        fetch: F,
+    ) -> std::result::Result<Arc<Vec<T>>, String>
+    where
+        F: Future<Output = Result<Vec<T>>>,
+    {
+        let listing = self
+            .get(host, fetch)
+            .await
+            .map_err(|err| format!("the manageable {noun} listing of host {host} failed: {err}"))?;
+        if listing.is_empty() {
+            return Err(format!(
+                "host {host} lists no back-end {noun}s at all (a driver without manageable \
+                 listings answers so)"
+            ));
+        }
+        Ok(listing)
+    }
+
     /// Drops the host's listing: a change made it wrong.
     pub fn forget(&self, host: &str) {
         lock(&self.hosts).remove(backend_of(host));
@@ -258,19 +283,9 @@ impl RemoteBackend {
         };
         let listing = self
             .snapshot_listings
-            .get(&host, self.fetch_manageable_snapshots(&host))
+            .for_check(&host, "snapshot", self.fetch_manageable_snapshots(&host))
             .await
-            .map_err(|err| {
-                unavailable(format!(
-                    "the manageable snapshot listing of host {host} failed: {err}"
-                ))
-            })?;
-        if listing.is_empty() {
-            return Err(unavailable(format!(
-                "host {host} lists no back-end snapshots at all (a driver without manageable \
-                 listings answers so)"
-            )));
-        }
+            .map_err(unavailable)?;
         let entry = listing
             .iter()
             .find(|entry| entry.reference == request.reference)
@@ -333,19 +348,9 @@ impl RemoteBackend {
         };
         let listing = self
             .volume_listings
-            .get(host, self.fetch_manageable_volumes(host))
+            .for_check(host, "volume", self.fetch_manageable_volumes(host))
             .await
-            .map_err(|err| {
-                unavailable(format!(
-                    "the manageable volume listing of host {host} failed: {err}"
-                ))
-            })?;
-        if listing.is_empty() {
-            return Err(unavailable(format!(
-                "host {host} lists no back-end volumes at all (a driver without manageable \
-                 listings answers so)"
-            )));
-        }
+            .map_err(unavailable)?;
         if let Some(entry) = listing
             .iter()
             .find(|entry| entry.reference == request.reference)
