@@ -1,10 +1,6 @@
 //! End-to-end tests against a real OpenStack Cinder (api + scheduler + volume with the
-//! LVM driver, RabbitMQ, noauth) brought up by `tests/e2e/cinder-up.sh`.
-//!
-//! They run only when `SNAPPORT_E2E_DIR` names a running harness (`tests/e2e/run.sh`
-//! does all of it: up, these tests, down). Without it they return at once, except in CI
-//! (`CI` set), where a missing harness fails every test: a skipped e2e test is a failed
-//! one there.
+//! LVM driver, RabbitMQ, noauth) brought up by `tests/e2e/cinder-up.sh` (see
+//! `cinder_harness` for when they run).
 //!
 //! The tests share one Cinder and one volume group, so they run one at a time (a lock),
 //! and each removes the LVs it seeded: Cinder's manageable listings cost a few lvm calls
@@ -13,65 +9,15 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod cinder_harness;
 mod isolated;
 mod tmux;
 
-/// Serialises the tests: seeding edits VG metadata that Cinder renames LVs in.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// A running harness, as described by its env.sh.
-struct Harness {
-    dir: PathBuf,
-    vars: BTreeMap<String, String>,
-    /// HOME and XDG dirs of the snapport runs (config, logs), per test.
-    home: tempfile::TempDir,
-    _turn: MutexGuard<'static, ()>,
-}
-
-/// The harness named by `SNAPPORT_E2E_DIR`, or `None` outside CI when it is not set.
-fn harness() -> Option<Harness> {
-    let Some(dir) = std::env::var_os("SNAPPORT_E2E_DIR").filter(|d| !d.is_empty()) else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "CI is set but SNAPPORT_E2E_DIR is not: the real-Cinder e2e tests need the \
-                 harness; run them through tests/e2e/run.sh"
-            );
-        }
-        eprintln!("SNAPPORT_E2E_DIR not set: real-Cinder e2e test not run (see tests/e2e/run.sh)");
-        return None;
-    };
-    let dir = PathBuf::from(dir);
-    let env_sh = dir.join("env.sh");
-    let text = std::fs::read_to_string(&env_sh).unwrap_or_else(|err| {
-        panic!(
-            "SNAPPORT_E2E_DIR={} is not a running harness ({}: {err}); start it with \
-             tests/e2e/cinder-up.sh",
-            dir.display(),
-            env_sh.display()
-        )
-    });
-    let vars = text
-        .lines()
-        .filter_map(|line| line.strip_prefix("export "))
-        .filter_map(|line| line.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches(['\'', '"']).to_string()))
-        .collect();
-    let turn = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    Some(Harness {
-        dir,
-        vars,
-        home: tempfile::tempdir().expect("temp dir"),
-        _turn: turn,
-    })
-}
+use cinder_harness::{Answer, Harness, harness, json_output};
 
 /// (LV name, origin LV) of each entry of a `seed.py` listing; the name is under `key`.
 fn names_and_origins<'a>(
@@ -86,56 +32,7 @@ fn names_and_origins<'a>(
     })
 }
 
-/// An HTTP answer: status, headers we look at, and the JSON body (Null when empty).
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
 impl Harness {
-    fn var(&self, key: &str) -> &str {
-        self.vars
-            .get(key)
-            .unwrap_or_else(|| panic!("{key} missing from {}/env.sh", self.dir.display()))
-    }
-
-    fn volhost(&self) -> &str {
-        self.var("SNAPPORT_E2E_VOLHOST")
-    }
-
-    fn e2e_script(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/e2e")
-            .join(name)
-    }
-
-    /// The harness venv's python (it has the reference clients).
-    fn python(&self) -> PathBuf {
-        Path::new(self.var("SNAPPORT_E2E_VENV")).join("bin/python3")
-    }
-
-    /// A harness helper script run with its environment (VG, private LVM_SYSTEM_DIR).
-    fn script(&self, name: &str) -> Command {
-        let mut command = Command::new(self.python());
-        command
-            .arg(Self::e2e_script(name))
-            .envs(&self.vars)
-            .env("SNAPPORT_E2E_DIR", &self.dir);
-        command
-    }
-
-    /// Runs a helper script to success and parses its JSON output.
-    fn script_json(&self, name: &str, args: &[&str]) -> Value {
-        let out = self.script(name).args(args).output().expect("helper runs");
-        assert!(
-            out.status.success(),
-            "{name} {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("helper prints JSON")
-    }
-
     /// Seeds `volumes` origin LVs with `snapshots` snapshot LVs each.
     fn seed(&self, volumes: usize, snapshots: usize) -> Seeded<'_> {
         let created = self.script_json(
@@ -162,109 +59,6 @@ impl Harness {
         names_and_origins(&self.script_json("seed.py", &["lvs"]), "name").collect()
     }
 
-    /// One request to the real Cinder; `path` is relative to the project endpoint unless
-    /// it starts with `http`.
-    fn request(&self, method: &str, path: &str, token: bool, body: Option<Value>) -> Answer {
-        let url = if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.var("SNAPPORT_E2E_API"))
-        };
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
-            let client = reqwest::Client::new();
-            let mut request = client
-                .request(method.parse().expect("method"), &url)
-                .header("OpenStack-API-Version", "volume 3.8");
-            if token {
-                request = request.header("X-Auth-Token", self.var("SNAPPORT_E2E_TOKEN"));
-            }
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let response = request
-                .send()
-                .await
-                .unwrap_or_else(|err| panic!("{method} {url}: {err}"));
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let bytes = response.bytes().await.expect("body");
-            let body = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-            };
-            Answer {
-                status,
-                headers,
-                body,
-            }
-        })
-    }
-
-    /// The snapport binary on cloud `e2e` of the harness's clouds.yaml.
-    fn snapport(&self) -> assert_cmd::Command {
-        self.snapport_on("e2e")
-    }
-
-    /// The snapport binary on `cloud` of the harness's clouds.yaml.
-    fn snapport_on(&self, cloud: &str) -> assert_cmd::Command {
-        let mut command = self.snapport_bare();
-        command.args(["--os-cloud", cloud]);
-        command
-    }
-
-    /// The snapport binary with the harness's clouds.yaml, HOME and the XDG dirs in the
-    /// test's temp dir and no other OS_* settings; no back end chosen.
-    fn snapport_bare(&self) -> assert_cmd::Command {
-        let mut command = isolated::snapport_cmd(self.home.path());
-        command.env("OS_CLIENT_CONFIG_FILE", self.var("OS_CLIENT_CONFIG_FILE"));
-        command
-    }
-
-    /// Runs snapport on cloud `e2e` with `-f json` to success and parses its output.
-    fn snapport_json(&self, args: &[&str]) -> Value {
-        self.snapport_json_on("e2e", args)
-    }
-
-    /// Runs snapport on `cloud` with `-f json` to success and parses its output.
-    fn snapport_json_on(&self, cloud: &str, args: &[&str]) -> Value {
-        let mut command = self.snapport_on(cloud);
-        command.args(args).args(["-f", "json"]);
-        json_output(command)
-    }
-
-    /// Runs snapport expecting exit `code` and a one-line error; returns that line.
-    fn snapport_fails(&self, args: &[&str], code: i32) -> String {
-        self.snapport_fails_on("e2e", args, code)
-    }
-
-    /// Runs snapport on `cloud` expecting exit `code` and a one-line error; returns it.
-    fn snapport_fails_on(&self, cloud: &str, args: &[&str], code: i32) -> String {
-        let assert = self.snapport_on(cloud).args(args).assert().code(code);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        stderr.trim_end().to_string()
-    }
-
-    /// POST requests cinder-api has served so far, as its request log shows them.
-    fn posts(&self) -> usize {
-        self.posts_in("SNAPPORT_E2E_API_LOG")
-    }
-
-    /// POST requests the cinder-api whose log env.sh names `log_var` has served so far.
-    fn posts_in(&self, log_var: &str) -> usize {
-        self.requests_in(log_var, |request| request.starts_with("POST /v3/"))
-    }
-
-    /// Manageable-snapshot listings (`GET .../manageable_snapshots...`) the cinder-api
-    /// whose log env.sh names `log_var` has served so far, whatever their answer.
     /// Removes those of `names` that are still LVs of the VG (snapshots before their
     /// origins): what a test seeded and must leave behind clean.
     fn remove_lvs(&self, mut names: Vec<String>) -> Result<(), String> {
@@ -286,36 +80,10 @@ impl Harness {
         }
     }
 
-    fn listing_gets_in(&self, log_var: &str) -> usize {
-        self.requests_in(log_var, |request| {
-            request.starts_with("GET /v3/") && request.contains("/manageable_snapshots")
-        })
-    }
-
-    /// Requests in a cinder-api request log (`"METHOD PATH HTTP/1.1"` of each
-    /// eventlet.wsgi.server line) that `matches` accepts.
-    fn requests_in(&self, log_var: &str, matches: impl Fn(&str) -> bool) -> usize {
-        // the log line is written right after the response: let a late one land
-        std::thread::sleep(Duration::from_millis(300));
-        std::fs::read_to_string(self.var(log_var))
-            .expect("cinder-api log")
-            .lines()
-            .filter(|line| line.contains("eventlet.wsgi.server"))
-            .filter_map(|line| line.split('"').nth(1))
-            .filter(|request| matches(request))
-            .count()
-    }
-
     /// What python-cinderclient sees now on `deployment` "a" or "b" (manageable
     /// lists, volumes, snapshots).
     fn reference_view(&self, deployment: &str) -> Value {
         self.script_json("reference_client.py", &["view", "--deployment", deployment])
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let answer = self.request("GET", path, true, None);
-        assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
-        answer.body
     }
 }
 
@@ -719,9 +487,13 @@ fn snapport_lists_the_harness_host() {
     let Some(h) = harness() else { return };
     let hosts = h.snapport_json(&["host", "list"]);
     let hosts = hosts.as_array().expect("a list");
-    assert_eq!(hosts.len(), 1, "{hosts:?}");
-    let host = &hosts[0];
-    assert_eq!(host["host"], h.var("SNAPPORT_E2E_POOL"));
+    let names: BTreeSet<&str> = hosts.iter().filter_map(|h| h["host"].as_str()).collect();
+    let expected = BTreeSet::from([h.var("SNAPPORT_E2E_POOL"), h.var("SNAPPORT_E2E_RBD_POOL")]);
+    assert_eq!(names, expected, "the LVM and the RBD back end: {hosts:?}");
+    let host = hosts
+        .iter()
+        .find(|host| host["host"] == h.var("SNAPPORT_E2E_POOL"))
+        .expect("the LVM host");
     assert_eq!(host["state"], "up");
     assert_eq!(host["status"], "enabled");
     assert!(
@@ -738,7 +510,13 @@ fn snapport_lists_the_harness_host() {
         .stdout
         .clone();
     let via_token: Value = serde_json::from_slice(&via_token).expect("JSON");
-    assert_eq!(via_token[0]["host"], host["host"]);
+    let via_token: BTreeSet<&str> = via_token
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|h| h["host"].as_str())
+        .collect();
+    assert_eq!(via_token, names);
 }
 
 #[test]
@@ -1066,13 +844,6 @@ fn get_on_b(h: &Harness, path: &str) -> Answer {
     )
 }
 
-/// Runs a snapport command to success and parses its JSON output.
-fn json_output(mut command: assert_cmd::Command) -> Value {
-    let out = command.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out)
-        .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&out)))
-}
-
 /// What a migration's journal says: `migrate report -f json`.
 fn id_map(h: &Harness, journal: &Path) -> Value {
     let mut command = h.snapport_bare();
@@ -1351,7 +1122,9 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
     ));
     tmux.keys(&["Enter"]);
     tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
-    tmux.keys(&["Enter"]);
+    tmux.keys(&["/"]);
+    tmux.type_text("@lvm#lvm");
+    tmux.keys(&["Enter", "Enter"]);
     tmux.wait_text("e2e-volume");
     tmux.keys(&["/"]);
     tmux.type_text(&volume_id);

@@ -80,7 +80,10 @@ for suffix in "" -b -c; do
     CINDER+=("cinder-api$suffix" "cinder-volume$suffix" "cinder-scheduler$suffix")
 done
 stop "${CINDER[@]}"
-stop rabbitmq epmd mariadb
+stop rabbitmq epmd mariadb ceph-mgr
+# the OSD before the monitor, so that it can report its own stop
+stop ceph-osd
+stop ceph-mon
 
 # Whatever still carries our marker left its group: stop it too.
 left=$(marked_processes)

@@ -39,6 +39,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=ceph.sh
+. "$HERE/ceph.sh"
 trap 'die "cinder-up.sh failed at line $LINENO (exit $?); logs: $LOG"' ERR
 
 T_START=$(date +%s.%N)
@@ -87,6 +89,8 @@ command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || APT_PKGS+=(mariad
 command -v curl >/dev/null || APT_PKGS+=(curl)
 command -v losetup >/dev/null || APT_PKGS+=(mount)
 command -v "$PYTHON" >/dev/null || APT_PKGS+=(python3)
+# shellcheck disable=SC2207 # package names are single words
+APT_PKGS+=($(ceph_packages))
 if command -v "$PYTHON" >/dev/null && ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
     APT_PKGS+=(python3-venv)
 fi
@@ -137,7 +141,13 @@ fi
 RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
 [ -x "$RABBITMQ_SERVER" ] || RABBITMQ_SERVER=$(command -v rabbitmq-server)
 
-# ------------------------------------------------------------ 2. loop device + VG
+# ------------------------------------------------------------------ 2. Ceph
+# The cluster boots (~13 s) while the VG, MariaDB and RabbitMQ are set up.
+ceph_link_bindings "$VENV"
+ceph_up >"$LOG/ceph-up.log" 2>&1 &
+CEPH_PID=$!
+
+# ------------------------------------------------------------ 2b. loop device + VG
 # Private LVM config: activation off (metadata only), only our loop device visible,
 # private lock dir (host-wide locks would let any other lvm command stall ours), no
 # metadata backups or archives (they would pile up, and write outside this dir),
@@ -228,9 +238,14 @@ cinder_host() { if [ "$1" = a ]; then echo snapport-e2e; else echo "snapport-e2e
 # The suffix of deployment NAME's recorded process names (cinder-api, cinder-api-b).
 suffix() { if [ "$1" = a ]; then echo ""; else echo "-$1"; fi; }
 
+# Deployments a and b also keep volumes on the one Ceph pool: two clouds that share a
+# Ceph cluster, each with an RBD back end next to its LVM one.
+has_rbd() { [ "$1" != c ]; }
+
 write_cinder_conf() {
-    local name=$1 etc log data db vhost port workers rpc_timeout
+    local name=$1 etc log data db vhost port workers rpc_timeout backends=lvm
     deployment "$name"
+    has_rbd "$name" && backends=lvm,ceph
     mkdir -p "$etc" "$log" "$data/lock"
     cat >"$etc/cinder.conf" <<EOF
 # snapport e2e harness: deployment $name, a real Cinder on 127.0.0.1, noauth, LVM driver on VG $VG
@@ -250,7 +265,7 @@ osapi_volume_workers = $workers
 api_paste_config = $ETC/api-paste.ini
 resource_query_filters_file = $ETC/resource_filters.json
 rootwrap_config = $ETC/rootwrap.conf
-enabled_backends = lvm
+enabled_backends = $backends
 default_volume_type = __DEFAULT__
 # pool statistics (capacity, total_volumes) refresh this often; the default is 60 s
 backend_stats_polling_interval = 10
@@ -278,6 +293,17 @@ lvm_suppress_fd_warnings = True
 target_helper = fake
 target_protocol = iscsi
 volume_clear = none
+EOF
+    has_rbd "$name" || return 0
+    cat >>"$etc/cinder.conf" <<EOF
+[ceph]
+volume_backend_name = ceph
+volume_driver = cinder.volume.drivers.rbd.RBDDriver
+rbd_ceph_conf = $CEPH_CONF_FILE
+rbd_pool = $CEPH_POOL
+# any client id works with auth none
+rbd_user = cinder
+rados_connect_timeout = 20
 EOF
 }
 DEPLOYMENTS=(a b c)
@@ -391,7 +417,9 @@ for d in "${DEPLOYMENTS[@]}"; do
 done
 
 # ------------------------------------------------------------ 6. cinder services
-SERVICES=(rabbitmq mariadb)
+wait "$CEPH_PID" || die "Ceph did not come up: $(tail -n 5 "$LOG/ceph-up.log")"
+cat "$LOG/ceph-up.log"
+SERVICES=(rabbitmq mariadb ceph-mon ceph-osd ceph-mgr)
 for d in "${DEPLOYMENTS[@]}"; do
     deployment "$d"
     claim_port "$port" "cinder-api$(suffix "$d")"
@@ -435,17 +463,25 @@ wait_for() {  # wait_for SECONDS WHAT COMMAND...
     done
     die "timed out after ${secs}s waiting for $what; see $LOG"
 }
+rbd_volhost() { echo "$(cinder_host "$1")@ceph"; }
+rbd_pool() { echo "$(rbd_volhost "$1")#ceph"; }
+# volume_up DEPLOYMENT VOLHOST
 volume_up() {
     get "$1" "/os-services?binary=cinder-volume" |
-        json_has "any(s['host'] == '$(volhost "$1")' and s['state'] == 'up' for s in d['services'])"
+        json_has "any(s['host'] == '$2' and s['state'] == 'up' for s in d['services'])"
 }
 # The volume service reports its pool a little after it is up; the scheduler needs it.
-pool_listed() { get "$1" "/scheduler-stats/get_pools" | json_has "any(p['name'] == '$(pool "$1")' for p in d['pools'])"; }
+# pool_listed DEPLOYMENT POOL
+pool_listed() { get "$1" "/scheduler-stats/get_pools" | json_has "any(p['name'] == '$2' for p in d['pools'])"; }
 api_answers() { get "$1" "/os-services" >/dev/null; }
 for d in "${DEPLOYMENTS[@]}"; do
     wait_for 120 "the API of deployment $d on $(api_root "$d")" api_answers "$d"
-    wait_for 120 "cinder-volume $(volhost "$d") to be up" volume_up "$d"
-    wait_for 120 "pool $(pool "$d") to be listed" pool_listed "$d"
+    wait_for 120 "cinder-volume $(volhost "$d") to be up" volume_up "$d" "$(volhost "$d")"
+    wait_for 120 "pool $(pool "$d") to be listed" pool_listed "$d" "$(pool "$d")"
+    if has_rbd "$d"; then
+        wait_for 120 "cinder-volume $(rbd_volhost "$d") to be up" volume_up "$d" "$(rbd_volhost "$d")"
+        wait_for 120 "pool $(rbd_pool "$d") to be listed" pool_listed "$d" "$(rbd_pool "$d")"
+    fi
     # Default quotas live in the DB's "default" quota class (10 volumes, 10 snapshots,
     # config flags do not override them) and would stop longer tests with 413.
     curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/json" \
@@ -484,6 +520,12 @@ export SNAPPORT_E2E_C_POOL='$(pool c)'
 export SNAPPORT_E2E_C_API_LOG=$LOG/c/cinder-api.log
 export SNAPPORT_E2E_C_VOLUME_LOG=$LOG/c/cinder-volume.log
 export SNAPPORT_E2E_C_RPC_TIMEOUT=$C_RPC_TIMEOUT
+export SNAPPORT_E2E_RBD_VOLHOST=$(rbd_volhost a)
+export SNAPPORT_E2E_RBD_POOL='$(rbd_pool a)'
+export SNAPPORT_E2E_B_RBD_VOLHOST=$(rbd_volhost b)
+export SNAPPORT_E2E_B_RBD_POOL='$(rbd_pool b)'
+export SNAPPORT_E2E_CEPH_CONF=$CEPH_CONF_FILE
+export SNAPPORT_E2E_CEPH_POOL=$CEPH_POOL
 export OS_CLIENT_CONFIG_FILE=$E2E_DIR/clouds.yaml
 export LVM_SYSTEM_DIR=$LVMDIR
 export LVM_SUPPRESS_FD_WARNINGS=1
@@ -524,5 +566,5 @@ chmod 600 "$E2E_DIR/clouds.yaml"
 T_END=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')
 echo "$ELAPSED" >"$RUN/up.seconds"
-say "ready in ${ELAPSED}s: $API, $(api b) and $(api c) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST, $(volhost b) and $(volhost c) (RPC timeout ${C_RPC_TIMEOUT}s), VG $VG on $LOOP"
+say "ready in ${ELAPSED}s: $API, $(api b) and $(api c) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST, $(volhost b) and $(volhost c) (RPC timeout ${C_RPC_TIMEOUT}s), VG $VG on $LOOP; RBD hosts $(rbd_volhost a) and $(rbd_volhost b) on Ceph pool $CEPH_POOL ($CEPH_CONF_FILE)"
 say "to use it: . $E2E_DIR/env.sh"

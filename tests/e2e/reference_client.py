@@ -13,9 +13,10 @@ usage (run with the harness venv's python, or any python3 once env.sh is sourced
       snapshot-unmanage, and openstackclient's view of the same listing. Checks every
       result (safe flags, LV renames per lvs) and exits 1 if any check failed. Without
       --keep it unmanages and removes everything it created at the end.
-  reference_client.py view [--deployment a|b]
+  reference_client.py view [--deployment a|b] [--backend lvm|rbd]
       What cinderclient sees now: manageable volumes and snapshots of the harness host,
-      volumes and snapshots. JSON on stdout. --deployment b asks the second Cinder.
+      volumes and snapshots. JSON on stdout. --deployment b asks the second Cinder,
+      --backend rbd lists its RBD host instead of its LVM one.
 
 The harness is found through SNAPPORT_E2E_DIR (its env.sh is read).
 """
@@ -85,12 +86,14 @@ def parse_properties(out):
 class Reference:
     """Runs the clients, keeps a record of every call and every check."""
 
-    def __init__(self, env, deployment="a"):
-        """deployment: "a" (the main Cinder) or "b" (the second one on the same VG)."""
+    def __init__(self, env, deployment="a", backend="lvm"):
+        """deployment: "a" (the main Cinder) or "b" (the second one on the same storage);
+        backend: its "lvm" or its "rbd" volume host."""
         self.env = env
         prefix = "SNAPPORT_E2E_" if deployment == "a" else "SNAPPORT_E2E_B_"
-        self.host = env[prefix + "VOLHOST"]
-        self.pool = env[prefix + "POOL"]
+        host = prefix + ("RBD_" if backend == "rbd" else "")
+        self.host = env[host + "VOLHOST"]
+        self.pool = env[host + "POOL"]
         self.api_url = env[prefix + "API"]
         self.api_root = env[prefix + "API_ROOT"]
         self.venv_bin = os.path.join(env["SNAPPORT_E2E_VENV"], "bin")
@@ -388,10 +391,11 @@ def main():
     f.add_argument("--keep", action="store_true")
     v = sub.add_parser("view")
     v.add_argument("--deployment", choices=["a", "b"], default="a")
+    v.add_argument("--backend", choices=["lvm", "rbd"], default="lvm")
     args = ap.parse_args()
 
     env = load_harness()
-    ref = Reference(env, getattr(args, "deployment", "a"))
+    ref = Reference(env, getattr(args, "deployment", "a"), getattr(args, "backend", "lvm"))
     if args.cmd == "view":
         json.dump(ref.view(), sys.stdout, indent=1)
         print()
