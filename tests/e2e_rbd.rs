@@ -303,7 +303,7 @@ fn snap(name: &str, protected: bool) -> RbdSnapshot {
 
 /// The entries of a manageable listing whose reference or source reference is one of
 /// `images`, as (source reference, reference, safe) sorted.
-fn listed<'a>(listing: &'a Value, images: &[&str]) -> Vec<(String, String, bool)> {
+fn listed(listing: &Value, images: &[&str]) -> Vec<(String, String, bool)> {
     let mut rows: Vec<_> = listing
         .as_array()
         .expect("a list")
