@@ -17,7 +17,7 @@ mod cinder_harness;
 mod isolated;
 mod tmux;
 
-use cinder_harness::{Answer, Harness, harness, json_output};
+use cinder_harness::{Answer, Harness, harness, moved_to};
 
 /// (LV name, origin LV) of each entry of a `seed.py` listing; the name is under `key`.
 fn names_and_origins<'a>(
@@ -273,6 +273,11 @@ fn volume_and_scheduler_services_are_up() {
         BTreeSet::from([
             ("cinder-scheduler".into(), service_host, "up".into()),
             ("cinder-volume".into(), volhost, "up".into()),
+            (
+                "cinder-volume".into(),
+                h.var("SNAPPORT_E2E_RBD_VOLHOST").into(),
+                "up".into()
+            ),
         ])
     );
 }
@@ -844,16 +849,6 @@ fn get_on_b(h: &Harness, path: &str) -> Answer {
     )
 }
 
-/// What a migration's journal says: `migrate report -f json`.
-fn id_map(h: &Harness, journal: &Path) -> Value {
-    let mut command = h.snapport_bare();
-    command
-        .args(["migrate", "report"])
-        .arg(journal)
-        .args(["-f", "json"]);
-    json_output(command)
-}
-
 /// Rolls the migrations back when dropped (rollback is idempotent, and a no-op once
 /// done), then hands what they managed again on deployment a to `seeded`, whose own
 /// cleanup runs next: whatever the test did, neither cloud keeps a record of it.
@@ -886,7 +881,7 @@ impl RollBackOnDrop<'_> {
             .arg(journal)
             .output()
             .expect("snapport runs");
-        for entry in id_map(self.h, journal)["entries"]
+        for entry in self.h.id_map(journal)["entries"]
             .as_array()
             .expect("entries")
         {
@@ -978,17 +973,8 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
         let gone = h.request("GET", &format!("/{kind}/{id}"), true, None);
         assert_eq!(gone.status, 404, "{kind}/{id} still on a: {}", gone.body);
     }
-    let map = id_map(&h, &journal);
-    let moved = |source: &str| -> String {
-        let entry = map["entries"]
-            .as_array()
-            .expect("entries")
-            .iter()
-            .find(|e| e["source_id"] == source)
-            .unwrap_or_else(|| panic!("{source} not in the id map: {map}"));
-        assert_eq!(entry["placement"], "moved", "{entry}");
-        entry["target_id"].as_str().expect("target id").to_string()
-    };
+    let map = h.id_map(&journal);
+    let moved = |source: &str| moved_to(&map, source);
     let b_volume = moved(&volume_id);
     let on_b = get_on_b(&h, &format!("/volumes/{b_volume}"));
     assert_eq!(on_b.status, 200, "{}", on_b.body);
@@ -1076,7 +1062,7 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
         .success();
     let gone = get_on_b(&h, &format!("/volumes/{b_volume}"));
     assert_eq!(gone.status, 404, "still on b: {}", gone.body);
-    let map = id_map(&h, &journal);
+    let map = h.id_map(&journal);
     for entry in map["entries"].as_array().expect("entries") {
         assert_eq!(entry["placement"], "rolled_back", "{entry}");
         let id = entry["rollback_id"].as_str().expect("rollback id");
@@ -1166,7 +1152,7 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
     }
     let journals = _rollback.journals();
     assert_eq!(journals.len(), 1, "{journals:?}");
-    let map = id_map(&h, &journals[0]);
+    let map = h.id_map(&journals[0]);
     let target_of = |source: &str| -> String {
         map["entries"]
             .as_array()
@@ -1686,7 +1672,9 @@ fn the_console_imports_several_marked_snapshots_with_one_listing() {
     ));
     tmux.keys(&["Enter"]);
     tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
-    tmux.keys(&["m"]);
+    tmux.keys(&["/"]);
+    tmux.type_text("@lvm#lvm");
+    tmux.keys(&["Enter", "m"]);
     tmux.wait_for_within(
         Duration::from_secs(60),
         "the back-end snapshots",

@@ -242,6 +242,16 @@ impl Harness {
             .count()
     }
 
+    /// What a migration's journal says: `migrate report -f json`.
+    pub fn id_map(&self, journal: &Path) -> Value {
+        let mut command = self.snapport_bare();
+        command
+            .args(["migrate", "report"])
+            .arg(journal)
+            .args(["-f", "json"]);
+        json_output(command)
+    }
+
     pub fn get(&self, path: &str) -> Value {
         let answer = self.request("GET", path, true, None);
         assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
@@ -254,4 +264,16 @@ pub fn json_output(mut command: assert_cmd::Command) -> Value {
     let out = command.assert().success().get_output().stdout.clone();
     serde_json::from_slice(&out)
         .unwrap_or_else(|err| panic!("not JSON ({err}): {}", String::from_utf8_lossy(&out)))
+}
+
+/// The target id of `source` in a migration's id map, which must say it moved.
+pub fn moved_to(map: &Value, source: &str) -> String {
+    let entry = map["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["source_id"] == source)
+        .unwrap_or_else(|| panic!("{source} not in the id map: {map}"));
+    assert_eq!(entry["placement"], "moved", "{entry}");
+    entry["target_id"].as_str().expect("target id").to_string()
 }
