@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 mod cinder_harness;
 mod isolated;
 
-use cinder_harness::{Harness, harness};
+use cinder_harness::{Harness, harness, moved_to};
 
 /// One snapshot of an image, as `rbd ls -l` shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -486,4 +486,130 @@ fn the_export_warning_says_what_a_later_delete_does_on_rbd() {
         warning.contains("trash") && !warning.contains("VolumeIsBusy"),
         "the warning says what RBD does: {warning}"
     );
+}
+
+#[test]
+fn snapport_moves_a_volume_with_snapshots_between_two_clouds_on_one_ceph_pool_and_back() {
+    let Some(h) = harness() else { return };
+    let (pool, images) = Pool::seed(&h, &[&["daily", "weekly"]]);
+    let volume = import_volume(&h, &pool, &images[0]);
+    let daily = import_snapshot(&h, &pool, &volume, "daily");
+    let weekly = import_snapshot(&h, &pool, &volume, "weekly");
+    let b_host = h.var("SNAPPORT_E2E_B_RBD_POOL");
+    let plan = h.home.path().join("plan.json");
+    let journal = h.home.path().join("plan.journal.jsonl");
+
+    h.snapport_bare()
+        .args(["migrate", "plan", "--from", "e2e", "--to", "e2e-b"])
+        .args(["--target-host", b_host, "-o"])
+        .arg(&plan)
+        .arg(&volume)
+        .assert()
+        .success();
+    let applied = h
+        .snapport_bare()
+        .args(["migrate", "apply", "--yes", "--journal"])
+        .arg(&journal)
+        .arg(&plan)
+        .output()
+        .expect("snapport runs");
+    let map = h.id_map(&journal);
+    for entry in map["entries"].as_array().expect("entries") {
+        if let Some(id) = entry["target_id"].as_str() {
+            let kind = if entry["kind"] == "volume" {
+                "volumes"
+            } else {
+                "snapshots"
+            };
+            pool.track("SNAPPORT_E2E_B_API", kind, id);
+        }
+    }
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    for id in [&volume, &daily, &weekly] {
+        pool.untrack(id);
+    }
+
+    // b manages them on its RBD host; a forgot them; Ceph renamed them to b's ids
+    let b = Deployment::new(&h, "SNAPPORT_E2E_B_API");
+    let a = Deployment::new(&h, "SNAPPORT_E2E_API");
+    let b_volume = moved_to(&map, &volume);
+    let on_b = b.get(&format!("/volumes/{b_volume}"));
+    assert_eq!(
+        on_b.body["volume"]["os-vol-host-attr:host"], b_host,
+        "{}",
+        on_b.body
+    );
+    assert_eq!(on_b.body["volume"]["status"], "available");
+    assert_eq!(a.get(&format!("/volumes/{volume}")).status, 404);
+    let b_daily = moved_to(&map, &daily);
+    let b_weekly = moved_to(&map, &weekly);
+    for id in [&b_daily, &b_weekly] {
+        let snapshot = b.get(&format!("/snapshots/{id}"));
+        assert_eq!(snapshot.body["snapshot"]["volume_id"], b_volume.as_str());
+        assert_eq!(snapshot.body["snapshot"]["status"], "available");
+    }
+    let mut expected = vec![
+        snap(&format!("snapshot-{b_daily}"), true),
+        snap(&format!("snapshot-{b_weekly}"), true),
+    ];
+    expected.sort_by(|x, y| x.name.cmp(&y.name));
+    let mut images_now = pool.images();
+    for snapshots in images_now.values_mut() {
+        snapshots.sort_by(|x, y| x.name.cmp(&y.name));
+    }
+    assert_eq!(
+        images_now,
+        BTreeMap::from([(format!("volume-{b_volume}"), expected)]),
+        "renamed to b's ids, snapshots protected"
+    );
+    assert!(pool.trash().is_empty(), "nothing in the trash");
+
+    // and back: a manages them again under new ids
+    h.snapport_bare()
+        .args(["migrate", "rollback", "--yes"])
+        .arg(&journal)
+        .assert()
+        .success();
+    let map = h.id_map(&journal);
+    for entry in map["entries"].as_array().expect("entries") {
+        assert_eq!(entry["placement"], "rolled_back", "{entry}");
+        let id = entry["rollback_id"].as_str().expect("a rollback id");
+        let kind = if entry["kind"] == "volume" {
+            "volumes"
+        } else {
+            "snapshots"
+        };
+        pool.track("SNAPPORT_E2E_API", kind, id);
+    }
+    for id in [&b_volume, &b_daily, &b_weekly] {
+        pool.untrack(id);
+    }
+    assert_eq!(b.get(&format!("/volumes/{b_volume}")).status, 404);
+    let images_now = pool.images();
+    assert_eq!(images_now.len(), 1, "{images_now:?}");
+    let (image, snapshots) = images_now.first_key_value().expect("the image");
+    let a_volume = image.strip_prefix("volume-").expect("a volume image");
+    assert_eq!(
+        a.get(&format!("/volumes/{a_volume}")).body["volume"]["status"],
+        "available"
+    );
+    assert_eq!(snapshots.len(), 2, "{snapshots:?}");
+    for snapshot in snapshots {
+        let id = snapshot
+            .name
+            .strip_prefix("snapshot-")
+            .expect("a managed name");
+        assert!(snapshot.protected, "{snapshot:?}");
+        let record = a.get(&format!("/snapshots/{id}"));
+        assert_eq!(
+            record.body["snapshot"]["volume_id"], a_volume,
+            "{}",
+            record.body
+        );
+    }
+    assert!(pool.trash().is_empty(), "nothing in the trash");
 }
