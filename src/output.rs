@@ -63,12 +63,22 @@ fn verdict(
 }
 
 impl Tabular for Host {
-    const HEADERS: &'static [&'static str] =
-        &["Host", "Zone", "Status", "State", "Total GiB", "Free GiB"];
+    const HEADERS: &'static [&'static str] = &[
+        "Host",
+        "Cluster",
+        "Driver",
+        "Zone",
+        "Status",
+        "State",
+        "Total GiB",
+        "Free GiB",
+    ];
     fn cells(&self) -> Vec<String> {
         let gib = |value: Option<f64>| value.map(|v| format!("{v:.2}")).unwrap_or_default();
         vec![
             self.host.clone(),
+            text(&self.cluster),
+            self.driver.to_string(),
             text(&self.zone),
             self.status.to_string(),
             self.state.clone(),

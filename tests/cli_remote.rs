@@ -17,6 +17,8 @@ use tempfile::TempDir;
 /// The JSON keys of each resource, as the local back end prints them.
 const HOST_KEYS: &[&str] = &[
     "host",
+    "cluster",
+    "driver",
     "zone",
     "status",
     "state",
@@ -177,6 +179,8 @@ fn lists_have_the_local_back_ends_shapes() {
     assert_eq!(hosts.as_array().unwrap().len(), 1);
     assert_keys(&hosts[0], HOST_KEYS);
     assert_eq!(hosts[0]["host"], "node@lvm#lvm");
+    assert_eq!(hosts[0]["driver"], "lvm-thick");
+    assert_eq!(hosts[0]["cluster"], Value::Null);
 
     let volumes = env.json(&["volume", "list"]);
     assert_keys(&volumes[0], VOLUME_KEYS);

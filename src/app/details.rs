@@ -59,6 +59,8 @@ impl App {
                 let count = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
                 fields.extend([
                     field("host", &h.host),
+                    field("cluster", optional(h.cluster.as_deref())),
+                    field("driver", h.driver.to_string()),
                     field("zone", optional(h.zone.as_deref())),
                     field("status", &h.status),
                     field("state", &h.state),

@@ -1,14 +1,14 @@
 //! Imports and exports: from marked rows to a plan, a confirmation, a journaled batch
 //! and a summary, item by item.
 
-use crate::backend::{Error, Volume};
+use crate::backend::{Driver, Error, Volume, driver_on};
 use crate::batch;
 use crate::migrate::Action as MigrateAction;
 
 use super::form::ImportForm;
 use super::keymap::Action;
 use super::msg::{Effect, Manage, RequestId};
-use super::plan::{ExportItem, ExportKind, ExportPlan};
+use super::plan::{ExportItem, ExportKind, ExportPlan, Parent};
 use super::rows::Importable;
 use super::table::{Row, Table};
 use super::update::Effects;
@@ -199,6 +199,26 @@ pub(super) fn import(app: &mut App) -> Effects {
     Vec::new()
 }
 
+/// The driver of the host volume `id` lives on: its host when a volume listing showed
+/// it, else the screen's host, else the one driver all known hosts share.
+fn volume_driver(app: &App, id: &str) -> Driver {
+    let host = app
+        .host_volumes
+        .values()
+        .flat_map(|cached| &cached.items)
+        .find(|volume| volume.id == id)
+        .and_then(|volume| volume.host.as_deref())
+        .or(app.view().scope.host.as_deref());
+    if host.is_some() {
+        return driver_on(&app.hosts, host);
+    }
+    let mut drivers = app.hosts.iter().map(|host| &host.driver);
+    match drivers.next() {
+        Some(first) if drivers.all(|driver| driver == first) => first.clone(),
+        _ => Driver::default(),
+    }
+}
+
 pub(super) fn export(app: &mut App) -> Effects {
     let plan = match &app.view().rows {
         Rows::Snapshots(t) => ExportPlan {
@@ -214,7 +234,11 @@ pub(super) fn export(app: &mut App) -> Effects {
                             Some(name) if !name.is_empty() => format!("{name} ({})", s.id),
                             _ => s.id.clone(),
                         },
-                        parent: Some((s.volume_id.clone(), app.volume_label(&s.volume_id))),
+                        parent: Some(Parent {
+                            id: s.volume_id.clone(),
+                            label: app.volume_label(&s.volume_id),
+                            driver: volume_driver(app, &s.volume_id),
+                        }),
                     }
                 })
                 .collect(),

@@ -2,7 +2,7 @@
 //! and the side effects the operator must read before saying yes.
 
 use crate::backend::side_effects::export_warning;
-use crate::backend::{ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
+use crate::backend::{Driver, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
 
 use super::msg::Manage;
 
@@ -240,13 +240,22 @@ impl ExportKind {
     }
 }
 
+/// A snapshot's parent volume: how the dialog names it, and the driver of its host,
+/// which decides what a later delete of it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parent {
+    pub id: String,
+    pub label: String,
+    pub driver: Driver,
+}
+
 /// One snapshot or volume to export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportItem {
     pub id: String,
     pub label: String,
-    /// For snapshots: the parent volume's id and label.
-    pub parent: Option<(String, String)>,
+    /// For snapshots: the parent volume.
+    pub parent: Option<Parent>,
 }
 
 /// Snapshots or volumes to export (unmanage), as confirmed.
@@ -268,33 +277,47 @@ impl ExportPlan {
         typed == self.items.len().to_string() || typed == BULK_WORD
     }
 
-    /// The side effect of this export, stated once for all parent volumes.
-    pub fn warning(&self) -> String {
-        match self.kind {
-            ExportKind::Volumes => "After export each volume's data stays on the back end; \
-                                    Cinder forgets it. A volume with managed snapshots is \
-                                    refused until they are exported."
-                .to_string(),
-            ExportKind::Snapshots => match self.parents().as_slice() {
-                [parent] => export_warning(&format!("volume {parent}")),
-                parents => format!(
-                    "for each of the {} volumes above: {}",
-                    parents.len(),
-                    export_warning("the volume")
-                ),
-            },
+    /// The side effects of this export: for snapshots, one per driver of the parents'
+    /// hosts, stated once for all parents on it.
+    pub fn warnings(&self) -> Vec<String> {
+        if self.kind == ExportKind::Volumes {
+            return vec![
+                "After export each volume's data stays on the back end; Cinder forgets it. \
+                 A volume with managed snapshots is refused until they are exported."
+                    .to_string(),
+            ];
         }
+        let by_driver = self.parents_by_driver();
+        let mixed = by_driver.len() > 1;
+        by_driver
+            .into_iter()
+            .map(|(driver, parents)| {
+                let volume = match parents.as_slice() {
+                    [parent] => format!("volume {parent}"),
+                    _ if mixed => format!("each of the volumes {}", parents.join(", ")),
+                    _ => format!("each of the {} volumes above", parents.len()),
+                };
+                export_warning(driver, &volume)
+            })
+            .collect()
     }
 
-    /// The parent volumes' labels, each once.
-    fn parents(&self) -> Vec<&str> {
-        let mut parents: Vec<&str> = Vec::new();
-        for (_, label) in self.items.iter().filter_map(|item| item.parent.as_ref()) {
-            if !parents.contains(&label.as_str()) {
-                parents.push(label);
+    /// The parent volumes' labels, each once, grouped by their host's driver, in order
+    /// of first appearance.
+    fn parents_by_driver(&self) -> Vec<(&Driver, Vec<&str>)> {
+        let mut groups: Vec<(&Driver, Vec<&str>)> = Vec::new();
+        for parent in self.items.iter().filter_map(|item| item.parent.as_ref()) {
+            let label = parent.label.as_str();
+            match groups
+                .iter_mut()
+                .find(|(driver, _)| **driver == parent.driver)
+            {
+                Some((_, labels)) if labels.contains(&label) => {}
+                Some((_, labels)) => labels.push(label),
+                None => groups.push((&parent.driver, vec![label])),
             }
         }
-        parents
+        groups
     }
 
     /// What the confirmation shows: the snapshots per parent volume, the side effect,
@@ -307,11 +330,11 @@ impl ExportPlan {
                 self.items
                     .iter()
                     .filter_map(|item| item.parent.as_ref())
-                    .map(|(_, label)| label.as_str()),
+                    .map(|parent| parent.label.as_str()),
                 "snapshot",
                 noun,
             ),
-            warnings: vec![self.warning()],
+            warnings: self.warnings(),
             items: self.items.iter().map(|item| item.label.clone()).collect(),
         }
     }
@@ -321,12 +344,20 @@ impl ExportPlan {
 mod tests {
     use super::*;
 
-    fn snapshot(id: &str, parent: &str) -> ExportItem {
+    fn snapshot_on(id: &str, parent: &str, driver: Driver) -> ExportItem {
         ExportItem {
             id: id.into(),
             label: format!("snap {id}"),
-            parent: Some((parent.into(), format!("{parent}-name ({parent})"))),
+            parent: Some(Parent {
+                id: parent.into(),
+                label: format!("{parent}-name ({parent})"),
+                driver,
+            }),
         }
+    }
+
+    fn snapshot(id: &str, parent: &str) -> ExportItem {
+        snapshot_on(id, parent, Driver::LvmThick)
     }
 
     #[test]
@@ -349,21 +380,45 @@ mod tests {
             panic!("one warning: {:?}", summary.warnings)
         };
         assert!(
-            warning.starts_with(
-                "for each of the 2 volumes above: after export the snapshot's data stays on the back end"
-            ),
+            warning.starts_with("after export the snapshot's data stays on the back end"),
             "{warning}"
         );
-        assert!(warning.contains("LVM and RBD") && warning.contains("can then not be deleted"));
+        assert!(
+            warning.contains("on LVM (thick), each of the 2 volumes above can then not be deleted")
+        );
         assert!(warning.contains("returns to 'available'"));
         assert_eq!(summary.items, ["snap s1", "snap s2", "snap s3"]);
         let one = ExportPlan {
             kind: ExportKind::Snapshots,
             items: vec![snapshot("s1", "v1")],
         };
+        assert!(one.warnings()[0].contains("volume v1-name (v1) can then not be deleted"));
+    }
+
+    #[test]
+    fn parents_on_different_drivers_get_their_own_warning() {
+        let plan = ExportPlan {
+            kind: ExportKind::Snapshots,
+            items: vec![
+                snapshot_on("s1", "v1", Driver::Rbd),
+                snapshot_on("s2", "v2", Driver::LvmThick),
+                snapshot_on("s3", "v3", Driver::Rbd),
+            ],
+        };
+        let warnings = plan.warnings();
+        let [rbd, lvm] = warnings.as_slice() else {
+            panic!("one warning per driver: {warnings:?}")
+        };
         assert!(
-            one.warning()
-                .contains("volume v1-name (v1) can then not be deleted")
+            rbd.contains(
+                "a later delete of each of the volumes v1-name (v1), v3-name (v3) is not refused"
+            ),
+            "{rbd}"
+        );
+        assert!(rbd.contains("RBD trash"));
+        assert!(
+            lvm.contains("volume v2-name (v2) can then not be deleted"),
+            "{lvm}"
         );
     }
 

@@ -61,6 +61,8 @@ impl Row for HostRow {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
             fill("HOST", 30),
+            col("CLUSTER", 16, 2),
+            col("DRIVER", 11, 2),
             col("STATE", 5, 0),
             col("STATUS", 8, 2),
             col("ZONE", 8, 3),
@@ -78,23 +80,25 @@ impl Row for HostRow {
     fn cell(&self, column: usize) -> Cow<'_, str> {
         match column {
             0 => Cow::Borrowed(&self.host.host),
-            1 => Cow::Borrowed(&self.host.state),
-            2 => Cow::Borrowed(&self.host.status),
-            3 => text(self.host.zone.as_deref()),
-            4 => gib(self.host.total_capacity_gb),
-            5 => gib(self.host.free_capacity_gb),
-            6 => count(self.volumes),
-            7 => count(self.managed),
+            1 => text(self.host.cluster.as_deref()),
+            2 => Cow::Owned(self.host.driver.to_string()),
+            3 => Cow::Borrowed(&self.host.state),
+            4 => Cow::Borrowed(&self.host.status),
+            5 => text(self.host.zone.as_deref()),
+            6 => gib(self.host.total_capacity_gb),
+            7 => gib(self.host.free_capacity_gb),
+            8 => count(self.volumes),
+            9 => count(self.managed),
             _ => count(self.unmanaged),
         }
     }
     fn number(&self, column: usize) -> Option<f64> {
         match column {
-            4 => self.host.total_capacity_gb,
-            5 => self.host.free_capacity_gb,
-            6 => self.volumes.map(|n| n as f64),
-            7 => self.managed.map(|n| n as f64),
-            8 => self.unmanaged.map(|n| n as f64),
+            6 => self.host.total_capacity_gb,
+            7 => self.host.free_capacity_gb,
+            8 => self.volumes.map(|n| n as f64),
+            9 => self.managed.map(|n| n as f64),
+            10 => self.unmanaged.map(|n| n as f64),
             _ => None,
         }
     }

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use crate::backend::{
-    BackendInfo, Error, Host, ManageableSnapshot, ManageableVolume, Metadata, Reference, Snapshot,
-    Volume,
+    BackendInfo, Driver, Error, Host, ManageableSnapshot, ManageableVolume, Metadata, Reference,
+    Snapshot, Volume, driver_on,
 };
 use crate::migrate::journal::Phase;
 use crate::migrate::plan::SourceVolume;
@@ -134,6 +134,8 @@ pub const PLANNED_AT: &str = "2024-06-05T09:30:00Z";
 fn target_host(host: &str, free: f64) -> Host {
     Host {
         host: host.into(),
+        cluster: None,
+        driver: Driver::LvmThick,
         zone: Some("nova".into()),
         status: "enabled".into(),
         state: "up".into(),
@@ -173,6 +175,8 @@ impl Default for Dataset {
             },
             hosts: vec![Host {
                 host: HOST.into(),
+                cluster: None,
+                driver: Driver::LvmThick,
                 zone: Some("nova".into()),
                 status: "enabled".into(),
                 state: "up".into(),
@@ -366,6 +370,34 @@ impl Dataset {
     }
 
     /// The dataset seen read-only.
+    /// The host run by `driver` instead of LVM (thick).
+    pub fn with_driver(driver: Driver) -> Self {
+        let mut data = Self::default();
+        data.hosts[0].driver = driver;
+        data
+    }
+
+    /// Besides the LVM host, an RBD back end run active/active by two services in the
+    /// cluster `mycluster@ceph`, one of them down.
+    pub fn clustered() -> Self {
+        let mut data = Self::default();
+        let member = |host: &str, state: &str| Host {
+            host: host.into(),
+            cluster: Some("mycluster@ceph".into()),
+            driver: Driver::Rbd,
+            state: state.into(),
+            total_capacity_gb: Some(10.0),
+            free_capacity_gb: Some(9.99),
+            ..data.hosts[0].clone()
+        };
+        let members = [
+            member("ceph1@ceph#ceph", "up"),
+            member("ceph2@ceph#ceph", "down"),
+        ];
+        data.hosts.extend(members);
+        data
+    }
+
     pub fn read_only() -> Self {
         let mut data = Self::default();
         data.info.read_only = true;
@@ -524,6 +556,7 @@ impl Dataset {
                     .filter(|s| s.volume_id == volume.id)
                     .cloned()
                     .collect(),
+                driver: driver_on(&self.hosts, volume.host.as_deref()),
             })
             .collect();
         let mut plan = Plan::build(from, to, target_host, &sources);

@@ -352,10 +352,11 @@ fn export_confirms_with_the_side_effect_per_volume() {
             format!("web-assets ({WEB}): 1 snapshot")
         ]
     );
-    assert!(summary.warnings[0].starts_with(
-        "for each of the 2 volumes above: after export the snapshot's data stays on the back end"
-    ));
-    assert!(summary.warnings[0].contains("can then not be deleted"));
+    assert!(
+        summary.warnings[0]
+            .starts_with("after export the snapshot's data stays on the back end; on LVM (thick)")
+    );
+    assert!(summary.warnings[0].contains("each of the 2 volumes above can then not be deleted"));
     data.press(&mut app, &[Key::plain(KeyCode::Right)]);
     let effects = update(&mut app, Msg::Key(ENTER));
     let ids: Vec<_> = batch_actions(&effects)

@@ -3,6 +3,7 @@
 //! wrapper behind it. Nothing here knows about terminals.
 
 pub mod audit;
+pub mod driver;
 pub mod error;
 pub mod layer;
 pub mod local;
@@ -15,6 +16,7 @@ pub mod status;
 use async_trait::async_trait;
 
 pub use audit::Audited;
+pub use driver::{Driver, driver_on};
 pub use error::{Error, Result};
 pub use model::*;
 pub use read_only::ReadOnly;

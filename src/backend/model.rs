@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Status;
+use super::{Driver, Status};
 
 /// Free-form key/value metadata, as Cinder stores it on volumes and snapshots.
 pub type Metadata = BTreeMap<String, String>;
@@ -23,6 +23,13 @@ pub fn bytes_to_gib_ceil(bytes: u64) -> u64 {
 pub struct Host {
     /// `host@backend#pool`: the value operators pass to manageable lists and manage.
     pub host: String,
+    /// The cluster (`cluster@backend`) of an active/active service: manageable lists
+    /// and volume imports go to it rather than to one of its services.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// What runs the back end; it decides what an export leaves behind.
+    #[serde(default)]
+    pub driver: Driver,
     pub zone: Option<String>,
     /// `enabled` or `disabled` (administrative).
     pub status: String,

@@ -8,8 +8,8 @@ use super::batch;
 use super::{Failure, FormatArg, confirm, exit};
 use crate::backend::side_effects::export_warning;
 use crate::backend::{
-    Backend, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
-    parse_property,
+    Backend, Driver, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
+    driver_on, parse_property,
 };
 use crate::migrate::Action;
 use crate::output;
@@ -166,8 +166,8 @@ async fn unmanage(
     let backend = target.backend;
     if !backend.info().read_only {
         if let Resource::Snapshot = resource {
-            for volume_id in parents(backend, &args.ids).await {
-                let warning = export_warning(&format!("volume {volume_id}"));
+            for (volume_id, driver) in parents(backend, &args.ids).await {
+                let warning = export_warning(&driver, &format!("volume {volume_id}"));
                 eprintln!("warning: {}", output::visible(&warning));
             }
         }
@@ -202,9 +202,10 @@ async fn unmanage(
     batch::run_items(target, items, &run).await
 }
 
-/// The parent volumes of the snapshots `ids`, each once, in order; ids that cannot be
-/// read are left to the export itself to report.
-async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<String> {
+/// The parent volumes of the snapshots `ids`, each once, in order, with the driver of
+/// their host; ids that cannot be read are left to the export itself to report, and a
+/// host that cannot be read counts as an unknown driver.
+async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<(String, Driver)> {
     let parents: Vec<String> = futures::stream::iter(ids)
         .map(|id| backend.snapshot(id))
         .buffered(crate::batch::AT_ONCE)
@@ -212,10 +213,27 @@ async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<String> {
         .collect()
         .await;
     let mut seen = std::collections::HashSet::new();
-    parents
+    let parents: Vec<String> = parents
         .into_iter()
         .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let hosts = backend.hosts().await.unwrap_or_default();
+    futures::stream::iter(parents)
+        .map(|id| async move {
+            let host = backend
+                .volume(&id)
+                .await
+                .ok()
+                .and_then(|volume| volume.host);
+            (id, host)
+        })
+        .buffered(crate::batch::AT_ONCE)
+        .map(|(id, host)| {
+            let driver = driver_on(&hosts, host.as_deref());
+            (id, driver)
+        })
         .collect()
+        .await
 }
 
 /// Imports `references`: one reference prints the new resource, as `one` does it;

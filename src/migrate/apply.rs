@@ -798,6 +798,7 @@ mod tests {
         let source = crate::migrate::plan::SourceVolume {
             volume: crate::migrate::plan::fixtures::volume("v1", "db"),
             snapshots: vec![crate::migrate::plan::fixtures::snapshot("s1", "v1", "s")],
+            driver: crate::backend::Driver::LvmThick,
         };
         let plan = Plan::build("old", "new", "new@lvm", &[source]);
         let dir = tempfile::tempdir().unwrap();

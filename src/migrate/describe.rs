@@ -8,6 +8,8 @@ use super::apply::{Event, Outcome};
 use super::journal::Phase;
 use super::plan::{self, Action, Plan, Side};
 use super::{MIGRATED_FROM, SOURCE_ID};
+use crate::backend::Driver;
+use crate::backend::side_effects::delete_consequence;
 
 /// What a run that did not finish left behind, one line each: the failed steps, a stop,
 /// and the commands (`snapport` as the operator runs it) that finish or undo it.
@@ -27,6 +29,18 @@ pub fn unfinished(outcome: &Outcome, journal: &Path, snapport: &str) -> Vec<Stri
         outcome.remaining
     ));
     lines
+}
+
+/// The source drivers of the volumes that leave with snapshots, each once, in plan
+/// order: a stopped run can leave one of those volumes with exported snapshots.
+fn snapshot_drivers(plan: &Plan) -> Vec<&Driver> {
+    let mut drivers: Vec<&Driver> = Vec::new();
+    for volume in plan.volumes.iter().filter(|v| !v.snapshots.is_empty()) {
+        if !drivers.contains(&&volume.source_driver) {
+            drivers.push(&volume.source_driver);
+        }
+    }
+    drivers
 }
 
 fn side_label(plan: &Plan, side: Side) -> &str {
@@ -129,15 +143,68 @@ pub fn changes(plan: &Plan, chains: &[Vec<plan::Step>], phase: Phase) -> String 
     }
     if phase == Phase::Forward {
         out.push_str(&format!(
-            "  metadata added on {}: {MIGRATED_FROM}={} and {SOURCE_ID}=<id on {}>\n\
-             note: each volume leaves {} with all its snapshots, so no volume there is left unable to be \
-             deleted (VolumeIsBusy) by an exported snapshot\n",
-            plan.to, plan.from, plan.from, plan.from
+            "  metadata added on {}: {MIGRATED_FROM}={} and {SOURCE_ID}=<id on {}>\n",
+            plan.to, plan.from, plan.from
         ));
+        for driver in snapshot_drivers(plan) {
+            out.push_str(&format!(
+                "note: each volume leaves {} with all its snapshots; only a run stopped between \
+                 them leaves a volume there whose snapshots Cinder no longer manages (resume or \
+                 roll back the run), and {}\n",
+                plan.from,
+                delete_consequence(driver, "such a volume")
+            ));
+        }
     }
     out.push_str(
         "warning: between its unmanage and its manage an item is managed by neither side; if the run \
          stops, finish it with `snapport migrate resume JOURNAL` or undo it with `snapport migrate rollback JOURNAL`\n",
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::plan::SourceVolume;
+    use crate::migrate::plan::fixtures::{snapshot, volume};
+
+    fn source(id: &str, snapshots: usize, driver: Driver) -> SourceVolume {
+        SourceVolume {
+            volume: volume(id, id),
+            snapshots: (0..snapshots)
+                .map(|n| snapshot(&format!("{id}-s{n}"), id, "snap"))
+                .collect(),
+            driver,
+        }
+    }
+
+    #[test]
+    fn the_review_warns_per_source_driver_of_volumes_with_snapshots() {
+        let plan = Plan::build(
+            "old",
+            "new",
+            "new@lvm#vg",
+            &[
+                source("v1", 1, Driver::Rbd),
+                source("v2", 2, Driver::Rbd),
+                source("v3", 0, Driver::LvmThick),
+            ],
+        );
+        let review = changes(&plan, &plan.chains(), Phase::Forward);
+        let notes: Vec<&str> = review
+            .lines()
+            .filter(|line| line.starts_with("note:"))
+            .collect();
+        let [note] = notes.as_slice() else {
+            panic!("one note, for RBD only: {review}")
+        };
+        assert!(
+            note.contains("on RBD (Ceph), a later delete of such a volume"),
+            "{note}"
+        );
+        assert!(note.contains("RBD trash") && !note.contains("VolumeIsBusy"));
+        let rollback = changes(&plan, &plan.chains(), Phase::Rollback);
+        assert!(!rollback.contains("note:"), "{rollback}");
+    }
 }

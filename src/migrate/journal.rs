@@ -188,6 +188,7 @@ mod tests {
         let source = SourceVolume {
             volume: volume("v1", "db"),
             snapshots: vec![],
+            driver: crate::backend::Driver::LvmThick,
         };
         Plan::build("old", "new", "new@lvm", &[source])
     }

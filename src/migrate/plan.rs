@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{MIGRATED_FROM, MigrateError, Result, SOURCE_ID};
 use crate::backend::{
-    Backend, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference, Snapshot,
-    Volume,
+    Backend, Driver, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
+    Snapshot, Volume, driver_on,
 };
 
 /// The plan file format this snapport writes and reads.
@@ -38,6 +38,9 @@ pub struct VolumePlan {
     pub volume: Item,
     /// The volume's host on the source, where a rollback manages it again.
     pub source_host: String,
+    /// The driver of that host: what a volume left there with exported snapshots faces.
+    #[serde(default)]
+    pub source_driver: Driver,
     pub snapshots: Vec<Item>,
     pub steps: Vec<Step>,
 }
@@ -292,13 +295,17 @@ pub(crate) fn number_steps(first: usize, actions: Vec<(&str, Side, Action)>) -> 
 pub struct SourceVolume {
     pub volume: Volume,
     pub snapshots: Vec<Snapshot>,
+    /// The driver of the volume's host.
+    pub driver: Driver,
 }
 
-/// Reads each volume and its snapshots from the source. Missing volumes and a volume
-/// named twice are reported together, as preflight problems.
+/// Reads each volume, its snapshots and its host's driver from the source. Missing
+/// volumes and a volume named twice are reported together, as preflight problems; hosts
+/// that cannot be listed leave the drivers unknown.
 pub async fn gather(source: &dyn Backend, volume_ids: &[String]) -> Result<Vec<SourceVolume>> {
     let mut problems = Vec::new();
     let mut found = Vec::new();
+    let hosts = source.hosts().await.unwrap_or_default();
     for (index, id) in volume_ids.iter().enumerate() {
         if volume_ids[..index].contains(id) {
             problems.push(super::Problem::new(id, "named twice"));
@@ -316,7 +323,12 @@ pub async fn gather(source: &dyn Backend, volume_ids: &[String]) -> Result<Vec<S
                     ..ListFilter::default()
                 };
                 let snapshots = source.snapshots(&filter).await?;
-                found.push(SourceVolume { volume, snapshots });
+                let driver = driver_on(&hosts, volume.host.as_deref());
+                found.push(SourceVolume {
+                    volume,
+                    snapshots,
+                    driver,
+                });
             }
             Err(crate::backend::Error::NotFound(message)) => {
                 problems.push(super::Problem::new(
@@ -347,6 +359,7 @@ impl Plan {
                 next += steps.len();
                 VolumePlan {
                     source_host: source.volume.host.clone().unwrap_or_default(),
+                    source_driver: source.driver.clone(),
                     volume,
                     snapshots,
                     steps,
@@ -476,10 +489,12 @@ mod tests {
                     snapshot("s1", "v1", "snap s1"),
                     snapshot("s2", "v1", "snap s2"),
                 ],
+                driver: Driver::LvmThick,
             },
             SourceVolume {
                 volume: volume("v2", "web"),
                 snapshots: vec![],
+                driver: Driver::LvmThick,
             },
         ];
         Plan::build("old", "new", "new@lvm#vg", &sources)

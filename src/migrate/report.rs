@@ -253,6 +253,7 @@ mod tests {
                 snapshot("s1", "v1", "say \"hi\""),
                 snapshot("s2", "v1", "plain"),
             ],
+            driver: crate::backend::Driver::LvmThick,
         };
         Plan::build("old", "new", "new@lvm", &[source])
     }

@@ -9,6 +9,7 @@ use crate::app::keymap::{Key, KeyCode};
 use crate::app::msg::Msg;
 use crate::app::testdata::{Dataset, ENTER, TAB, chars};
 use crate::app::{App, update};
+use crate::backend::Driver;
 
 use super::draw;
 use super::theme::Theme;
@@ -65,6 +66,16 @@ fn command(text: &str) -> Vec<Key> {
 #[test]
 fn hosts_screen() {
     screens("hosts", &Dataset::default(), &[]);
+}
+
+#[test]
+fn hosts_screen_with_a_cluster() {
+    screens("hosts_cluster", &Dataset::clustered(), &[]);
+    screens(
+        "hosts_cluster_details",
+        &Dataset::clustered(),
+        &[Key::char('j'), Key::char('d')],
+    );
 }
 
 #[test]
@@ -149,6 +160,23 @@ fn export_confirm_with_warning() {
     let path = keys(&[&command("snapshots"), &chars("  x")]);
     screens("export_confirm", &Dataset::default(), &path);
     styled("export_confirm", &Dataset::default(), &path);
+}
+
+/// The export dialog says what a later delete of the parent does on the host's
+/// driver: RBD moves it to the trash with the snapshot, LVM (thin) keeps the snapshot.
+#[test]
+fn export_confirm_per_driver() {
+    let path = keys(&[&command("snapshots"), &chars("  x")]);
+    screens(
+        "export_confirm_rbd",
+        &Dataset::with_driver(Driver::Rbd),
+        &path,
+    );
+    screens(
+        "export_confirm_lvm_thin",
+        &Dataset::with_driver(Driver::LvmThin),
+        &path,
+    );
 }
 
 #[test]

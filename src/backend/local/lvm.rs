@@ -31,6 +31,11 @@ impl LogicalVolume {
         matches!(self.attr.as_bytes().first(), Some(b't' | b'e'))
     }
 
+    /// A thin pool (attr[0] `t`): its volume group serves thin LVs.
+    pub fn is_thin_pool(&self) -> bool {
+        self.attr.as_bytes().first() == Some(&b't')
+    }
+
     /// attr[5] is `o` while something holds the LV open (Cinder's "in use").
     pub fn is_open(&self) -> bool {
         self.attr.as_bytes().get(5) == Some(&b'o')

@@ -13,9 +13,9 @@ use async_trait::async_trait;
 use self::catalog::{Catalog, Kind, NewRecord};
 use self::lvm::{LogicalVolume, Lvm};
 use super::{
-    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status, Volume, backend_of,
-    bytes_to_gib_ceil, snapshot_lv_name, volume_lv_name,
+    Backend, BackendInfo, Driver, Error, Host, ListFilter, ManageSnapshotRequest,
+    ManageVolumeRequest, ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status,
+    Volume, backend_of, bytes_to_gib_ceil, snapshot_lv_name, volume_lv_name,
 };
 use crate::sync::lock;
 
@@ -302,10 +302,18 @@ impl Backend for LocalBackend {
     }
 
     async fn hosts(&self) -> Result<Vec<Host>> {
-        let capacity = self.lvm.capacity().await?;
+        let (capacity, lvs) = futures::try_join!(self.lvm.capacity(), self.lvm.logical_volumes())?;
         let gib = |bytes: u64| bytes as f64 / super::GIB as f64;
+        // As Cinder's `lvm_type = auto` decides: thin once the group holds a thin pool.
+        let driver = if lvs.iter().any(LogicalVolume::is_thin_pool) {
+            Driver::LvmThin
+        } else {
+            Driver::LvmThick
+        };
         Ok(vec![Host {
             host: self.host.clone(),
+            cluster: None,
+            driver,
             zone: Some("nova".into()),
             status: "enabled".into(),
             state: "up".into(),

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::backend::{Error, Host, Metadata, Result, Snapshot, Volume, backend_of};
+use crate::backend::{Driver, Error, Host, Metadata, Result, Snapshot, Volume, backend_of};
 
 /// A page of a list: `volumes`/`snapshots` with their `*_links`, or a manageable list
 /// (`manageable-snapshots`, hyphenated, without links).
@@ -165,6 +165,9 @@ pub struct ServiceList {
 #[derive(Deserialize)]
 pub struct Service {
     pub host: String,
+    /// `cluster@backend` when the service runs active/active in a cluster (3.7+).
+    #[serde(default)]
+    pub cluster: Option<String>,
     #[serde(default)]
     pub zone: Option<String>,
     pub status: String,
@@ -196,21 +199,66 @@ impl Pool {
             _ => None,
         }
     }
+
+    fn text(&self, key: &str) -> &str {
+        self.capabilities
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// The driver, from what its report says of itself. Cinder's LVM driver names
+    /// itself in `location_info` (`LVMVolumeDriver:host:vg:lvm_type:mirrors`, the type
+    /// already resolved from `auto`); the RBD driver reports the `ceph` protocol. The
+    /// scheduler may widen a protocol into the list of its spellings.
+    pub fn driver(&self) -> Driver {
+        if let Some(lvm) = self.text("location_info").strip_prefix("LVMVolumeDriver:") {
+            let thin = match lvm.split(':').nth(2) {
+                Some(lvm_type) => lvm_type == "thin",
+                None => {
+                    self.capabilities.get("thin_provisioning_support") == Some(&Value::Bool(true))
+                }
+            };
+            return if thin {
+                Driver::LvmThin
+            } else {
+                Driver::LvmThick
+            };
+        }
+        let protocols: Vec<&str> = match self.capabilities.get("storage_protocol") {
+            Some(Value::String(protocol)) => vec![protocol],
+            Some(Value::Array(spellings)) => spellings.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if protocols.iter().any(|p| p.eq_ignore_ascii_case("ceph")) {
+            return Driver::Rbd;
+        }
+        let said: Vec<&str> = [self.text("vendor_name")]
+            .into_iter()
+            .chain(protocols.first().copied())
+            .filter(|part| !part.is_empty())
+            .collect();
+        Driver::Unknown(said.join(" "))
+    }
 }
 
 /// One host per pool of each cinder-volume service; a service without pools (down, or
-/// not yet reporting) is still listed, without capacity. Sorted, because Cinder's service
-/// order is not stable.
+/// not yet reporting) is still listed, without capacity. The scheduler reports the
+/// pools of a clustered service under the cluster's name, shared by its services.
+/// Sorted, because Cinder's service order is not stable.
 pub fn join_hosts(services: Vec<Service>, pools: &[Pool]) -> Vec<Host> {
     let mut hosts = Vec::new();
     for service in services {
+        let reported_as = service.cluster.as_deref().unwrap_or(&service.host);
         let mut own: Vec<&Pool> = pools
             .iter()
-            .filter(|p| backend_of(&p.name) == service.host)
+            .filter(|p| backend_of(&p.name) == reported_as)
             .collect();
         own.sort_by(|a, b| a.name.cmp(&b.name));
         let make = |host: String, pool: Option<&Pool>| Host {
             host,
+            cluster: service.cluster.clone(),
+            driver: pool.map(Pool::driver).unwrap_or_default(),
             zone: service.zone.clone(),
             status: service.status.clone(),
             state: service.state.clone(),
@@ -221,10 +269,13 @@ pub fn join_hosts(services: Vec<Service>, pools: &[Pool]) -> Vec<Host> {
         if own.is_empty() {
             hosts.push(make(service.host.clone(), None));
         } else {
-            hosts.extend(
-                own.into_iter()
-                    .map(|pool| make(pool.name.clone(), Some(pool))),
-            );
+            hosts.extend(own.into_iter().map(|pool| {
+                let host = match pool.name.split_once('#') {
+                    Some((_, name)) => format!("{}#{name}", service.host),
+                    None => service.host.clone(),
+                };
+                make(host, Some(pool))
+            }));
         }
     }
     hosts.sort_by(|a, b| a.host.cmp(&b.host));
@@ -265,5 +316,70 @@ mod tests {
         assert_eq!(hosts[0].total_capacity_gb, Some(10.5));
         assert_eq!(hosts[1].total_capacity_gb, None);
         assert_eq!(hosts[2].state, "down");
+    }
+
+    fn sample<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        serde_json::from_str(body).unwrap()
+    }
+
+    #[test]
+    fn drivers_come_from_real_capability_reports() {
+        let lvm: PoolList = sample(include_str!("../../../tests/corpus/cinder/pools_lvm.json"));
+        let rbd: PoolList = sample(include_str!("../../../tests/corpus/cinder/pools_rbd.json"));
+        let drivers: Vec<Driver> = lvm
+            .pools
+            .iter()
+            .chain(&rbd.pools)
+            .map(Pool::driver)
+            .collect();
+        assert_eq!(drivers, [Driver::LvmThick, Driver::LvmThin, Driver::Rbd]);
+    }
+
+    #[test]
+    fn other_drivers_are_unknown_by_what_they_say_of_themselves() {
+        let pools: Vec<Pool> = sample(
+            r#"[{"name":"a@pure#p","capabilities":{"vendor_name":"Pure Storage","storage_protocol":["iSCSI","iscsi"],"thin_provisioning_support":true}},
+                {"name":"a@lvm#p","capabilities":{"location_info":"LVMVolumeDriver:a","thin_provisioning_support":true}},
+                {"name":"a@x#p","capabilities":{}}]"#,
+        );
+        let drivers: Vec<Driver> = pools.iter().map(Pool::driver).collect();
+        assert_eq!(
+            drivers,
+            [
+                Driver::Unknown("Pure Storage iSCSI".into()),
+                Driver::LvmThin,
+                Driver::Unknown(String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn clustered_services_share_the_pools_reported_under_their_cluster() {
+        let services: ServiceList = sample(include_str!(
+            "../../../tests/corpus/cinder/services_cluster.json"
+        ));
+        let volume_services = services
+            .services
+            .into_iter()
+            .filter(|s| s.host.contains('@'))
+            .collect();
+        let pools: PoolList = sample(
+            r#"{"pools":[{"name":"mycluster@ceph#ceph","capabilities":{"storage_protocol":"ceph","total_capacity_gb":10.0}},
+                         {"name":"devstack@lvmdriver-1#lvmdriver-1","capabilities":{"location_info":"LVMVolumeDriver:devstack:vg:default:0"}}]}"#,
+        );
+        let hosts = join_hosts(volume_services, &pools.pools);
+        let rows: Vec<(&str, Option<&str>, &Driver)> = hosts
+            .iter()
+            .map(|h| (h.host.as_str(), h.cluster.as_deref(), &h.driver))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("ceph1@ceph#ceph", Some("mycluster@ceph"), &Driver::Rbd),
+                ("ceph2@ceph#ceph", Some("mycluster@ceph"), &Driver::Rbd),
+                ("devstack@lvmdriver-1#lvmdriver-1", None, &Driver::LvmThick),
+            ]
+        );
+        assert_eq!(hosts[0].total_capacity_gb, Some(10.0));
     }
 }

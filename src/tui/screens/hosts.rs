@@ -9,10 +9,10 @@ use crate::tui::widgets::table::Styled;
 impl Styled for HostRow {
     fn cell_style(&self, column: usize, theme: &Theme) -> Option<Style> {
         match column {
-            1 if self.host.state != "up" => Some(theme.danger),
-            1 => Some(theme.ok),
-            2 if self.host.status != "enabled" => Some(theme.warning),
-            8 if self.unmanaged.unwrap_or(0) > 0 => Some(theme.warning),
+            3 if self.host.state != "up" => Some(theme.danger),
+            3 => Some(theme.ok),
+            4 if self.host.status != "enabled" => Some(theme.warning),
+            10 if self.unmanaged.unwrap_or(0) > 0 => Some(theme.warning),
             _ => None,
         }
     }
