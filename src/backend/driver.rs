@@ -24,6 +24,18 @@ pub enum Driver {
     Unknown(String),
 }
 
+impl Driver {
+    /// The name the driver gives snapshot `id` on the back end: Cinder's template
+    /// `snapshot-<id>`, which the LVM driver escapes to `_snapshot-<id>` because LVM
+    /// reserves names that start with `snapshot`.
+    pub fn snapshot_name(&self, id: &str) -> String {
+        match self {
+            Driver::LvmThick | Driver::LvmThin => super::snapshot_lv_name(id),
+            Driver::Rbd | Driver::Unknown(_) => format!("snapshot-{id}"),
+        }
+    }
+}
+
 impl Default for Driver {
     fn default() -> Self {
         Driver::Unknown(String::new())
@@ -88,6 +100,13 @@ mod tests {
         assert_eq!(driver_on(&hosts, Some("node@lvm#thin")), Driver::LvmThin);
         assert_eq!(driver_on(&hosts, Some("node@ceph")), Driver::Rbd);
         assert_eq!(driver_on(&hosts, Some("other@nfs#x")), Driver::default());
+    }
+
+    #[test]
+    fn only_lvm_escapes_the_snapshot_name_template() {
+        assert_eq!(Driver::LvmThin.snapshot_name("s1"), "_snapshot-s1");
+        assert_eq!(Driver::Rbd.snapshot_name("s1"), "snapshot-s1");
+        assert_eq!(Driver::default().snapshot_name("s1"), "snapshot-s1");
     }
 
     #[test]

@@ -197,13 +197,14 @@ impl Item {
         }
     }
 
-    fn of_snapshot(snapshot: &Snapshot) -> Self {
+    /// A snapshot on a back end run by `driver`, which names it on the back end.
+    fn of_snapshot(snapshot: &Snapshot, driver: &Driver) -> Self {
         Self {
             id: snapshot.id.clone(),
             name: snapshot.name.clone(),
             description: snapshot.description.clone(),
             metadata: snapshot.metadata.clone(),
-            reference: Reference::name(snapshot.lv_name()),
+            reference: Reference::name(driver.snapshot_name(&snapshot.id)),
         }
     }
 
@@ -354,7 +355,11 @@ impl Plan {
             .iter()
             .map(|source| {
                 let volume = Item::of_volume(&source.volume);
-                let snapshots: Vec<Item> = source.snapshots.iter().map(Item::of_snapshot).collect();
+                let snapshots: Vec<Item> = source
+                    .snapshots
+                    .iter()
+                    .map(|snapshot| Item::of_snapshot(snapshot, &source.driver))
+                    .collect();
                 let steps = volume_steps(&volume, &snapshots, from, target_host, next);
                 next += steps.len();
                 VolumePlan {
