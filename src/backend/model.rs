@@ -147,6 +147,15 @@ impl Reference {
         }
     }
 
+    /// True when both name the same back-end object: by name where both have one,
+    /// else by id.
+    pub fn same_object(&self, other: &Reference) -> bool {
+        match (&self.source_name, &other.source_name) {
+            (Some(x), Some(y)) => x == y,
+            _ => self.source_id.is_some() && self.source_id == other.source_id,
+        }
+    }
+
     /// What to show an operator: the name, else the id.
     pub fn label(&self) -> &str {
         self.source_name
@@ -270,6 +279,22 @@ mod tests {
     fn reference_serializes_with_cinder_key() {
         let json = serde_json::to_string(&Reference::name("snap-a")).unwrap();
         assert_eq!(json, r#"{"source-name":"snap-a"}"#);
+    }
+
+    #[test]
+    fn references_match_by_name_else_by_id() {
+        assert!(Reference::name("a").same_object(&Reference::name("a")));
+        assert!(!Reference::name("a").same_object(&Reference::name("b")));
+        let by_id = Reference {
+            source_name: None,
+            source_id: Some("x".into()),
+        };
+        assert!(by_id.same_object(&by_id.clone()));
+        let empty = Reference {
+            source_name: None,
+            source_id: None,
+        };
+        assert!(!empty.same_object(&empty.clone()));
     }
 
     #[test]
