@@ -492,23 +492,24 @@ async fn a_snapshot_of_another_volume_needs_force() {
     assert_eq!(snapshot.volume_id, other);
 }
 
-/// An RBD cloud whose two volumes' images each hold a snapshot named `daily`.
-fn rbd_with_two_dailies() -> (FakeCloud, [String; 2]) {
+/// An RBD cloud whose two volumes' images each hold a snapshot named `daily`, and a
+/// session on it (its files in the directory returned).
+async fn rbd_with_two_dailies() -> (FakeCloud, TempDir, RemoteBackend, [String; 2]) {
     let config = FakeConfig {
         polls_to_settle: 1,
         ..FakeConfig::default()
     };
     let cloud = FakeCloud::start(Storage::rbd("node@rbd", "rbd"), config);
     let volumes = cloud.seed_two_images_with("daily");
-    (cloud, volumes)
+    let dir = TempDir::new().unwrap();
+    let backend = connect(&cloud, &dir).await;
+    (cloud, dir, backend, volumes)
 }
 
 #[tokio::test]
 async fn rbd_snapshots_of_one_name_each_land_on_their_own_volume_in_either_order() {
     for first in [0, 1] {
-        let (cloud, volumes) = rbd_with_two_dailies();
-        let dir = TempDir::new().unwrap();
-        let backend = connect(&cloud, &dir).await;
+        let (cloud, _dir, backend, volumes) = rbd_with_two_dailies().await;
         let listed = backend.manageable_snapshots("node@rbd#rbd").await.unwrap();
         let dailies = listed.iter().filter(|e| e.reference.label() == "daily");
         assert_eq!(dailies.count(), 2, "{listed:?}");
@@ -533,32 +534,33 @@ async fn rbd_snapshots_of_one_name_each_land_on_their_own_volume_in_either_order
 
 #[tokio::test]
 async fn both_dailies_import_at_once_in_one_session() {
-    let (cloud, [a, b]) = rbd_with_two_dailies();
-    let dir = TempDir::new().unwrap();
-    let backend = connect(&cloud, &dir).await;
+    let (cloud, _dir, backend, [a, b]) = rbd_with_two_dailies().await;
     let (daily_a, daily_b) = (snapshot_request(&a, "daily"), snapshot_request(&b, "daily"));
     let (under_a, under_b) = tokio::join!(
         backend.manage_snapshot(&daily_a),
         backend.manage_snapshot(&daily_b),
     );
-    assert_eq!(under_a.unwrap().volume_id, a);
-    assert_eq!(under_b.unwrap().volume_id, b);
-    let err = backend
-        .manage_snapshot(&snapshot_request(&a, "daily"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::AlreadyManaged(m) if m.starts_with("daily on host node@rbd#rbd is already managed as snapshot")),
-        "the same daily again is this session's earlier import: {err}"
+    let (under_a, under_b) = (under_a.unwrap(), under_b.unwrap());
+    assert_eq!(
+        (under_a.volume_id.as_str(), under_b.volume_id.as_str()),
+        (a.as_str(), b.as_str())
+    );
+    let again = backend.manage_snapshot(&daily_a).await;
+    assert_eq!(
+        again.unwrap_err(),
+        Error::AlreadyManaged(format!(
+            "daily on host node@rbd#rbd is already managed as snapshot {}; importing it again \
+             would leave that record pointing at a renamed snapshot",
+            under_a.id
+        )),
+        "the same daily again is this session's earlier import"
     );
     assert_eq!(cloud.requests_to("POST", "/volume/").len(), 2);
 }
 
 #[tokio::test]
 async fn a_renamed_rbd_snapshot_imported_again_is_refused_before_any_post() {
-    let (cloud, [a, b]) = rbd_with_two_dailies();
-    let dir = TempDir::new().unwrap();
-    let first = connect(&cloud, &dir).await;
+    let (cloud, dir, first, [a, b]) = rbd_with_two_dailies().await;
     let managed = first
         .manage_snapshot(&snapshot_request(&a, "daily"))
         .await
@@ -600,12 +602,10 @@ async fn a_renamed_rbd_snapshot_imported_again_is_refused_before_any_post() {
 
 #[tokio::test]
 async fn a_name_only_on_another_volumes_image_is_refused_naming_where_it_is() {
-    let (cloud, [a, b]) = rbd_with_two_dailies();
+    let (cloud, _dir, backend, [a, b]) = rbd_with_two_dailies().await;
     cloud
         .storage()
         .add_image_snapshot(&format!("volume-{a}"), "weekly", 1);
-    let dir = TempDir::new().unwrap();
-    let backend = connect(&cloud, &dir).await;
     let mut request = snapshot_request(&b, "weekly");
     let err = backend.manage_snapshot(&request).await.unwrap_err();
     assert_eq!(
@@ -620,8 +620,9 @@ async fn a_name_only_on_another_volumes_image_is_refused_naming_where_it_is() {
 
     request.force = true;
     let err = backend.manage_snapshot(&request).await.unwrap_err();
+    let [record] = cloud.snapshot_ids().try_into().unwrap();
     assert!(
-        err.to_string().contains("error"),
+        matches!(&err, Error::Backend(m) if m.contains(&format!("snapshot {record} went to status error"))),
         "forced, the RBD driver finds no weekly on b's image: {err}"
     );
     assert_eq!(

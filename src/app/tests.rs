@@ -24,6 +24,26 @@ fn batch_actions(effects: &[Effect]) -> Vec<&Action> {
     items.iter().map(|item| &item.action).collect()
 }
 
+/// Reference, parent volume and name of each snapshot import of the one batch.
+fn snapshot_manages(effects: &[Effect]) -> Vec<(String, String, Option<String>)> {
+    batch_actions(effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::ManageSnapshot {
+                volume: VolumeRef::Id(volume_id),
+                reference,
+                name,
+                ..
+            } => (
+                reference.label().to_string(),
+                volume_id.clone(),
+                name.clone(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
 fn notice(app: &App) -> &Notice {
     match &app.modal {
         Some(Modal::Notice(notice)) => notice,
@@ -243,24 +263,8 @@ fn import_goes_form_then_confirm_then_job() {
 
     data.press(&mut app, &[Key::char('i'), ENTER, ENTER, TAB]);
     let effects = update(&mut app, Msg::Key(ENTER));
-    let manages: Vec<_> = batch_actions(&effects)
-        .into_iter()
-        .map(|action| match action {
-            Action::ManageSnapshot {
-                volume: VolumeRef::Id(volume_id),
-                reference,
-                name,
-                ..
-            } => (
-                reference.label().to_string(),
-                volume_id.clone(),
-                name.clone(),
-            ),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        manages,
+        snapshot_manages(&effects),
         [
             (
                 "backup-2024-06-01".to_string(),
@@ -313,25 +317,16 @@ fn one_snapshot_name_under_two_volumes_is_marked_and_imported_apart() {
         };
         keys.iter().map(|key| t.is_marked(key)).collect()
     };
-    let toggle = |app: &mut App, n: usize| {
-        select(&data, app, &keys[n]);
-        data.press(app, &[Key::char(' ')]);
-    };
-    toggle(&mut app, 0);
-    assert_eq!(
-        marked(&app),
-        [true, false],
-        "marking one daily leaves the other"
-    );
-    toggle(&mut app, 1);
-    assert_eq!(marked(&app), [true, true]);
-    toggle(&mut app, 0);
-    assert_eq!(
-        marked(&app),
-        [false, true],
-        "and unmarking one keeps the other"
-    );
-    toggle(&mut app, 0);
+    for (row, expected, why) in [
+        (0, [true, false], "marking one daily leaves the other"),
+        (1, [true, true], "the other is marked on its own"),
+        (0, [false, true], "unmarking one keeps the other"),
+        (0, [true, true], "marked again"),
+    ] {
+        select(&data, &mut app, &keys[row]);
+        data.press(&mut app, &[Key::char(' ')]);
+        assert_eq!(marked(&app), expected, "{why}");
+    }
     data.press(&mut app, &[Key::char('i'), Key::ctrl('y')]);
     let Some(Modal::Confirm(confirm)) = &app.modal else {
         panic!("{:?}", app.modal)
@@ -354,18 +349,14 @@ fn one_snapshot_name_under_two_volumes_is_marked_and_imported_apart() {
     );
     data.press(&mut app, &[TAB]);
     let effects = update(&mut app, Msg::Key(ENTER));
-    let parents: Vec<_> = batch_actions(&effects)
-        .into_iter()
-        .map(|action| match action {
-            Action::ManageSnapshot {
-                volume: VolumeRef::Id(volume_id),
-                reference,
-                ..
-            } => (reference.label(), volume_id.as_str()),
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    assert_eq!(parents, [("daily", DB), ("daily", WEB)]);
+    let daily = |volume: &str| {
+        (
+            "daily".to_string(),
+            volume.to_string(),
+            Some("daily".into()),
+        )
+    };
+    assert_eq!(snapshot_manages(&effects), [daily(DB), daily(WEB)]);
 }
 
 #[test]

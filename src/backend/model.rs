@@ -195,6 +195,22 @@ impl ManageableSnapshot {
     }
 }
 
+#[cfg(test)]
+impl ManageableSnapshot {
+    /// A 1 GiB snapshot, safe to manage, of `origin` when there is one.
+    pub(crate) fn unmanaged(name: &str, origin: Option<&str>) -> Self {
+        Self {
+            reference: Reference::name(name),
+            size: 1,
+            safe_to_manage: true,
+            reason_not_safe: None,
+            cinder_id: None,
+            extra_info: None,
+            source_reference: origin.map(Reference::name),
+        }
+    }
+}
+
 /// A volume on the back end that Cinder may or may not manage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManageableVolume {
@@ -299,15 +315,7 @@ mod tests {
 
     #[test]
     fn parent_id_comes_from_the_origin_name() {
-        let entry = ManageableSnapshot {
-            reference: Reference::name("snap"),
-            size: 1,
-            safe_to_manage: true,
-            reason_not_safe: None,
-            cinder_id: None,
-            extra_info: None,
-            source_reference: Some(Reference::name("volume-abc")),
-        };
+        let entry = ManageableSnapshot::unmanaged("snap", Some("volume-abc"));
         assert_eq!(entry.parent_volume_id(), Some("abc"));
     }
 

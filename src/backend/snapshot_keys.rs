@@ -87,51 +87,44 @@ pub fn locate<'a>(
 mod tests {
     use super::*;
 
-    fn entry(name: &str, parent: Option<Reference>) -> ManageableSnapshot {
-        ManageableSnapshot {
-            reference: Reference::name(name),
-            size: 1,
-            safe_to_manage: true,
-            reason_not_safe: None,
-            cinder_id: None,
-            extra_info: None,
-            source_reference: parent,
-        }
+    fn entry(name: &str, parent: &str) -> ManageableSnapshot {
+        ManageableSnapshot::unmanaged(name, Some(parent))
     }
 
     #[test]
     fn the_parent_is_named_by_the_volume_template_or_by_id() {
-        let by_name = entry("daily", Some(Reference::name("volume-v1")));
+        let by_name = entry("daily", "volume-v1");
         assert!(by_name.is_snapshot_of("v1"));
         assert!(!by_name.is_snapshot_of("v2"));
-        let by_id = entry(
-            "daily",
-            Some(Reference {
+        let by_id = ManageableSnapshot {
+            source_reference: Some(Reference {
                 source_name: None,
                 source_id: Some("v1".into()),
             }),
-        );
+            ..by_name.clone()
+        };
         assert!(by_id.is_snapshot_of("v1"));
-        assert!(!entry("daily", None).is_snapshot_of("v1"));
+        let orphan = ManageableSnapshot::unmanaged("daily", None);
+        assert!(!orphan.is_snapshot_of("v1"));
     }
 
     #[test]
     fn one_name_under_two_images_gives_two_keys() {
-        let a = entry("daily", Some(Reference::name("volume-a")));
-        let b = entry("daily", Some(Reference::name("volume-b")));
+        let a = entry("daily", "volume-a");
+        let b = entry("daily", "volume-b");
         assert_ne!(a.key(), b.key());
         assert_eq!(a.key(), a.clone().key());
-        let joined = entry("b", Some(Reference::name("volume-a")));
-        let split = entry("", Some(Reference::name("volume-ab")));
+        let joined = entry("b", "volume-a");
+        let split = entry("", "volume-ab");
         assert_ne!(joined.key(), split.key());
     }
 
     #[test]
     fn the_volumes_own_entry_is_found_whatever_comes_first() {
         let entries = [
-            entry("daily", Some(Reference::name("volume-b"))),
-            entry("weekly", Some(Reference::name("volume-a"))),
-            entry("daily", Some(Reference::name("volume-a"))),
+            entry("daily", "volume-b"),
+            entry("weekly", "volume-a"),
+            entry("daily", "volume-a"),
         ];
         let found = locate(&entries, &Reference::name("daily"), |e| {
             e.is_snapshot_of("a")
