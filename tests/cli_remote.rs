@@ -7,6 +7,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::http::Method;
 use serde_json::Value;
@@ -77,11 +78,20 @@ impl Env {
 
     /// A cloud with `config`, statuses settling on the first poll.
     fn with(config: FakeConfig) -> Self {
+        Self::on(Storage::new("node@lvm", "lvm"), config)
+    }
+
+    /// A cloud in front of an RBD pool (host `node@rbd#rbd`).
+    fn rbd() -> Self {
+        Self::on(Storage::rbd("node@rbd", "rbd"), FakeConfig::default())
+    }
+
+    fn on(storage: Arc<Storage>, config: FakeConfig) -> Self {
         let config = FakeConfig {
             polls_to_settle: 1,
             ..config
         };
-        let cloud = FakeCloud::start(Storage::new("node@lvm", "lvm"), config);
+        let cloud = FakeCloud::start(storage, config);
         let dir = TempDir::new().unwrap();
         let clouds = dir.path().join("my-clouds.yaml");
         std::fs::write(&clouds, password_yaml(&cloud)).unwrap();
@@ -529,6 +539,137 @@ fn a_file_of_rows_imports_volumes_and_snapshots_from_stdin() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("line 2"));
+}
+
+/// The error line of a refused `snapshot manage --volume VOLUME --ref REFERENCE`.
+fn refused_import(env: &Env, volume: &str, reference: &str) -> String {
+    let output = env
+        .snapport()
+        .args(["snapshot", "manage", "--volume", volume, "--ref", reference])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn rbd_snapshots_of_one_name_are_imported_each_under_the_volume_named() {
+    let env = Env::rbd();
+    let [a, b] = env.cloud.seed_two_images_with("daily");
+    env.cloud
+        .storage()
+        .add_image_snapshot(&format!("volume-{a}"), "weekly", 1);
+    let mut ids = Vec::new();
+    for volume in [&b, &a] {
+        let snapshot = env.json(&["snapshot", "manage", "--volume", volume, "--ref", "daily"]);
+        assert_eq!(snapshot["volume_id"], volume.as_str());
+        ids.push(snapshot["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(env.posts(), 2);
+
+    let renamed = format!("snapshot-{}", ids[1]);
+    let stderr = refused_import(&env, &a, &renamed);
+    assert!(
+        stderr.starts_with("error: ManageExistingAlreadyManaged:") && stderr.contains(&ids[1]),
+        "{stderr}"
+    );
+    let stderr = refused_import(&env, &b, "weekly");
+    assert!(
+        stderr.starts_with("error: ManageExistingInvalidReference: weekly is listed on host node@rbd#rbd only as a snapshot of")
+            && stderr.contains(&format!("volume-{a}, not of volume {b}")),
+        "{stderr}"
+    );
+    assert_eq!(env.posts(), 2, "neither refusal reached Cinder");
+}
+
+#[test]
+fn a_file_with_the_dailies_of_two_volumes_imports_each_under_its_volume() {
+    let env = Env::rbd();
+    let [a, b] = env.cloud.seed_two_images_with("daily");
+    let csv = format!(
+        "kind,reference,parent,name,description,properties\n\
+         snapshot,daily,{a},,,\n\
+         snapshot,daily,{b},,,\n"
+    );
+    let output = env
+        .snapport()
+        .args(["batch", "import", "-", "-f", "json"])
+        .write_stdin(csv)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let results: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for (result, volume) in results.as_array().unwrap().iter().zip([&a, &b]) {
+        assert_eq!(result["reference"], "daily");
+        let listed = env.json(&["snapshot", "list", "--volume", volume]);
+        assert_eq!(listed[0]["id"], result["id"], "{results}");
+        assert_eq!(listed[0]["name"], "daily");
+    }
+}
+
+#[test]
+fn an_interrupted_batch_of_two_dailies_resumes_each_under_its_volume() {
+    use snapport::backend::{ManageSnapshotRequest, Reference};
+    use snapport::batch::{Batch, BatchJournal, Item};
+    use snapport::config::BackendSpec;
+
+    let env = Env::rbd();
+    let [a, b] = env.cloud.seed_two_images_with("daily");
+    let daily = |volume: &str| Item {
+        label: "daily".into(),
+        action: ManageSnapshotRequest {
+            volume_id: volume.into(),
+            reference: Reference::name("daily"),
+            name: Some("daily".into()),
+            description: None,
+            metadata: Default::default(),
+            force: false,
+            without_listing: false,
+        }
+        .into(),
+    };
+    let journal = env.dir.path().join("dailies.journal.jsonl");
+    let batch = Batch {
+        backend: BackendSpec::Cloud {
+            cloud: Some("fake".into()),
+        },
+        label: "cloud fake".into(),
+        items: vec![daily(&a), daily(&b)],
+    };
+    // Killed after the first item's call reached Cinder, before its result was written.
+    BatchJournal::create(&journal, &batch)
+        .unwrap()
+        .intent(1)
+        .unwrap();
+    let first = env.json(&[
+        "snapshot", "manage", "--volume", &a, "--ref", "daily", "--name", "daily",
+    ]);
+
+    let output = env
+        .snapport()
+        .args(["batch", "resume", "--yes"])
+        .arg(&journal)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let under_b = env.json(&["snapshot", "list", "--volume", &b]);
+    let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "daily -> {} (found on the back end)",
+                first["id"].as_str().unwrap()
+            ),
+            format!("daily -> {}", under_b[0]["id"].as_str().unwrap()),
+        ],
+        "{stdout}"
+    );
+    assert_eq!(env.posts(), 2, "the first daily was not imported twice");
 }
 
 #[test]

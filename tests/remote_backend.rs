@@ -480,8 +480,9 @@ async fn a_snapshot_of_another_volume_needs_force() {
         panic!("{err}")
     };
     assert!(
-        message.contains(&format!("volume-{owner}"))
-            && message.contains(&format!("volume-{other}")),
+        message.contains(&format!(
+            "only as a snapshot of volume-{owner}, not of volume {other}"
+        )),
         "{message}"
     );
     assert!(cloud.requests_to("POST", "/volume/").is_empty());
@@ -489,6 +490,146 @@ async fn a_snapshot_of_another_volume_needs_force() {
     request.force = true;
     let snapshot = backend.manage_snapshot(&request).await.unwrap();
     assert_eq!(snapshot.volume_id, other);
+}
+
+/// An RBD cloud whose two volumes' images each hold a snapshot named `daily`, and a
+/// session on it (its files in the directory returned).
+async fn rbd_with_two_dailies() -> (FakeCloud, TempDir, RemoteBackend, [String; 2]) {
+    let config = FakeConfig {
+        polls_to_settle: 1,
+        ..FakeConfig::default()
+    };
+    let cloud = FakeCloud::start(Storage::rbd("node@rbd", "rbd"), config);
+    let volumes = cloud.seed_two_images_with("daily");
+    let dir = TempDir::new().unwrap();
+    let backend = connect(&cloud, &dir).await;
+    (cloud, dir, backend, volumes)
+}
+
+#[tokio::test]
+async fn rbd_snapshots_of_one_name_each_land_on_their_own_volume_in_either_order() {
+    for first in [0, 1] {
+        let (cloud, _dir, backend, volumes) = rbd_with_two_dailies().await;
+        let listed = backend.manageable_snapshots("node@rbd#rbd").await.unwrap();
+        let dailies = listed.iter().filter(|e| e.reference.label() == "daily");
+        assert_eq!(dailies.count(), 2, "{listed:?}");
+        for volume in [&volumes[first], &volumes[1 - first]] {
+            let snapshot = backend
+                .manage_snapshot(&snapshot_request(volume, "daily"))
+                .await
+                .unwrap_or_else(|err| panic!("daily of {volume}: {err}"));
+            assert_eq!(&snapshot.volume_id, volume);
+            assert_eq!(snapshot.status, "available");
+            assert_eq!(
+                cloud
+                    .storage()
+                    .image_snapshot_names(&format!("volume-{volume}")),
+                [format!("snapshot-{}", snapshot.id)],
+                "the driver renamed the daily of this volume's own image"
+            );
+        }
+        assert_eq!(cloud.requests_to("POST", "/volume/").len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn both_dailies_import_at_once_in_one_session() {
+    let (cloud, _dir, backend, [a, b]) = rbd_with_two_dailies().await;
+    let (daily_a, daily_b) = (snapshot_request(&a, "daily"), snapshot_request(&b, "daily"));
+    let (under_a, under_b) = tokio::join!(
+        backend.manage_snapshot(&daily_a),
+        backend.manage_snapshot(&daily_b),
+    );
+    let (under_a, under_b) = (under_a.unwrap(), under_b.unwrap());
+    assert_eq!(
+        (under_a.volume_id.as_str(), under_b.volume_id.as_str()),
+        (a.as_str(), b.as_str())
+    );
+    let again = backend.manage_snapshot(&daily_a).await;
+    assert_eq!(
+        again.unwrap_err(),
+        Error::AlreadyManaged(format!(
+            "daily on host node@rbd#rbd is already managed as snapshot {}; importing it again \
+             would leave that record pointing at a renamed snapshot",
+            under_a.id
+        )),
+        "the same daily again is this session's earlier import"
+    );
+    assert_eq!(cloud.requests_to("POST", "/volume/").len(), 2);
+}
+
+#[tokio::test]
+async fn a_renamed_rbd_snapshot_imported_again_is_refused_before_any_post() {
+    let (cloud, dir, first, [a, b]) = rbd_with_two_dailies().await;
+    let managed = first
+        .manage_snapshot(&snapshot_request(&a, "daily"))
+        .await
+        .unwrap();
+    let renamed = format!("snapshot-{}", managed.id);
+
+    let later = connect(&cloud, &dir).await;
+    let listed = later.manageable_snapshots("node@rbd#rbd").await.unwrap();
+    let entry = listed
+        .iter()
+        .find(|e| e.reference.label() == renamed)
+        .unwrap();
+    assert_eq!(entry.cinder_id.as_deref(), Some(managed.id.as_str()));
+    assert!(entry.is_snapshot_of(&a));
+    for volume in [&a, &b] {
+        let err = later
+            .manage_snapshot(&snapshot_request(volume, &renamed))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::AlreadyManaged(m) if m.contains(&managed.id)),
+            "{err}"
+        );
+    }
+    let err = later
+        .manage_snapshot(&snapshot_request(&a, "daily"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidReference(m) if m.contains(&format!("only as a snapshot of volume-{b}"))),
+        "a's daily is gone: only b's is left: {err}"
+    );
+    assert_eq!(
+        cloud.requests_to("POST", "/volume/").len(),
+        1,
+        "only the first import was sent"
+    );
+}
+
+#[tokio::test]
+async fn a_name_only_on_another_volumes_image_is_refused_naming_where_it_is() {
+    let (cloud, _dir, backend, [a, b]) = rbd_with_two_dailies().await;
+    cloud
+        .storage()
+        .add_image_snapshot(&format!("volume-{a}"), "weekly", 1);
+    let mut request = snapshot_request(&b, "weekly");
+    let err = backend.manage_snapshot(&request).await.unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidReference(format!(
+            "weekly is listed on host node@rbd#rbd only as a snapshot of volume-{a}, not of \
+             volume {b}; import it under the volume it belongs to, or force the import where \
+             the driver finds snapshots by name alone (LVM; RBD looks on the volume's own image)"
+        ))
+    );
+    assert!(cloud.requests_to("POST", "/volume/").is_empty());
+
+    request.force = true;
+    let err = backend.manage_snapshot(&request).await.unwrap_err();
+    let [record] = cloud.snapshot_ids().try_into().unwrap();
+    assert!(
+        matches!(&err, Error::Backend(m) if m.contains(&format!("snapshot {record} went to status error"))),
+        "forced, the RBD driver finds no weekly on b's image: {err}"
+    );
+    assert_eq!(
+        cloud.storage().image_snapshot_names(&format!("volume-{a}")),
+        ["daily", "weekly"],
+        "a's snapshots are untouched"
+    );
 }
 
 #[tokio::test]

@@ -595,18 +595,6 @@ mod tests {
         form.key(Keymap::default().action(Context::ImportForm, key), key)
     }
 
-    fn entry(name: &str, origin: Option<&str>) -> ManageableSnapshot {
-        ManageableSnapshot {
-            reference: Reference::name(name),
-            size: 1,
-            safe_to_manage: true,
-            reason_not_safe: None,
-            cinder_id: None,
-            extra_info: None,
-            source_reference: origin.map(Reference::name),
-        }
-    }
-
     fn volume(id: &str, name: &str) -> Volume {
         Volume {
             id: id.into(),
@@ -641,7 +629,7 @@ mod tests {
             "imported-99999999-9999-4999-8999-999999999999"
         );
         let form = ImportForm::snapshots(
-            &[entry("backup-1", Some("volume-v1"))],
+            &[ManageableSnapshot::unmanaged("backup-1", Some("volume-v1"))],
             &[volume("v1", "db")],
             "v".into(),
         );
@@ -696,7 +684,7 @@ mod tests {
     #[test]
     fn a_host_without_volumes_points_to_the_volume_import() {
         let mut form = ImportForm::snapshots(
-            &[entry("orphan", Some("legacy-db"))],
+            &[ManageableSnapshot::unmanaged("orphan", Some("legacy-db"))],
             &[],
             "v or :manageable-volumes".into(),
         );
@@ -717,7 +705,10 @@ mod tests {
     fn an_unknown_origin_makes_the_operator_choose() {
         let volumes = [volume("v1", "db"), volume("v2", "app")];
         let mut form = ImportForm::snapshots(
-            &[entry("x", Some("volume-gone")), entry("y", None)],
+            &[
+                ManageableSnapshot::unmanaged("x", Some("volume-gone")),
+                ManageableSnapshot::unmanaged("y", None),
+            ],
             &volumes,
             "v".into(),
         );
@@ -762,7 +753,7 @@ mod tests {
     #[test]
     fn fields_are_edited_and_validated() {
         let mut form = ImportForm::snapshots(
-            &[entry("backup-1", Some("volume-v1"))],
+            &[ManageableSnapshot::unmanaged("backup-1", Some("volume-v1"))],
             &[volume("v1", "db")],
             "v".into(),
         );

@@ -266,9 +266,9 @@ pub(super) fn add_rows(app: &mut App, index: usize, page: Page) {
         Page::Manageable(entries) => {
             let rows = entries
                 .into_iter()
-                .map(|entry| ManageableRow {
-                    parent_name: parent_name(app, &entry),
-                    entry,
+                .map(|entry| {
+                    let parent = parent_name(app, &entry);
+                    ManageableRow::new(entry, parent)
                 })
                 .collect();
             if let Rows::Manageable(t) = &mut app.views[index].rows {

@@ -219,6 +219,18 @@ impl Row for SnapshotRow {
 pub struct ManageableRow {
     pub entry: ManageableSnapshot,
     pub parent_name: Option<String>,
+    /// Parent and reference: one name may be listed under several parents (RBD).
+    key: String,
+}
+
+impl ManageableRow {
+    pub fn new(entry: ManageableSnapshot, parent_name: Option<String>) -> Self {
+        Self {
+            key: entry.key(),
+            entry,
+            parent_name,
+        }
+    }
 }
 
 /// Cinder's verdict on one back-end object, as both back-end listings report it.
@@ -317,7 +329,7 @@ impl Row for ManageableRow {
         COLUMNS
     }
     fn key(&self) -> &str {
-        self.entry.reference.label()
+        &self.key
     }
     fn cell(&self, column: usize) -> Cow<'_, str> {
         let e = &self.entry;

@@ -337,6 +337,17 @@ impl Dataset {
         }
     }
 
+    /// An RBD back end where the images of db-primary and web-assets each hold a
+    /// snapshot named `daily`: one name, two entries, told apart by their parent.
+    pub fn rbd_dailies() -> Self {
+        let mut data = Self::default();
+        for volume in [DB, WEB] {
+            let daily = entry("daily", &format!("volume-{volume}"), None, None);
+            data.manageable.push(daily);
+        }
+        data
+    }
+
     /// The back end's listings of back-end snapshots and volumes fail the way a
     /// remote Cinder's do when its volume service times out.
     pub fn backend_listing_fails() -> Self {

@@ -24,6 +24,26 @@ fn batch_actions(effects: &[Effect]) -> Vec<&Action> {
     items.iter().map(|item| &item.action).collect()
 }
 
+/// Reference, parent volume and name of each snapshot import of the one batch.
+fn snapshot_manages(effects: &[Effect]) -> Vec<(String, String, Option<String>)> {
+    batch_actions(effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::ManageSnapshot {
+                volume: VolumeRef::Id(volume_id),
+                reference,
+                name,
+                ..
+            } => (
+                reference.label().to_string(),
+                volume_id.clone(),
+                name.clone(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
 fn notice(app: &App) -> &Notice {
     match &app.modal {
         Some(Modal::Notice(notice)) => notice,
@@ -188,11 +208,16 @@ fn unsafe_back_end_snapshots_cannot_be_marked_or_imported() {
 
 fn manageable_at(data: &Dataset, app: &mut App, reference: &str) {
     data.press(app, &chars("m"));
+    select_reference(data, app, reference);
+}
+
+/// Selects the first back-end snapshot row listed under `reference`.
+fn select_reference(data: &Dataset, app: &mut App, reference: &str) {
     let Rows::Manageable(t) = &app.view().rows else {
         panic!()
     };
     let at = (0..t.visible_len())
-        .find(|n| t.visible(*n).unwrap().key() == reference)
+        .find(|n| t.visible(*n).unwrap().entry.reference.label() == reference)
         .unwrap();
     data.press(app, &[Key::char('g')]);
     for _ in 0..at {
@@ -238,24 +263,8 @@ fn import_goes_form_then_confirm_then_job() {
 
     data.press(&mut app, &[Key::char('i'), ENTER, ENTER, TAB]);
     let effects = update(&mut app, Msg::Key(ENTER));
-    let manages: Vec<_> = batch_actions(&effects)
-        .into_iter()
-        .map(|action| match action {
-            Action::ManageSnapshot {
-                volume: VolumeRef::Id(volume_id),
-                reference,
-                name,
-                ..
-            } => (
-                reference.label().to_string(),
-                volume_id.clone(),
-                name.clone(),
-            ),
-            other => panic!("{other:?}"),
-        })
-        .collect();
     assert_eq!(
-        manages,
+        snapshot_manages(&effects),
         [
             (
                 "backup-2024-06-01".to_string(),
@@ -283,6 +292,71 @@ fn import_goes_form_then_confirm_then_job() {
     assert_eq!(app.view().rows.nav().marked_len(), 0);
     data.press(&mut app, &[ENTER]);
     assert!(app.modal.is_none());
+}
+
+#[test]
+fn one_snapshot_name_under_two_volumes_is_marked_and_imported_apart() {
+    let data = Dataset::rbd_dailies();
+    let mut app = data.app();
+    data.press(&mut app, &chars("m"));
+    let Rows::Manageable(t) = &app.view().rows else {
+        panic!()
+    };
+    let keys: Vec<String> = (0..t.visible_len())
+        .filter_map(|n| t.visible(n))
+        .filter(|row| row.entry.reference.label() == "daily")
+        .map(|row| row.key().to_string())
+        .collect();
+    assert!(
+        keys.len() == 2 && keys[0] != keys[1],
+        "two rows, two identities: {keys:?}"
+    );
+    let marked = |app: &App| -> Vec<bool> {
+        let Rows::Manageable(t) = &app.view().rows else {
+            panic!()
+        };
+        keys.iter().map(|key| t.is_marked(key)).collect()
+    };
+    for (row, expected, why) in [
+        (0, [true, false], "marking one daily leaves the other"),
+        (1, [true, true], "the other is marked on its own"),
+        (0, [false, true], "unmarking one keeps the other"),
+        (0, [true, true], "marked again"),
+    ] {
+        select(&data, &mut app, &keys[row]);
+        data.press(&mut app, &[Key::char(' ')]);
+        assert_eq!(marked(&app), expected, "{why}");
+    }
+    data.press(&mut app, &[Key::char('i'), Key::ctrl('y')]);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    let summary = confirm.plan.summary();
+    let lines: Vec<&str> = summary.items.iter().map(String::as_str).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("import daily (1 GiB) as snapshot 'daily' of volume db-primary ({DB})"),
+            format!("import daily (1 GiB) as snapshot 'daily' of volume web-assets ({WEB})"),
+        ]
+    );
+    assert_eq!(
+        summary.groups,
+        [
+            format!("db-primary ({DB}): 1 snapshot"),
+            format!("web-assets ({WEB}): 1 snapshot")
+        ]
+    );
+    data.press(&mut app, &[TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let daily = |volume: &str| {
+        (
+            "daily".to_string(),
+            volume.to_string(),
+            Some("daily".into()),
+        )
+    };
+    assert_eq!(snapshot_manages(&effects), [daily(DB), daily(WEB)]);
 }
 
 #[test]
@@ -574,8 +648,8 @@ fn details_follow_the_selection_and_scroll_when_focused() {
     data.press(&mut app, &[TAB, Key::char('j'), Key::char('j')]);
     assert_eq!((app.focus, app.details_scroll), (Pane::Details, 2));
     assert_eq!(
-        selected(&app).as_deref(),
-        Some("backup-2024-06-01"),
+        selected(&app),
+        Some(format!("volume-{DB}\u{1f}backup-2024-06-01")),
         "j scrolls the pane, not the table"
     );
     data.press(&mut app, &[ESC, Key::char('j')]);
@@ -804,8 +878,7 @@ fn volume_import_goes_form_then_confirm_then_job() {
 fn a_volume_import_makes_its_back_end_snapshots_importable() {
     let data = Dataset::default();
     let mut app = data.app();
-    data.press(&mut app, &chars("m"));
-    select(&data, &mut app, "pre-migration");
+    manageable_at(&data, &mut app, "pre-migration");
     let hint = app
         .details_lines()
         .into_iter()
@@ -860,7 +933,7 @@ fn a_volume_import_makes_its_back_end_snapshots_importable() {
     after.press(&mut app, &[ENTER, Key::char('m')]);
     assert_eq!(app.views.len(), 2, "m goes back to the back-end snapshots");
     assert_eq!(app.view().title(), format!("Back-end snapshots on {HOST}"));
-    select(&after, &mut app, "pre-migration");
+    select_reference(&after, &mut app, "pre-migration");
     let Rows::Manageable(t) = &app.view().rows else {
         panic!()
     };

@@ -11,6 +11,7 @@ pub mod model;
 pub mod read_only;
 pub mod remote;
 pub mod side_effects;
+pub mod snapshot_keys;
 pub mod status;
 
 use async_trait::async_trait;

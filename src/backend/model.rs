@@ -154,6 +154,15 @@ impl Reference {
         }
     }
 
+    /// True when both name the same back-end object: by name where both have one,
+    /// else by id.
+    pub fn same_object(&self, other: &Reference) -> bool {
+        match (&self.source_name, &other.source_name) {
+            (Some(x), Some(y)) => x == y,
+            _ => self.source_id.is_some() && self.source_id == other.source_id,
+        }
+    }
+
     /// What to show an operator: the name, else the id.
     pub fn label(&self) -> &str {
         self.source_name
@@ -190,6 +199,22 @@ impl ManageableSnapshot {
             .source_name
             .as_deref()?
             .strip_prefix("volume-")
+    }
+}
+
+#[cfg(test)]
+impl ManageableSnapshot {
+    /// A 1 GiB snapshot, safe to manage, of `origin` when there is one.
+    pub(crate) fn unmanaged(name: &str, origin: Option<&str>) -> Self {
+        Self {
+            reference: Reference::name(name),
+            size: 1,
+            safe_to_manage: true,
+            reason_not_safe: None,
+            cinder_id: None,
+            extra_info: None,
+            source_reference: origin.map(Reference::name),
+        }
     }
 }
 
@@ -280,16 +305,24 @@ mod tests {
     }
 
     #[test]
-    fn parent_id_comes_from_the_origin_name() {
-        let entry = ManageableSnapshot {
-            reference: Reference::name("snap"),
-            size: 1,
-            safe_to_manage: true,
-            reason_not_safe: None,
-            cinder_id: None,
-            extra_info: None,
-            source_reference: Some(Reference::name("volume-abc")),
+    fn references_match_by_name_else_by_id() {
+        assert!(Reference::name("a").same_object(&Reference::name("a")));
+        assert!(!Reference::name("a").same_object(&Reference::name("b")));
+        let by_id = Reference {
+            source_name: None,
+            source_id: Some("x".into()),
         };
+        assert!(by_id.same_object(&by_id.clone()));
+        let empty = Reference {
+            source_name: None,
+            source_id: None,
+        };
+        assert!(!empty.same_object(&empty.clone()));
+    }
+
+    #[test]
+    fn parent_id_comes_from_the_origin_name() {
+        let entry = ManageableSnapshot::unmanaged("snap", Some("volume-abc"));
         assert_eq!(entry.parent_volume_id(), Some("abc"));
     }
 

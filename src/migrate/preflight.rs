@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::plan::{Action, Side, Step, VolumeRef};
 use super::{MIGRATED_FROM, MigrateError, Result, SOURCE_ID};
+use crate::backend::snapshot_keys::locate;
 use crate::backend::{
     Backend, Error, ListFilter, ManageableSnapshot, ManageableVolume, Metadata, Reference,
     Snapshot, Volume, backend_of,
@@ -58,14 +59,6 @@ fn side_name(side: Side) -> &'static str {
     match side {
         Side::Source => "source",
         Side::Target => "target",
-    }
-}
-
-/// True when two references name the same back-end object.
-fn same_reference(a: &Reference, b: &Reference) -> bool {
-    match (&a.source_name, &b.source_name) {
-        (Some(x), Some(y)) => x == y,
-        _ => a.source_id.is_some() && a.source_id == b.source_id,
     }
 }
 
@@ -200,7 +193,8 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
     let bad_hosts = check_hosts(sides, chains, &mut problems).await?;
     for chain in chains {
         let mut leaving: HashSet<&str> = HashSet::new();
-        let mut new_volume_hosts: HashMap<usize, &str> = HashMap::new();
+        // The host and back-end name of each volume a step of this chain manages.
+        let mut new_volumes: HashMap<usize, (&str, &Reference)> = HashMap::new();
         for step in chain {
             let backend = sides.on(step.on);
             match &step.action {
@@ -218,14 +212,12 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                     metadata,
                     ..
                 } => {
-                    new_volume_hosts.insert(step.step, host);
+                    new_volumes.insert(step.step, (host, reference));
                     if bad_hosts.contains(&(step.on, host.clone())) {
                         continue;
                     }
                     let entries = views.manageable_volumes(step.on, host).await?;
-                    let entry = entries
-                        .iter()
-                        .find(|e| same_reference(&e.reference, reference));
+                    let entry = entries.iter().find(|e| e.reference.same_object(reference));
                     let found = entry.map(|e| (e.safe_to_manage, &e.reason_not_safe, &e.cinder_id));
                     check_reference(step.on, host, reference, found, &mut problems);
                     let existing = views.volumes(step.on).await?;
@@ -253,7 +245,7 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                 } => {
                     let host = match volume {
                         VolumeRef::NewIdOfStep(number) => {
-                            new_volume_hosts.get(number).map(|h| h.to_string())
+                            new_volumes.get(number).map(|(h, _)| h.to_string())
                         }
                         VolumeRef::Id(id) => parent_host(backend, id, &mut problems).await?,
                     };
@@ -262,9 +254,16 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                         continue;
                     }
                     let entries = views.manageable_snapshots(step.on, &host).await?;
-                    let entry = entries
-                        .iter()
-                        .find(|e| same_reference(&e.reference, reference));
+                    // One name may be listed under several parents (RBD): the entry
+                    // under this snapshot's volume decides.
+                    let is_parent = |e: &ManageableSnapshot| match volume {
+                        VolumeRef::Id(id) => e.is_snapshot_of(id),
+                        VolumeRef::NewIdOfStep(number) => new_volumes
+                            .get(number)
+                            .zip(e.source_reference.as_ref())
+                            .is_some_and(|((_, lv), origin)| origin.same_object(lv)),
+                    };
+                    let entry = locate(entries, reference, is_parent).own_or_any();
                     let found = entry.map(|e| (e.safe_to_manage, &e.reason_not_safe, &e.cinder_id));
                     check_reference(step.on, &host, reference, found, &mut problems);
                     let existing = views.snapshots(step.on).await?;
@@ -416,25 +415,6 @@ async fn parent_host(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_match_by_name_else_by_id() {
-        assert!(same_reference(&Reference::name("a"), &Reference::name("a")));
-        assert!(!same_reference(
-            &Reference::name("a"),
-            &Reference::name("b")
-        ));
-        let by_id = Reference {
-            source_name: None,
-            source_id: Some("x".into()),
-        };
-        assert!(same_reference(&by_id, &by_id.clone()));
-        let empty = Reference {
-            source_name: None,
-            source_id: None,
-        };
-        assert!(!same_reference(&empty, &empty.clone()));
-    }
 
     #[test]
     fn an_earlier_migration_of_the_same_item_is_found() {

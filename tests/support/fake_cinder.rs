@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -35,26 +35,143 @@ pub struct Lv {
     pub open: bool,
 }
 
-/// A simulated LVM back end behind one cinder-volume service, shareable by several clouds.
+/// How the simulated back end names snapshots, as the Cinder driver in front of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Driver {
+    /// Snapshot LVs, named uniquely in the VG; an import renames whatever LV has the
+    /// name to `_snapshot-<id>`, origin unchecked.
+    Lvm,
+    /// Snapshots named per image (two images may each have a `daily`); an import looks
+    /// for the name on the parent volume's image only and renames it `snapshot-<id>`.
+    Rbd,
+}
+
+/// The back-end objects one manageable listing shows.
+struct Listed {
+    name: String,
+    size_gib: u64,
+    parent: Option<String>,
+    open: bool,
+}
+
+/// A simulated LVM or RBD back end behind one cinder-volume service, shareable by
+/// several clouds.
 pub struct Storage {
     /// `host@backend`
     pub host: String,
     /// `host@backend#pool`
     pub pool: String,
+    pub driver: Driver,
+    /// Volumes (LVs, or RBD images) and, with LVM, snapshot LVs.
     lvs: Mutex<BTreeMap<String, Lv>>,
+    /// RBD snapshots by (image, snapshot name), with their size in GiB.
+    image_snapshots: Mutex<BTreeMap<(String, String), u64>>,
 }
 
 impl Storage {
     pub fn new(host: &str, pool: &str) -> Arc<Self> {
+        Self::with_driver(host, pool, Driver::Lvm)
+    }
+
+    /// An RBD pool: snapshot names are unique per image only.
+    pub fn rbd(host: &str, pool: &str) -> Arc<Self> {
+        Self::with_driver(host, pool, Driver::Rbd)
+    }
+
+    fn with_driver(host: &str, pool: &str, driver: Driver) -> Arc<Self> {
         Arc::new(Self {
             host: host.into(),
             pool: format!("{host}#{pool}"),
+            driver,
             lvs: Mutex::new(BTreeMap::new()),
+            image_snapshots: Mutex::new(BTreeMap::new()),
         })
     }
 
     fn lvs(&self) -> MutexGuard<'_, BTreeMap<String, Lv>> {
         self.lvs.lock().unwrap()
+    }
+
+    fn image_snapshots(&self) -> MutexGuard<'_, BTreeMap<(String, String), u64>> {
+        self.image_snapshots.lock().unwrap()
+    }
+
+    /// The driver's `snapshot_name_template` prefix.
+    pub fn snapshot_prefix(&self) -> &'static str {
+        match self.driver {
+            Driver::Lvm => "_snapshot-",
+            Driver::Rbd => "snapshot-",
+        }
+    }
+
+    /// A snapshot named `name` on the RBD image `image`.
+    pub fn add_image_snapshot(&self, image: &str, name: &str, size_gib: u64) {
+        self.image_snapshots()
+            .insert((image.into(), name.into()), size_gib);
+    }
+
+    /// The names of the RBD snapshots of `image`.
+    pub fn image_snapshot_names(&self, image: &str) -> Vec<String> {
+        self.image_snapshots()
+            .keys()
+            .filter(|(owner, _)| owner == image)
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+
+    /// A managed snapshot's object, named by the driver's template, under `image`.
+    fn add_managed_snapshot(&self, image: &str, id: &str, size_gib: u64) {
+        let name = format!("{}{id}", self.snapshot_prefix());
+        match self.driver {
+            Driver::Lvm => self.add_snapshot_lv(&name, image, size_gib),
+            Driver::Rbd => self.add_image_snapshot(image, &name, size_gib),
+        }
+    }
+
+    /// What a manageable listing of snapshots (or volumes) shows, sorted by name.
+    fn listed(&self, snapshots: bool) -> Vec<Listed> {
+        let mut listed: Vec<Listed> = self
+            .lvs()
+            .iter()
+            .filter(|(_, lv)| lv.origin.is_some() == snapshots)
+            .map(|(name, lv)| Listed {
+                name: name.clone(),
+                size_gib: lv.size_gib,
+                parent: lv.origin.clone(),
+                open: lv.open,
+            })
+            .collect();
+        if snapshots {
+            listed.extend(
+                self.image_snapshots()
+                    .iter()
+                    .map(|((image, name), size)| Listed {
+                        name: name.clone(),
+                        size_gib: *size,
+                        parent: Some(image.clone()),
+                        open: false,
+                    }),
+            );
+            listed.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        listed
+    }
+
+    /// Imports the snapshot `source` as snapshot `id` of volume `volume_id`, the way
+    /// the driver finds and renames it; its size, or `None` when the driver finds
+    /// nothing of that name.
+    fn adopt_snapshot(&self, volume_id: &str, source: &str, id: &str) -> Option<u64> {
+        let new_name = format!("{}{id}", self.snapshot_prefix());
+        match self.driver {
+            Driver::Lvm => self.rename(source, &new_name).map(|lv| lv.size_gib),
+            Driver::Rbd => {
+                let image = format!("volume-{volume_id}");
+                let mut snapshots = self.image_snapshots();
+                let size = snapshots.remove(&(image.clone(), source.to_string()))?;
+                snapshots.insert((image, new_name), size);
+                Some(size)
+            }
+        }
     }
 
     pub fn add_volume_lv(&self, name: &str, size_gib: u64) {
@@ -91,7 +208,7 @@ impl Storage {
         self.lvs().keys().cloned().collect()
     }
 
-    /// Renames an LV; snapshots follow a renamed origin, as LVM does.
+    /// Renames an LV (or image); snapshots follow a renamed origin, as LVM and RBD do.
     fn rename(&self, old: &str, new: &str) -> Option<Lv> {
         let mut lvs = self.lvs();
         let lv = lvs.remove(old)?;
@@ -100,6 +217,14 @@ impl Storage {
             if other.origin.as_deref() == Some(old) {
                 other.origin = Some(new.into());
             }
+        }
+        let mut snapshots = self.image_snapshots();
+        let moved: Vec<(String, u64)> = snapshots
+            .extract_if(.., |(image, _), _| image == old)
+            .map(|((_, name), size)| (name, size))
+            .collect();
+        for (name, size) in moved {
+            snapshots.insert((new.into(), name), size);
         }
         Some(lv)
     }
@@ -424,15 +549,13 @@ impl FakeCloud {
         id
     }
 
-    /// A managed, available snapshot of `volume_id` with its LV `_snapshot-<id>`.
+    /// A managed, available snapshot of `volume_id` with its back-end snapshot named
+    /// by the driver's template (`_snapshot-<id>` LV, `snapshot-<id>` on the image).
     pub fn seed_snapshot(&self, volume_id: &str, name: &str) -> String {
         let id = uuid::Uuid::new_v4().to_string();
         let size = self.db().volumes[volume_id].size;
-        self.storage().add_snapshot_lv(
-            &format!("_snapshot-{id}"),
-            &format!("volume-{volume_id}"),
-            size,
-        );
+        self.storage()
+            .add_managed_snapshot(&format!("volume-{volume_id}"), &id, size);
         let mut db = self.db();
         let created_at = Self::next_time(&mut db);
         db.snapshots.insert(
@@ -450,6 +573,16 @@ impl FakeCloud {
             },
         );
         id
+    }
+
+    /// Two managed volumes whose images each hold a back-end snapshot named `name`, as
+    /// RBD allows: the listing shows `name` twice, under two parents.
+    pub fn seed_two_images_with(&self, name: &str) -> [String; 2] {
+        [self.seed_volume("a", 1), self.seed_volume("b", 1)].map(|volume| {
+            self.storage()
+                .add_image_snapshot(&format!("volume-{volume}"), name, 1);
+            volume
+        })
     }
 
     pub fn set_volume_attached(&self, id: &str, attached: bool) {
@@ -1060,8 +1193,9 @@ fn list_snapshots(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
 
 /// What settling a pending change needs from a volume or snapshot record.
 trait Settles {
-    /// The LV name the driver gives the record once imported.
-    fn lv_name(id: &str) -> String;
+    /// Applies the import of `source` to the back end as the driver does; the size,
+    /// or `None` when the driver finds nothing to import.
+    fn adopt(&self, storage: &Storage, source: &str) -> Option<u64>;
     /// The status a failed import leaves (the DB value; the view may translate it).
     const FAILED: &'static str;
     /// The pending change, the status and the size.
@@ -1069,8 +1203,9 @@ trait Settles {
 }
 
 impl Settles for VolumeRecord {
-    fn lv_name(id: &str) -> String {
-        format!("volume-{id}")
+    fn adopt(&self, storage: &Storage, source: &str) -> Option<u64> {
+        let lv = storage.rename(source, &format!("volume-{}", self.id))?;
+        Some(lv.size_gib)
     }
     const FAILED: &'static str = "error_managing";
     fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64) {
@@ -1079,8 +1214,8 @@ impl Settles for VolumeRecord {
 }
 
 impl Settles for SnapshotRecord {
-    fn lv_name(id: &str) -> String {
-        format!("_snapshot-{id}")
+    fn adopt(&self, storage: &Storage, source: &str) -> Option<u64> {
+        storage.adopt_snapshot(&self.volume_id, source, &self.id)
     }
     const FAILED: &'static str = "error";
     fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64) {
@@ -1089,33 +1224,36 @@ impl Settles for SnapshotRecord {
 }
 
 /// Counts a GET against a pending change and applies it once enough polls were seen.
-/// Like Cinder's LVM driver, an import renames whatever LV has the name, origin unchecked.
+/// Like Cinder's drivers, a failed import (nothing of that name where the driver
+/// looks) leaves the record in error, with the reason only in the driver's log.
 fn settle<R: Settles>(storage: &Storage, records: &mut BTreeMap<String, R>, id: &str) {
     let Some(record) = records.get_mut(id) else {
         return;
     };
-    let (pending, status, size) = record.parts();
-    match pending.take() {
+    let pending = record.parts().0.take();
+    match pending {
         Some(Pending::Manage {
             polls_left,
             source_lv,
         }) if polls_left > 1 => {
-            *pending = Some(Pending::Manage {
+            *record.parts().0 = Some(Pending::Manage {
                 polls_left: polls_left - 1,
                 source_lv,
             });
         }
         Some(Pending::Manage { source_lv, .. }) => {
-            match storage.rename(&source_lv, &R::lv_name(id)) {
-                Some(lv) => {
-                    *size = lv.size_gib;
+            let adopted = record.adopt(storage, &source_lv);
+            let (_, status, size) = record.parts();
+            match adopted {
+                Some(size_gib) => {
+                    *size = size_gib;
                     *status = "available".into();
                 }
                 None => *status = R::FAILED.into(),
             }
         }
         Some(Pending::Unmanage { polls_left }) if polls_left > 1 => {
-            *pending = Some(Pending::Unmanage {
+            *record.parts().0 = Some(Pending::Unmanage {
                 polls_left: polls_left - 1,
             });
         }
@@ -1173,37 +1311,42 @@ fn manageable(
         }
     };
     let db = shared.db.lock().unwrap();
-    let managed: HashSet<String> = if snapshots {
-        db.snapshots
-            .keys()
-            .map(|id| format!("_snapshot-{id}"))
-            .collect()
+    // What the driver's name template makes of a managed record's id.
+    let prefix = if snapshots {
+        shared.storage.snapshot_prefix()
     } else {
-        db.volumes.keys().map(|id| format!("volume-{id}")).collect()
+        "volume-"
     };
-    let lvs = shared.storage.lvs();
-    let mut entries: Vec<(String, u64, Value)> = lvs
-        .iter()
-        .filter(|(_, lv)| lv.origin.is_some() == snapshots)
-        .map(|(name, lv)| {
-            let managed_id = managed.contains(name).then(|| name.trim_start_matches("_snapshot-").trim_start_matches("volume-").to_string());
+    let is_managed = |id: &str| {
+        if snapshots {
+            db.snapshots.contains_key(id)
+        } else {
+            db.volumes.contains_key(id)
+        }
+    };
+    let mut entries: Vec<(String, u64, Value)> = shared
+        .storage
+        .listed(snapshots)
+        .into_iter()
+        .map(|object| {
+            let managed_id = object.name.strip_prefix(prefix).filter(|id| is_managed(id));
             let (safe, reason) = if managed_id.is_some() {
                 (false, json!("already managed"))
-            } else if lv.open {
+            } else if object.open {
                 (false, json!(if snapshots { "snapshot in use" } else { "volume in use" }))
             } else {
                 (true, Value::Null)
             };
-            let mut entry = json!({"reference": {"source-name": name}, "size": lv.size_gib, "safe_to_manage": safe});
+            let mut entry = json!({"reference": {"source-name": object.name}, "size": object.size_gib, "safe_to_manage": safe});
             if detail {
                 entry["reason_not_safe"] = reason;
                 entry["cinder_id"] = json!(managed_id);
                 entry["extra_info"] = Value::Null;
             }
             if snapshots {
-                entry["source_reference"] = json!({"source-name": lv.origin});
+                entry["source_reference"] = json!({"source-name": object.parent});
             }
-            (name.clone(), lv.size_gib, entry)
+            (object.name, object.size_gib, entry)
         })
         .collect();
     if sort_key == "size" {

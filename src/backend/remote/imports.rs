@@ -16,9 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{RemoteBackend, Resource};
+use crate::backend::snapshot_keys::locate;
 use crate::backend::{
     Backend, Error, ManageSnapshotRequest, ManageVolumeRequest, ManageableSnapshot,
-    ManageableVolume, Reference, Result, Status, backend_of, volume_lv_name,
+    ManageableVolume, Reference, Result, Status, backend_of,
 };
 use crate::sync::lock;
 
@@ -124,30 +125,40 @@ impl<T> Listings<T> {
     }
 }
 
-/// References this session is importing or has imported, per host: a listing fetched
-/// before a batch still shows them under their old names.
+/// What a claim holds: a reference on a host and, for a snapshot, the parent volume it
+/// goes under (RBD names snapshots per image: `daily` under two volumes is two objects).
+type ClaimKey = (String, Option<String>, Reference);
+
+/// References this session is importing or has imported, per host (and parent): a
+/// listing fetched before a batch still shows them under their old names.
 #[derive(Default)]
 pub struct Claims {
-    taken: Mutex<HashMap<(String, Reference), Option<String>>>,
+    taken: Mutex<HashMap<ClaimKey, Option<String>>>,
 }
 
 /// A reference held while its import runs; dropped unsettled (the import failed or was
 /// abandoned), it is free again.
 pub struct Claim<'a> {
     claims: &'a Claims,
-    key: (String, Reference),
+    key: ClaimKey,
     settled: bool,
 }
 
 impl Claims {
-    /// Takes `reference` on `host`, or says who has it: `Some(id)` for an earlier
-    /// import of this session, `None` for one still running.
+    /// Takes `reference` on `host` (under the volume `parent`, for a snapshot), or
+    /// says who has it: `Some(id)` for an earlier import of this session, `None` for
+    /// one still running.
     pub fn take(
         &self,
         host: &str,
+        parent: Option<&str>,
         reference: &Reference,
     ) -> std::result::Result<Claim<'_>, Option<String>> {
-        let key = (backend_of(host).to_string(), reference.clone());
+        let key = (
+            backend_of(host).to_string(),
+            parent.map(str::to_string),
+            reference.clone(),
+        );
         let mut taken = lock(&self.taken);
         if let Some(owner) = taken.get(&key) {
             return Err(owner.clone());
@@ -215,16 +226,26 @@ impl RemoteBackend {
         Ok(self.status(resource, id).await?.map(|_| id.to_string()))
     }
 
-    /// Holds `reference` for this import, refused when this session is importing it
-    /// already or imported it before (its old name is still in a kept listing).
-    pub(super) fn claim(&self, noun: &str, host: &str, reference: &Reference) -> Result<Claim<'_>> {
+    /// Holds `reference` (under the volume `parent`, for a snapshot) for this import,
+    /// refused when this session is importing it already or imported it before (its
+    /// old name is still in a kept listing).
+    pub(super) fn claim(
+        &self,
+        noun: &str,
+        host: &str,
+        parent: Option<&str>,
+        reference: &Reference,
+    ) -> Result<Claim<'_>> {
         self.claims
-            .take(host, reference)
+            .take(host, parent, reference)
             .map_err(|owner| match owner {
                 Some(id) => already_managed(noun, reference.label(), host, Some(&id)),
                 None => Error::AlreadyManaged(format!(
-                    "{} on host {host} is being imported by another item of this batch",
-                    reference.label()
+                    "{}{} on host {host} is being imported by another item of this batch",
+                    reference.label(),
+                    parent
+                        .map(|id| format!(" under volume {id}"))
+                        .unwrap_or_default()
                 )),
             })
     }
@@ -257,7 +278,7 @@ impl RemoteBackend {
         if let Some(id) = managed {
             return Err(already_managed("snapshot", wanted, &host, Some(&id)));
         }
-        let claim = self.claim("snapshot", &host, &request.reference)?;
+        let claim = self.claim("snapshot", &host, Some(&parent.id), &request.reference)?;
         if request.without_listing {
             return Ok(claim);
         }
@@ -286,14 +307,29 @@ impl RemoteBackend {
             .for_check(&host, "snapshot", self.fetch_manageable_snapshots(&host))
             .await
             .map_err(unavailable)?;
-        let entry = listing
-            .iter()
-            .find(|entry| entry.reference == request.reference)
-            .ok_or_else(|| {
-                Error::InvalidReference(format!(
+        // The name may be listed under several parents (RBD): only the entry under this
+        // volume is what the manage will take.
+        let located = locate(&listing, &request.reference, |entry| {
+            entry.is_snapshot_of(&parent.id)
+        });
+        let entry = match located.own {
+            Some(entry) => entry,
+            None if located.elsewhere.is_empty() => {
+                return Err(Error::InvalidReference(format!(
                     "{wanted} does not exist on host {host}: the back end does not list it as a snapshot"
-                ))
-            })?;
+                )));
+            }
+            None if request.force => located.elsewhere[0],
+            None => {
+                return Err(Error::InvalidReference(format!(
+                    "{wanted} is listed on host {host} only as a snapshot of {}, not of volume {}; \
+                     import it under the volume it belongs to, or force the import where the \
+                     driver finds snapshots by name alone (LVM; RBD looks on the volume's own image)",
+                    located.other_parents().join(" and of "),
+                    parent.id,
+                )));
+            }
+        };
         if is_managed(entry.cinder_id.as_deref(), entry.reason_not_safe.as_deref()) {
             return Err(already_managed(
                 "snapshot",
@@ -301,15 +337,6 @@ impl RemoteBackend {
                 &host,
                 entry.cinder_id.as_deref(),
             ));
-        }
-        let expected = volume_lv_name(&parent.id);
-        let origin = entry.source_reference.as_ref().map(Reference::label);
-        if !request.force && origin != Some(expected.as_str()) {
-            return Err(Error::InvalidReference(format!(
-                "{wanted} is a snapshot of {}, not of volume {} ({expected}); force the import to take it anyway",
-                origin.unwrap_or("an unknown origin"),
-                parent.id
-            )));
         }
         Ok(claim)
     }
@@ -328,7 +355,7 @@ impl RemoteBackend {
         {
             return Err(already_managed("volume", wanted, host, Some(&id)));
         }
-        let claim = self.claim("volume", host, &request.reference)?;
+        let claim = self.claim("volume", host, None, &request.reference)?;
         if request.without_listing {
             return Ok(claim);
         }
@@ -440,16 +467,31 @@ mod tests {
     fn a_claim_holds_until_dropped_and_remembers_its_id_once_settled() {
         let claims = Claims::default();
         let reference = Reference::name("snap-1");
-        let first = claims.take("h@lvm#lvm", &reference).unwrap();
-        assert_eq!(claims.take("h@lvm", &reference).err(), Some(None));
+        let first = claims.take("h@lvm#lvm", None, &reference).unwrap();
+        assert_eq!(claims.take("h@lvm", None, &reference).err(), Some(None));
         drop(first);
-        let again = claims.take("h@lvm", &reference).unwrap();
+        let again = claims.take("h@lvm", None, &reference).unwrap();
         again.settle("new-id");
         assert_eq!(
-            claims.take("h@lvm#pool", &reference).err(),
+            claims.take("h@lvm#pool", None, &reference).err(),
             Some(Some("new-id".to_string()))
         );
-        assert!(claims.take("other@lvm", &reference).is_ok());
+        assert!(claims.take("other@lvm", None, &reference).is_ok());
+    }
+
+    #[test]
+    fn one_snapshot_name_under_two_volumes_is_two_claims() {
+        let claims = Claims::default();
+        let daily = Reference::name("daily");
+        let first = claims.take("h@rbd", Some("v1"), &daily).unwrap();
+        let second = claims.take("h@rbd", Some("v2"), &daily).unwrap();
+        assert_eq!(claims.take("h@rbd", Some("v1"), &daily).err(), Some(None));
+        first.settle("s1");
+        second.settle("s2");
+        assert_eq!(
+            claims.take("h@rbd", Some("v2"), &daily).err(),
+            Some(Some("s2".to_string()))
+        );
     }
 
     #[tokio::test]
