@@ -613,3 +613,25 @@ fn snapport_moves_a_volume_with_snapshots_between_two_clouds_on_one_ceph_pool_an
     }
     assert!(pool.trash().is_empty(), "nothing in the trash");
 }
+
+#[test]
+fn snapshots_of_one_name_on_two_images_each_land_on_their_own_volume_in_either_order() {
+    let Some(h) = harness() else { return };
+    let (pool, images) = Pool::seed(&h, &[&["daily"], &["daily"], &["daily"], &["daily"]]);
+    let volumes: Vec<String> = images
+        .iter()
+        .map(|image| import_volume(&h, &pool, image))
+        .collect();
+    // the first pair in listing order, the second the other way round
+    for order in [[0, 1], [3, 2]] {
+        for index in order {
+            let id = import_snapshot(&h, &pool, &volumes[index], "daily");
+            let image = format!("volume-{}", volumes[index]);
+            assert_eq!(
+                pool.images()[&image],
+                vec![snap(&format!("snapshot-{id}"), true)],
+                "{image}'s own daily was imported"
+            );
+        }
+    }
+}
