@@ -7,7 +7,7 @@
 use tui_input::{Input, InputRequest};
 
 use crate::backend::{
-    ManageableSnapshot, ManageableVolume, Metadata, Reference, Volume, parse_property,
+    Driver, ManageableSnapshot, ManageableVolume, Metadata, Reference, Volume, parse_property,
 };
 
 use super::keymap::{Action, Key, KeyCode};
@@ -108,6 +108,8 @@ pub struct ImportForm {
     pub volume_import: String,
     /// Why the host's listing failed, for an import by reference made without it.
     pub listing_failed: Option<String>,
+    /// The driver of the host the items are imported on, which names them there.
+    pub driver: Driver,
 }
 
 /// What a key did to the form.
@@ -450,7 +452,13 @@ impl ImportForm {
             error: None,
             volume_import,
             listing_failed: None,
+            driver: Driver::default(),
         }
+    }
+
+    /// The form for items imported on a host run by `driver`.
+    pub fn on(self, driver: Driver) -> Self {
+        Self { driver, ..self }
     }
 
     /// The item on screen.
@@ -523,6 +531,7 @@ impl ImportForm {
         Ok(ImportPlan {
             items,
             listing_failed: self.listing_failed.clone(),
+            driver: self.driver.clone(),
         })
     }
 

@@ -167,8 +167,9 @@ pub(super) fn import_by_reference(app: &mut App) -> Effects {
         )),
         _ => return Vec::new(),
     };
+    let driver = driver_on(&app.hosts, Some(&host));
     app.modal = Some(match form {
-        Ok(form) => Modal::ImportForm(Box::new(form)),
+        Ok(form) => Modal::ImportForm(Box::new(form.on(driver))),
         Err(notice) => Modal::Notice(notice),
     });
     Vec::new()
@@ -192,8 +193,9 @@ pub(super) fn import(app: &mut App) -> Effects {
             .map(|entries| entries.map(|entries| ImportForm::volumes(&entries, &host))),
         _ => Ok(None),
     };
+    let driver = driver_on(&app.hosts, Some(&host));
     app.modal = match form {
-        Ok(form) => form.map(|form| Modal::ImportForm(Box::new(form))),
+        Ok(form) => form.map(|form| Modal::ImportForm(Box::new(form.on(driver)))),
         Err(notice) => Some(Modal::Notice(notice)),
     };
     Vec::new()

@@ -1,7 +1,7 @@
 //! The exact work a confirmation dialog stands for: what will be imported or exported,
 //! and the side effects the operator must read before saying yes.
 
-use crate::backend::side_effects::export_warning;
+use crate::backend::side_effects::{export_warning, import_effect};
 use crate::backend::{Driver, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
 
 use super::msg::Manage;
@@ -88,6 +88,8 @@ pub struct ImportPlan {
     pub items: Vec<ImportItem>,
     /// Why the host's listing failed, when the import goes without it (by reference).
     pub listing_failed: Option<String>,
+    /// The driver of the host imported on: it names what it imports.
+    pub driver: Driver,
 }
 
 impl ImportPlan {
@@ -120,12 +122,7 @@ impl ImportPlan {
     /// What the confirmation shows: the imports per parent volume (or host), what
     /// Cinder does to the LVs, and each import.
     pub fn summary(&self) -> Summary {
-        let rename = if self.imports_volumes() {
-            "Cinder renames each LV to volume-<new id>; the data is not copied. Back-end \
-             snapshots of these LVs can be imported afterwards."
-        } else {
-            "Cinder renames each LV to _snapshot-<new id>; the data is not copied."
-        };
+        let rename = import_effect(&self.driver, self.imports_volumes());
         let (singular, plural) = if self.imports_volumes() {
             ("volume", "volumes")
         } else {
@@ -149,7 +146,7 @@ impl ImportPlan {
                 .listing_failed
                 .iter()
                 .map(|failure| self.unchecked(failure))
-                .chain([rename.to_string()])
+                .chain([rename])
                 .collect(),
             items: self.items.iter().map(ImportItem::line).collect(),
         }
@@ -187,8 +184,9 @@ impl ImportPlan {
         };
         format!(
             "{failure}. snapport will only check {checks}that the reference is not an \
-             already-managed name (_snapshot-<id>, volume-<id>); it cannot check that the \
-             reference {unknown}."
+             already-managed name ({}, volume-<id>); it cannot check that the \
+             reference {unknown}.",
+            self.driver.snapshot_name("<id>")
         )
     }
 }
@@ -456,6 +454,7 @@ mod tests {
                 metadata: Metadata::from([("k".to_string(), "v".to_string())]),
             }],
             listing_failed: None,
+            driver: Driver::Rbd,
         };
         let requests = plan.requests();
         let [Manage::Snapshot(request)] = requests.as_slice() else {
@@ -472,6 +471,11 @@ mod tests {
         );
         assert_eq!(summary.groups, ["db (v1): 1 snapshot"]);
         assert_eq!(plan.noun(), "snapshot(s)");
+        assert!(
+            summary.warnings[0].contains("snapshot-<new id> and protects it"),
+            "RBD's renames: {:?}",
+            summary.warnings
+        );
     }
 
     #[test]
@@ -488,6 +492,7 @@ mod tests {
                 metadata: Metadata::new(),
             }],
             listing_failed: None,
+            driver: Driver::LvmThick,
         };
         let requests = plan.requests();
         let [Manage::Volume(request)] = requests.as_slice() else {

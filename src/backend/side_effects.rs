@@ -43,6 +43,39 @@ pub fn delete_consequence(driver: &Driver, volume: &str) -> String {
     }
 }
 
+/// What an import does on a back end run by `driver`: the renames Cinder makes there,
+/// for volumes or for snapshots.
+pub fn import_effect(driver: &Driver, volumes: bool) -> String {
+    let new_name = if volumes {
+        "volume-<new id>".to_string()
+    } else {
+        driver.snapshot_name("<new id>")
+    };
+    let rename = match (driver, volumes) {
+        (Driver::LvmThick | Driver::LvmThin, _) => format!("Cinder renames each LV to {new_name}"),
+        (Driver::Rbd, true) => {
+            format!("Cinder renames each image to {new_name}; its snapshots go with it")
+        }
+        (Driver::Rbd, false) => {
+            format!("Cinder renames each RBD snapshot to {new_name} and protects it")
+        }
+        (Driver::Unknown(_), _) => {
+            format!("Cinder's driver may rename each one on the back end (often to {new_name})")
+        }
+    };
+    let things = match driver {
+        Driver::LvmThick | Driver::LvmThin => "LVs",
+        Driver::Rbd => "images",
+        Driver::Unknown(_) => "volumes",
+    };
+    let afterwards = if volumes {
+        format!(" Back-end snapshots of these {things} can be imported afterwards.")
+    } else {
+        String::new()
+    };
+    format!("{rename}; the data is not copied.{afterwards}")
+}
+
 /// The side effect of exporting a snapshot of `volume` from a back end run by `driver`.
 pub fn export_warning(driver: &Driver, volume: &str) -> String {
     format!(
@@ -66,5 +99,18 @@ mod tests {
         assert!(!rbd.contains("VolumeIsBusy"));
         let other = export_warning(&Driver::Unknown("Pure Storage iSCSI".into()), "volume v1");
         assert!(other.contains("(Pure Storage iSCSI)") && other.contains("may fail"));
+    }
+
+    #[test]
+    fn imports_name_the_drivers_renames() {
+        assert!(import_effect(&Driver::LvmThick, false).contains("LV to _snapshot-<new id>"));
+        assert!(import_effect(&Driver::LvmThin, true).contains("LV to volume-<new id>"));
+        let rbd = import_effect(&Driver::Rbd, false);
+        assert!(
+            rbd.contains("snapshot to snapshot-<new id> and protects it"),
+            "{rbd}"
+        );
+        assert!(import_effect(&Driver::Rbd, true).contains("image to volume-<new id>"));
+        assert!(import_effect(&Driver::default(), false).contains("may rename"));
     }
 }
