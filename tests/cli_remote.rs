@@ -1057,3 +1057,65 @@ fn an_unwritable_audit_trail_stops_a_change_before_it_starts() {
         Some("available")
     );
 }
+
+#[test]
+fn host_list_shows_the_cluster_and_the_driver() {
+    let env = Env::with(FakeConfig {
+        cluster: Some("mycluster@lvm".into()),
+        ..FakeConfig::default()
+    });
+    let hosts = env.json(&["host", "list"]);
+    assert_keys(&hosts[0], HOST_KEYS);
+    assert_eq!(hosts[0]["cluster"], "mycluster@lvm");
+    assert_eq!(hosts[0]["driver"], "lvm-thick");
+    let output = env
+        .snapport()
+        .args(["host", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8_lossy(&output);
+    let [header, _rule, row] = table.lines().collect::<Vec<_>>()[..] else {
+        panic!("a header, its rule and one row: {table}")
+    };
+    assert!(
+        header.contains("Cluster") && header.contains("Driver"),
+        "{table}"
+    );
+    assert!(
+        row.contains("node@lvm#lvm")
+            && row.contains("mycluster@lvm")
+            && row.contains("LVM (thick)"),
+        "{table}"
+    );
+}
+
+/// On RBD the export warning says that a later delete of the parent is not refused and
+/// takes the snapshot to the trash, not that it fails with VolumeIsBusy.
+#[test]
+fn unmanaging_a_snapshot_on_rbd_warns_of_the_trash() {
+    let report: Value = serde_json::from_str(include_str!("corpus/cinder/pools_rbd.json")).unwrap();
+    let env = Env::with(FakeConfig {
+        capabilities: Some(report["pools"][0]["capabilities"].clone()),
+        ..FakeConfig::default()
+    });
+    let volume = env.cloud.seed_volume("vol-a", 2);
+    let snapshot = env.cloud.seed_snapshot(&volume, "s");
+    let output = env
+        .snapport()
+        .args(["snapshot", "unmanage", "--yes", &snapshot])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "on RBD (Ceph), a later delete of volume {volume} is not refused"
+        )) && stderr.contains("RBD trash"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("VolumeIsBusy"), "{stderr}");
+}

@@ -12,7 +12,7 @@ use snapport::backend::{
     Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, ReadOnly, Reference,
 };
 use support::fake_cinder::{FakeCloud, FakeConfig, PROJECT, Storage};
-use support::{connect_with, noauth_yaml, options, sources_with};
+use support::{connect_with, noauth_yaml, options, sources_with, volume_import};
 use tempfile::TempDir;
 
 async fn connect(cloud: &FakeCloud, dir: &TempDir) -> RemoteBackend {
@@ -750,14 +750,7 @@ async fn manage_volume_posts_the_host_and_refuses_managed_volumes() {
     cloud.storage().add_volume_lv("lv-new", 3);
     let dir = TempDir::new().unwrap();
     let backend = connect(&cloud, &dir).await;
-    let request = |lv: &str| ManageVolumeRequest {
-        host: "node@lvm#lvm".into(),
-        reference: Reference::name(lv),
-        name: Some("adopted".into()),
-        description: None,
-        metadata: BTreeMap::new(),
-        without_listing: false,
-    };
+    let request = |lv: &str| volume_import("node@lvm#lvm", lv);
     let err = backend
         .manage_volume(&request(&format!("volume-{existing}")))
         .await

@@ -264,6 +264,10 @@ pub struct FakeConfig {
     pub extra_services: Vec<(String, String)>,
     /// Who answers at `/volume/`; Cinder's version document is always at `/volume/v3/`.
     pub root: RootAnswer,
+    /// The cluster (`cluster@backend`) the storage's service runs in, active/active.
+    pub cluster: Option<String>,
+    /// The pool's capability report; `None` reports Cinder's LVM driver (thick).
+    pub capabilities: Option<Value>,
 }
 
 impl Default for FakeConfig {
@@ -275,6 +279,8 @@ impl Default for FakeConfig {
             next_link_base: None,
             extra_services: Vec::new(),
             root: RootAnswer::Versions,
+            cluster: None,
+            capabilities: None,
         }
     }
 }
@@ -993,7 +999,7 @@ fn route(
 ) -> Reply {
     let not_found = || Reply::fault(404, "The resource could not be found.");
     match (method.as_str(), segments) {
-        ("GET", ["os-services"]) => services(shared, params),
+        ("GET", ["os-services"]) => services(shared, params, version),
         ("GET", ["scheduler-stats", "get_pools"]) => pools(shared, params),
         ("GET", ["volumes", "detail"]) => list_volumes(shared, params),
         ("GET", ["volumes", id]) => show_volume(shared, id),
@@ -1001,10 +1007,10 @@ fn route(
         ("GET", ["snapshots", id]) => show_snapshot(shared, id),
         ("GET", ["manageable_snapshots" | "manageable_volumes", ..]) if version < 8 => not_found(),
         ("GET", ["manageable_snapshots", rest @ ..]) => {
-            manageable(shared, params, true, rest == ["detail"])
+            manageable(shared, params, true, rest == ["detail"], version)
         }
         ("GET", ["manageable_volumes", rest @ ..]) => {
-            manageable(shared, params, false, rest == ["detail"])
+            manageable(shared, params, false, rest == ["detail"], version)
         }
         ("POST", ["manageable_snapshots" | "manageable_volumes"]) if version < 8 => not_found(),
         ("POST", ["manageable_snapshots"] | ["os-snapshot-manage"]) => {
@@ -1019,15 +1025,14 @@ fn route(
     }
 }
 
-fn services(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
+fn services(shared: &Shared, params: &BTreeMap<String, String>, version: u16) -> Reply {
     let service = |binary: &str, host: &str, state: &str| {
         json!({"binary": binary, "host": host, "zone": "nova", "status": "enabled", "state": state,
                "updated_at": "2026-11-24T23:53:43.501830", "cluster": null, "disabled_reason": null})
     };
-    let mut all = vec![
-        service("cinder-scheduler", "node", "up"),
-        service("cinder-volume", &shared.storage.host, "up"),
-    ];
+    let mut storage = service("cinder-volume", &shared.storage.host, "up");
+    storage["cluster"] = json!(shared.config.cluster);
+    let mut all = vec![service("cinder-scheduler", "node", "up"), storage];
     all.extend(
         shared
             .config
@@ -1037,19 +1042,72 @@ fn services(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
     );
     let wanted = params.get("binary");
     all.retain(|s| wanted.is_none_or(|b| s["binary"].as_str() == Some(b)));
+    if version < 7 {
+        for service in &mut all {
+            service.as_object_mut().unwrap().remove("cluster");
+        }
+    }
     Reply::json(200, json!({ "services": all }))
+}
+
+/// Which of `host` and `cluster` a request names, as Cinder's `get_cluster_host` reads
+/// them: a cluster only from microversion `since`, and one and only one of the two.
+/// Answers the field and its value, or Cinder's 400.
+fn host_or_cluster<'a>(
+    host: Option<&'a str>,
+    cluster: Option<&'a str>,
+    since: u16,
+    version: u16,
+) -> Result<(&'static str, &'a str), Reply> {
+    let (cluster, problem) = if version >= since {
+        (cluster, "One and only one of cluster and host must be set.")
+    } else {
+        (None, "Host field is missing.")
+    };
+    match (
+        host.filter(|h| !h.is_empty()),
+        cluster.filter(|c| !c.is_empty()),
+    ) {
+        (Some(host), None) => Ok(("host", host)),
+        (None, Some(cluster)) => Ok(("cluster", cluster)),
+        _ => Err(Reply::fault(
+            400,
+            &format!("Invalid input received: {problem}"),
+        )),
+    }
+}
+
+/// True when `value` of `field` (`host` or `cluster`, pool ignored) names the storage's
+/// service.
+fn names_storage(shared: &Shared, (field, value): (&str, &str)) -> bool {
+    let backend = value.split('#').next();
+    match field {
+        "cluster" => shared.config.cluster.is_some() && backend == shared.config.cluster.as_deref(),
+        _ => backend == Some(shared.storage.host.as_str()),
+    }
 }
 
 fn pools(shared: &Shared, params: &BTreeMap<String, String>) -> Reply {
     let lvs = shared.storage.lvs();
     let used: u64 = lvs.values().map(|lv| lv.size_gib).sum();
+    // The scheduler names a clustered service's pools after the cluster.
+    let name = match &shared.config.cluster {
+        Some(cluster) => {
+            let pool = shared.storage.pool.split_once('#').map_or("", |(_, p)| p);
+            format!("{cluster}#{pool}")
+        }
+        None => shared.storage.pool.clone(),
+    };
     let pool = if params.get("detail").map(String::as_str) == Some("true") {
-        json!({"name": shared.storage.pool, "capabilities": {
+        let capabilities = shared.config.capabilities.clone().unwrap_or_else(|| {
+            json!({
             "pool_name": "lvm", "total_capacity_gb": 100.0, "free_capacity_gb": 100.0 - used as f64,
             "reserved_percentage": 0, "location_info": "LVMVolumeDriver:node:cinder-volumes:default:0",
-            "volume_backend_name": "lvm", "storage_protocol": "iSCSI"}})
+            "volume_backend_name": "lvm", "storage_protocol": "iSCSI"})
+        });
+        json!({"name": name, "capabilities": capabilities})
     } else {
-        json!({"name": shared.storage.pool})
+        json!({"name": name})
     };
     Reply::json(200, json!({ "pools": [pool] }))
 }
@@ -1287,14 +1345,24 @@ fn manageable(
     params: &BTreeMap<String, String>,
     snapshots: bool,
     detail: bool,
+    version: u16,
 ) -> Reply {
-    let Some(host) = params.get("host") else {
-        return Reply::fault(400, "Invalid input received: Host field is missing.");
+    let addressed = match host_or_cluster(
+        params.get("host").map(String::as_str),
+        params.get("cluster").map(String::as_str),
+        17,
+        version,
+    ) {
+        Ok(addressed) => addressed,
+        Err(reply) => return reply,
     };
-    if host.split('#').next() != Some(shared.storage.host.as_str()) {
+    if !names_storage(shared, addressed) {
         return Reply::fault(
             404,
-            &format!("Service cinder-volume could not be found on host {host}."),
+            &format!(
+                "Service cinder-volume could not be found on {} {}.",
+                addressed.0, addressed.1
+            ),
         );
     }
     let (sort_key, sort_dir) = match params.get("sort").map(String::as_str) {
@@ -1502,34 +1570,45 @@ fn manage_snapshot(shared: &Shared, body: Option<Value>) -> Reply {
 }
 
 fn manage_volume(shared: &Shared, body: Option<Value>, version: u16) -> Reply {
-    let required: &[&str] = if version < 16 {
-        &["ref", "host"]
-    } else {
-        &["ref"]
-    };
-    let request = match check_schema(
-        "volume",
-        &body,
-        required,
-        &[
-            "host",
-            "cluster",
-            "ref",
-            "name",
-            "description",
-            "volume_type",
-            "availability_zone",
-            "metadata",
-            "bootable",
-        ],
-    ) {
+    let mut allowed = vec![
+        "host",
+        "ref",
+        "name",
+        "description",
+        "volume_type",
+        "availability_zone",
+        "metadata",
+        "bootable",
+    ];
+    if version >= 16 {
+        allowed.push("cluster");
+    }
+    let request = match check_schema("volume", &body, &["ref"], &allowed) {
         Ok(request) => request,
         Err(reply) => return reply,
     };
-    let host = request["host"].as_str().unwrap_or("").to_string();
-    if host.split('#').next() != Some(shared.storage.host.as_str()) {
-        return Reply::fault(400, &format!("Host '{host}' not found"));
+    let addressed = match host_or_cluster(
+        request["host"].as_str(),
+        request["cluster"].as_str(),
+        16,
+        version,
+    ) {
+        Ok(addressed) => addressed,
+        Err(reply) => return reply,
+    };
+    if !names_storage(shared, addressed) {
+        let name = if addressed.0 == "host" {
+            "Host"
+        } else {
+            "Cluster"
+        };
+        return Reply::fault(400, &format!("{name} '{}' not found", addressed.1));
     }
+    // By cluster, Cinder's scheduler picks the pool.
+    let host = match addressed {
+        ("host", host) => host.to_string(),
+        _ => shared.storage.pool.clone(),
+    };
     let lv = source_name(&request["ref"]);
     let mut db = shared.db.lock().unwrap();
     if lv

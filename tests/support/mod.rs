@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use snapport::backend::remote::clouds::ConfigSources;
 use snapport::backend::remote::{RemoteBackend, RemoteOptions};
+use snapport::backend::{ManageVolumeRequest, Reference};
 
 use fake_cinder::{FakeCloud, PASSWORD, PROJECT};
 
@@ -79,4 +80,16 @@ pub async fn connect_with(
     RemoteBackend::connect(options)
         .await
         .expect("connect to the fake cloud")
+}
+
+/// An import of the back-end volume `lv` on `host`, named `adopted`.
+pub fn volume_import(host: &str, lv: &str) -> ManageVolumeRequest {
+    ManageVolumeRequest {
+        host: host.into(),
+        reference: Reference::name(lv),
+        name: Some("adopted".into()),
+        description: None,
+        metadata: BTreeMap::new(),
+        without_listing: false,
+    }
 }

@@ -246,6 +246,21 @@ mod tests {
   }"#;
 
     #[test]
+    fn a_thin_pool_makes_the_group_thin() {
+        let lvs = parse_lvs(
+            br#"{"report": [{"lv": [
+                {"lv_name":"cinder-volumes-pool", "lv_attr":"twi-aotz--", "lv_size":"1073741824", "origin":""},
+                {"lv_name":"volume-1", "lv_attr":"Vwi-a-tz--", "lv_size":"1073741824", "origin":""}
+            ]}]}"#,
+        )
+        .unwrap();
+        let thin_pools: Vec<bool> = lvs.iter().map(LogicalVolume::is_thin_pool).collect();
+        assert_eq!(thin_pools, [true, false]);
+        let thick = parse_lvs(LVS.as_bytes()).unwrap();
+        assert!(!thick.iter().any(LogicalVolume::is_thin_pool));
+    }
+
+    #[test]
     fn parses_snapshots_origins_and_sizes() {
         let lvs = parse_lvs(LVS.as_bytes()).unwrap();
         assert_eq!(lvs.len(), 3);

@@ -8,6 +8,7 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 
 use super::RemoteBackend;
+use super::clusters::LIST_BY_CLUSTER;
 use super::http::{Call, Microversion, Retry};
 use super::wire::{self, Identified, Page};
 use crate::backend::{Error, PageSink, Reference, Result, backend_of};
@@ -128,7 +129,8 @@ impl RemoteBackend {
         }
     }
 
-    /// Walks a manageable list with the JSON reference of the last item as the marker.
+    /// Walks a host's manageable list (by its cluster where it has one) with the JSON
+    /// reference of the last item as the marker.
     pub(super) async fn manageable<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -136,11 +138,13 @@ impl RemoteBackend {
         reference: fn(&T) -> &Reference,
     ) -> Result<Vec<T>> {
         let limit = self.options.manageable_page_size.max(1);
+        let addressee = self.addressee(backend_of(host), LIST_BY_CLUSTER).await;
+        let (field, target) = addressee.field();
         let mut all: Vec<T> = Vec::new();
         let mut marker: Option<String> = None;
         loop {
             let mut params = vec![
-                ("host", backend_of(host).to_string()),
+                (field, target.to_string()),
                 ("limit", limit.to_string()),
                 ("sort", "reference:asc".to_string()),
             ];

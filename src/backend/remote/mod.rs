@@ -8,6 +8,7 @@
 pub mod auth;
 mod changes;
 pub mod clouds;
+mod clusters;
 pub mod fault;
 pub mod http;
 mod imports;
@@ -24,9 +25,10 @@ use serde_json::json;
 use tokio::sync::broadcast;
 
 use self::clouds::ConfigSources;
+use self::clusters::{Clusters, MANAGE_BY_CLUSTER};
 use self::http::{Call, HttpSettings, Microversion, Session};
 use self::imports::{Claims, Listings};
-use self::wire::{One, PoolList, ServiceList, SnapshotWire, VolumeWire};
+use self::wire::{One, PoolList, SnapshotWire, VolumeWire};
 use super::{
     Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
     ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume, backend_of,
@@ -142,6 +144,8 @@ pub struct RemoteBackend {
     volume_listings: Listings<ManageableVolume>,
     /// References this session imports or imported.
     claims: Claims,
+    /// The clusters of the services, for whom listings and volume imports go to.
+    clusters: Clusters,
 }
 
 impl RemoteBackend {
@@ -168,6 +172,7 @@ impl RemoteBackend {
             snapshot_listings: Listings::default(),
             volume_listings: Listings::default(),
             claims: Claims::default(),
+            clusters: Clusters::default(),
         })
     }
 
@@ -271,14 +276,11 @@ impl Backend for RemoteBackend {
 
     async fn hosts(&self) -> Result<Vec<Host>> {
         let timeout = self.options.read_timeout;
-        let services = self.get::<ServiceList>(
-            Call::get("os-services", timeout).query(vec![("binary", "cinder-volume".into())]),
-        );
         let pools = self.get::<PoolList>(
             Call::get("scheduler-stats/get_pools", timeout).query(vec![("detail", "true".into())]),
         );
-        let (services, pools) = futures::try_join!(services, pools)?;
-        Ok(wire::join_hosts(services.services, &pools.pools))
+        let (services, pools) = futures::try_join!(self.volume_services(), pools)?;
+        Ok(wire::join_hosts(services, &pools.pools))
     }
 
     async fn volumes_paged(&self, filter: &ListFilter, sink: PageSink<'_, Volume>) -> Result<()> {
@@ -384,14 +386,16 @@ impl Backend for RemoteBackend {
     async fn manage_volume(&self, request: &ManageVolumeRequest) -> Result<Volume> {
         let claim = self.check_volume_import(request).await?;
         let wanted = request.reference.label();
+        let addressee = self.addressee(&request.host, MANAGE_BY_CLUSTER).await;
+        let (field, target) = addressee.field();
         let body = json!({ "volume": {
-            "host": request.host,
+            field: target,
             "ref": request.reference,
             "name": request.name,
             "description": request.description,
             "metadata": request.metadata,
         }});
-        let what = format!("{wanted} on host {}", request.host);
+        let what = format!("{wanted} on {field} {target}");
         let id = self
             .import(Operation::ManageVolume, Resource::Volume, body, &what)
             .await;
