@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use crate::backend::Host;
+use crate::backend::{Host, Volume, find_host};
 use crate::migrate::{Event, Plan, Side};
 
 use super::gate::Gate;
@@ -168,6 +168,9 @@ pub struct Wizard {
     pub from: String,
     /// The volumes to move: id and label.
     pub volumes: Vec<(String, String)>,
+    /// The storage all those volumes live on, when the source's hosts say so: the
+    /// target host that sees the same storage is the one offered first.
+    pub storage: Option<String>,
     /// Named back ends other than the source.
     pub targets: Vec<NamedBackend>,
     pub target: Option<Target>,
@@ -202,6 +205,17 @@ impl Wizard {
     }
 }
 
+/// The storage every one of `volumes` lives on, as their hosts among `hosts` report it;
+/// none when one is not known or they differ.
+fn shared_storage<'a>(hosts: &[Host], volumes: impl Iterator<Item = &'a Volume>) -> Option<String> {
+    let mut storages =
+        volumes.map(|volume| find_host(hosts, volume.host.as_deref()?)?.storage.clone());
+    let first = storages.next()??;
+    storages
+        .all(|storage| storage.as_deref() == Some(&first))
+        .then_some(first)
+}
+
 /// Opens the wizard for the volumes chosen on the current screen; with a target name,
 /// opens that back end at once.
 pub(super) fn start(app: &mut App, target: Option<&str>) -> Effects {
@@ -209,12 +223,16 @@ pub(super) fn start(app: &mut App, target: Option<&str>) -> Effects {
         read_only_refusal(app, Action::Migrate);
         return Vec::new();
     }
-    let volumes: Vec<(String, String)> = match &app.view().rows {
-        Rows::Volumes(table) => table
-            .chosen()
-            .into_iter()
-            .map(|row| (row.volume.id.clone(), app.volume_label(&row.volume.id)))
-            .collect(),
+    let (volumes, storage): (Vec<(String, String)>, Option<String>) = match &app.view().rows {
+        Rows::Volumes(table) => {
+            let chosen = table.chosen();
+            let storage = shared_storage(&app.hosts, chosen.iter().map(|row| &row.volume));
+            let volumes = chosen
+                .into_iter()
+                .map(|row| (row.volume.id.clone(), app.volume_label(&row.volume.id)))
+                .collect();
+            (volumes, storage)
+        }
         _ => {
             app.notice(
                 "Which volumes?",
@@ -259,6 +277,7 @@ pub(super) fn start(app: &mut App, target: Option<&str>) -> Effects {
     let mut wizard = Box::new(Wizard {
         from,
         volumes,
+        storage,
         targets,
         target: None,
         stage: Stage::ChooseTarget { selected: 0 },
@@ -323,12 +342,17 @@ pub(super) fn connected(
             if connection.hosts.is_empty() {
                 wizard.hint = Some(format!("'{name}' lists no hosts to manage the volumes"));
             }
+            let selected = connection
+                .hosts
+                .iter()
+                .position(|host| host.storage.is_some() && host.storage == wizard.storage)
+                .unwrap_or_default();
             wizard.target = Some(Target {
                 name,
                 connection: request,
                 hosts: connection.hosts,
             });
-            wizard.go(Stage::ChooseHost { selected: 0 });
+            wizard.go(Stage::ChooseHost { selected });
         }
         Err(error) => {
             let selected = wizard.targets.iter().position(|t| t.name == name);

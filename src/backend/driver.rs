@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Host, backend_of};
+use super::{Host, find_host};
 
 /// The driver behind a host, from its capability report (remote) or its volume group
 /// (local).
@@ -60,14 +60,7 @@ pub fn driver_on(hosts: &[Host], host: Option<&str>) -> Driver {
     let Some(host) = host else {
         return Driver::default();
     };
-    hosts
-        .iter()
-        .find(|known| known.host == host)
-        .or_else(|| {
-            hosts
-                .iter()
-                .find(|known| known.backend() == backend_of(host))
-        })
+    find_host(hosts, host)
         .map(|known| known.driver.clone())
         .unwrap_or_default()
 }
@@ -81,6 +74,7 @@ mod tests {
             host: name.into(),
             cluster: None,
             driver,
+            storage: None,
             zone: None,
             status: "enabled".into(),
             state: "up".into(),

@@ -30,6 +30,10 @@ pub struct Host {
     /// What runs the back end; it decides what an export leaves behind.
     #[serde(default)]
     pub driver: Driver,
+    /// Where the data lives, the same for every cloud that sees it (`lvm:<vg>`,
+    /// `rbd:<fsid>/<pool>`): two hosts with one storage can hand volumes to each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
     pub zone: Option<String>,
     /// `enabled` or `disabled` (administrative).
     pub status: String,
@@ -45,6 +49,16 @@ impl Host {
     pub fn backend(&self) -> &str {
         backend_of(&self.host)
     }
+}
+
+/// The host among `hosts` that `host` (`host@backend[#pool]`, e.g. a volume's host)
+/// names: its pool, else its back end.
+pub fn find_host<'a>(hosts: &'a [Host], host: &str) -> Option<&'a Host> {
+    hosts.iter().find(|known| known.host == host).or_else(|| {
+        hosts
+            .iter()
+            .find(|known| known.backend() == backend_of(host))
+    })
 }
 
 /// Strips the `#pool` suffix: Cinder reduces host values to the back-end level.

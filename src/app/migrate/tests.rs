@@ -448,3 +448,28 @@ fn late_replies_for_abandoned_steps_are_dropped() {
         "a plan for a host the operator left is dropped"
     );
 }
+
+#[test]
+fn the_target_host_on_the_same_storage_is_offered_first() {
+    let mut data = Dataset::default();
+    data.target_hosts.reverse();
+    let mut app = on_volumes(&data, &[0, 1]);
+    data.press(&mut app, &[Key::char('M'), Key::char('j'), ENTER]);
+    let w = wizard(&app);
+    assert_eq!(w.storage.as_deref(), Some("lvm:cinder-volumes"));
+    let Stage::ChooseHost { selected } = w.stage else {
+        panic!("{:?}", w.stage)
+    };
+    let hosts = &w.target.as_ref().expect("the target").hosts;
+    assert_eq!(hosts[selected].host, "new@lvm#cinder-volumes", "{hosts:?}");
+
+    // a source whose storage is not known prefers nothing: the first host is offered
+    data.hosts[0].storage = None;
+    let mut app = on_volumes(&data, &[0, 1]);
+    data.press(&mut app, &[Key::char('M'), Key::char('j'), ENTER]);
+    assert_eq!(wizard(&app).storage, None);
+    assert!(matches!(
+        wizard(&app).stage,
+        Stage::ChooseHost { selected: 0 }
+    ));
+}

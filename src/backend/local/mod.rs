@@ -314,6 +314,7 @@ impl Backend for LocalBackend {
             host: self.host.clone(),
             cluster: None,
             driver,
+            storage: Some(format!("lvm:{}", self.lvm.vg())),
             zone: Some("nova".into()),
             status: "enabled".into(),
             state: "up".into(),

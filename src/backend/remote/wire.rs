@@ -207,6 +207,25 @@ impl Pool {
             .unwrap_or("")
     }
 
+    /// Where the pool keeps its data, from `location_info`: the LVM driver's
+    /// `LVMVolumeDriver:<host>:<vg>:<type>:<mirrors>` gives the VG (the host differs
+    /// between two clouds on one shared VG), the RBD driver's
+    /// `ceph:<conf>:<fsid>:<user>:<pool>` the cluster and the pool.
+    pub fn storage(&self) -> Option<String> {
+        let location = self.text("location_info");
+        if let Some(lvm) = location.strip_prefix("LVMVolumeDriver:") {
+            let vg = lvm.split(':').nth(1).filter(|vg| !vg.is_empty())?;
+            return Some(format!("lvm:{vg}"));
+        }
+        let ceph: Vec<&str> = location.strip_prefix("ceph:")?.split(':').collect();
+        match ceph.as_slice() {
+            [.., fsid, _user, pool] if !fsid.is_empty() && !pool.is_empty() => {
+                Some(format!("rbd:{fsid}/{pool}"))
+            }
+            _ => None,
+        }
+    }
+
     /// The driver, from what its report says of itself. Cinder's LVM driver names
     /// itself in `location_info` (`LVMVolumeDriver:host:vg:lvm_type:mirrors`, the type
     /// already resolved from `auto`); the RBD driver reports the `ceph` protocol. The
@@ -259,6 +278,7 @@ pub fn join_hosts(services: Vec<Service>, pools: &[Pool]) -> Vec<Host> {
             host,
             cluster: service.cluster.clone(),
             driver: pool.map(Pool::driver).unwrap_or_default(),
+            storage: pool.and_then(Pool::storage),
             zone: service.zone.clone(),
             status: service.status.clone(),
             state: service.state.clone(),
@@ -333,6 +353,28 @@ mod tests {
             .map(Pool::driver)
             .collect();
         assert_eq!(drivers, [Driver::LvmThick, Driver::LvmThin, Driver::Rbd]);
+    }
+
+    #[test]
+    fn storage_is_the_vg_or_the_ceph_cluster_and_pool_whatever_the_host() {
+        let pools: Vec<Pool> = sample(
+            r#"[{"name":"a@lvm#lvm","capabilities":{"location_info":"LVMVolumeDriver:node-a:cinder-volumes:default:0"}},
+                {"name":"b@lvm#lvm","capabilities":{"location_info":"LVMVolumeDriver:node-b:cinder-volumes:thin:0"}},
+                {"name":"a@ceph#ceph","capabilities":{"location_info":"ceph:/etc/ceph/ceph.conf:4245d994-9985-470d-980b-bcad3894afb0:cinder:volumes"}},
+                {"name":"a@x#x","capabilities":{"location_info":"ceph::::"}},
+                {"name":"a@y#y","capabilities":{}}]"#,
+        );
+        let storage: Vec<Option<String>> = pools.iter().map(Pool::storage).collect();
+        assert_eq!(
+            storage,
+            [
+                Some("lvm:cinder-volumes".into()),
+                Some("lvm:cinder-volumes".into()),
+                Some("rbd:4245d994-9985-470d-980b-bcad3894afb0/volumes".into()),
+                None,
+                None,
+            ]
+        );
     }
 
     #[test]
