@@ -1244,7 +1244,7 @@ fn a_cli_batch_imports_several_snapshots_of_a_volume_with_one_listing() {
     let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
     let volume_id = manage_volume(&h, &seeded, &lv);
 
-    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG");
+    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST");
     let posts = h.posts();
     // with several references each import is named after its reference
     let ids = manage_snapshots(&h, &volume_id, &refs, &[]);
@@ -1252,7 +1252,7 @@ fn a_cli_batch_imports_several_snapshots_of_a_volume_with_one_listing() {
         seeded.track_snapshot(id);
     }
     assert_eq!(
-        h.listing_gets_in("SNAPPORT_E2E_API_LOG"),
+        h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST"),
         listings + 1,
         "one manageable listing for the whole batch"
     );
@@ -1399,7 +1399,7 @@ fn a_listing_that_times_out_is_named_and_no_listing_imports_without_it() {
     let first = snapshots[0].as_str();
 
     // without the flag: the listing fails, snapport says so and names the way out
-    let listings = h.listing_gets_in("SNAPPORT_E2E_C_API_LOG");
+    let listings = h.listing_gets_in("SNAPPORT_E2E_C_API_LOG", "SNAPPORT_E2E_C_VOLHOST");
     let posts = h.posts_in("SNAPPORT_E2E_C_API_LOG");
     let line = h.snapport_fails_on(
         "e2e-slow",
@@ -1421,7 +1421,7 @@ fn a_listing_that_times_out_is_named_and_no_listing_imports_without_it() {
         "{line}"
     );
     assert!(
-        h.listing_gets_in("SNAPPORT_E2E_C_API_LOG") > listings,
+        h.listing_gets_in("SNAPPORT_E2E_C_API_LOG", "SNAPPORT_E2E_C_VOLHOST") > listings,
         "the listing was asked for"
     );
     let api_log = std::fs::read_to_string(h.var("SNAPPORT_E2E_C_API_LOG")).expect("c's API log");
@@ -1660,7 +1660,7 @@ fn the_console_imports_several_marked_snapshots_with_one_listing() {
 
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let tmux = tmux::Tmux::start(&unique[..8]);
-    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG");
+    let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST");
     let posts = h.posts();
     tmux.type_text(&format!(
         "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
@@ -1687,7 +1687,7 @@ fn the_console_imports_several_marked_snapshots_with_one_listing() {
     }
     tmux.wait_text("Confirm import");
     assert_eq!(
-        h.listing_gets_in("SNAPPORT_E2E_API_LOG"),
+        h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST"),
         listings + 1,
         "one listing for the host's annotations and the screen"
     );
@@ -1698,7 +1698,7 @@ fn the_console_imports_several_marked_snapshots_with_one_listing() {
     assert_eq!(h.posts(), posts + refs.len(), "one manage per snapshot");
     // The screen refreshes once the import is done: wait for that listing to land.
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while h.listing_gets_in("SNAPPORT_E2E_API_LOG") < listings + 2 {
+    while h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST") < listings + 2 {
         assert!(
             std::time::Instant::now() < deadline,
             "no refresh after the import:\n{summary}"
@@ -1708,7 +1708,7 @@ fn the_console_imports_several_marked_snapshots_with_one_listing() {
     tmux.wait_text("EXIT=0");
     tmux.assert_restored();
     assert_eq!(
-        h.listing_gets_in("SNAPPORT_E2E_API_LOG"),
+        h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST"),
         listings + 2,
         "the import checked against the listing on screen, and listed nothing itself:\n{summary}"
     );

@@ -220,11 +220,15 @@ impl Harness {
         self.requests_in(log_var, |request| request.starts_with("POST /v3/"))
     }
 
-    /// Manageable-snapshot listings (`GET .../manageable_snapshots...`) the cinder-api
-    /// whose log env.sh names `log_var` has served so far, whatever their answer.
-    pub fn listing_gets_in(&self, log_var: &str) -> usize {
+    /// Manageable-snapshot listings (`GET .../manageable_snapshots...`) of the volume
+    /// host env.sh names `host_var` that the cinder-api whose log it names `log_var`
+    /// has served so far, whatever their answer.
+    pub fn listing_gets_in(&self, log_var: &str, host_var: &str) -> usize {
+        let host = format!("host={}", self.var(host_var).replace('@', "%40"));
         self.requests_in(log_var, |request| {
-            request.starts_with("GET /v3/") && request.contains("/manageable_snapshots")
+            request.starts_with("GET /v3/")
+                && request.contains("/manageable_snapshots")
+                && request.contains(&host)
         })
     }
 
