@@ -1098,14 +1098,7 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
 
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let tmux = tmux::Tmux::start(&unique[..8]);
-    tmux.type_text(&format!(
-        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
-         XDG_DATA_HOME={home}/data OS_CLIENT_CONFIG_FILE={clouds} {bin} --os-cloud e2e; \
-         echo EXIT=$?",
-        home = home.display(),
-        clouds = h.var("OS_CLIENT_CONFIG_FILE"),
-        bin = env!("CARGO_BIN_EXE_snapport"),
-    ));
+    tmux.type_text(&h.console_line("e2e"));
     tmux.keys(&["Enter"]);
     tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
     tmux.keys(&["/"]);
@@ -1656,20 +1649,12 @@ fn the_console_imports_several_marked_snapshots_with_one_listing() {
         .map(|s| s.to_string())
         .collect();
     let volume_id = manage_volume(&h, &seeded, &lv);
-    let home = h.home.path();
 
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let tmux = tmux::Tmux::start(&unique[..8]);
     let listings = h.listing_gets_in("SNAPPORT_E2E_API_LOG", "SNAPPORT_E2E_VOLHOST");
     let posts = h.posts();
-    tmux.type_text(&format!(
-        "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
-         XDG_DATA_HOME={home}/data OS_CLIENT_CONFIG_FILE={clouds} {bin} --os-cloud e2e; \
-         echo EXIT=$?",
-        home = home.display(),
-        clouds = h.var("OS_CLIENT_CONFIG_FILE"),
-        bin = env!("CARGO_BIN_EXE_snapport"),
-    ));
+    tmux.type_text(&h.console_line("e2e"));
     tmux.keys(&["Enter"]);
     tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
     tmux.keys(&["/"]);

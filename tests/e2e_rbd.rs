@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 mod cinder_harness;
 mod isolated;
+mod tmux;
 
 use cinder_harness::{Harness, harness, moved_to};
 
@@ -634,4 +635,82 @@ fn snapshots_of_one_name_on_two_images_each_land_on_their_own_volume_in_either_o
             );
         }
     }
+}
+
+#[test]
+fn the_console_wizard_moves_an_rbd_volume_to_the_other_cloud_on_the_same_pool() {
+    let Some(h) = harness() else { return };
+    tmux::require_prerequisites();
+    let (pool, images) = Pool::seed(&h, &[&["daily"]]);
+    let volume = import_volume(&h, &pool, &images[0]);
+    let daily = import_snapshot(&h, &pool, &volume, "daily");
+    let migrations = h.home.path().join("state/snapport/migrations");
+
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = tmux::Tmux::start(&unique[..8]);
+    tmux.type_text(&h.console_line("e2e"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(h.var("SNAPPORT_E2E_RBD_POOL"));
+    tmux.keys(&["/"]);
+    tmux.type_text("@ceph#ceph");
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_text("e2e-rbd-volume");
+    tmux.keys(&["/"]);
+    tmux.type_text(&volume);
+    tmux.keys(&["Enter", "Space"]);
+    tmux.wait_text("1 marked");
+    tmux.type_text(":migrate e2e-b");
+    tmux.keys(&["Enter"]);
+    // b's host on the same Ceph pool is offered first, before its LVM host
+    let hosts = tmux.wait_for_within(Duration::from_secs(60), "the target hosts", |screen| {
+        screen.contains("target host") && screen.contains(h.var("SNAPPORT_E2E_B_POOL"))
+    });
+    let offered = hosts
+        .lines()
+        .find(|line| line.contains("│> "))
+        .unwrap_or_default();
+    assert!(
+        offered.contains(h.var("SNAPPORT_E2E_B_RBD_POOL")),
+        "{hosts}"
+    );
+    tmux.keys(&["Enter"]);
+    let review = tmux.wait_for_within(Duration::from_secs(60), "the preflight", |screen| {
+        screen.contains("Preflight passed")
+    });
+    assert!(
+        review.contains(&format!("manage snapshot snapshot-{daily}")),
+        "RBD's snapshot name: {review}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("confirm");
+    tmux.keys(&["Tab", "Enter"]);
+    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
+        screen.contains("Migration complete: all 4 step(s) done.")
+    });
+    assert!(summary.contains("2 moved, 0 in transit"), "{summary}");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    let journal = std::fs::read_dir(&migrations)
+        .expect("the migrations dir")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.to_string_lossy().ends_with(".journal.jsonl"))
+        .expect("the wizard's journal");
+    let map = h.id_map(&journal);
+    let b_volume = moved_to(&map, &volume);
+    let b_daily = moved_to(&map, &daily);
+    pool.track("SNAPPORT_E2E_B_API", "volumes", &b_volume);
+    pool.track("SNAPPORT_E2E_B_API", "snapshots", &b_daily);
+    pool.untrack(&volume);
+    pool.untrack(&daily);
+    assert_eq!(
+        pool.images(),
+        BTreeMap::from([(
+            format!("volume-{b_volume}"),
+            vec![snap(&format!("snapshot-{b_daily}"), true)]
+        )]),
+        "renamed to b's ids, the snapshot protected"
+    );
+    assert!(pool.trash().is_empty(), "nothing in the trash");
 }

@@ -184,6 +184,19 @@ impl Harness {
         command
     }
 
+    /// The shell line that opens the console on `cloud` with the test's HOME and XDG
+    /// dirs, then prints its exit status as `EXIT=<code>`: what a tmux test types.
+    pub fn console_line(&self, cloud: &str) -> String {
+        format!(
+            "HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state \
+             XDG_DATA_HOME={home}/data OS_CLIENT_CONFIG_FILE={clouds} {bin} --os-cloud {cloud}; \
+             echo EXIT=$?",
+            home = self.home.path().display(),
+            clouds = self.var("OS_CLIENT_CONFIG_FILE"),
+            bin = env!("CARGO_BIN_EXE_snapport"),
+        )
+    }
+
     /// Runs snapport on cloud `e2e` with `-f json` to success and parses its output.
     pub fn snapport_json(&self, args: &[&str]) -> Value {
         self.snapport_json_on("e2e", args)
