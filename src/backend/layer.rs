@@ -79,4 +79,8 @@ impl<L: Layer> Backend for L {
     async fn unmanage_volume(&self, id: &str) -> Result<()> {
         Layer::unmanage_volume(self, id).await
     }
+
+    fn snapshot_name(&self, id: &str) -> String {
+        self.inner().snapshot_name(id)
+    }
 }

@@ -82,6 +82,12 @@ pub trait Backend: Send + Sync {
     /// Forgets a volume (which must have no managed snapshots) and leaves its data.
     async fn unmanage_volume(&self, id: &str) -> Result<()>;
 
+    /// The name a managed snapshot has on the storage, which a back end sharing that
+    /// storage manages it by: Cinder's LVM template unless the back end knows better.
+    fn snapshot_name(&self, id: &str) -> String {
+        snapshot_lv_name(id)
+    }
+
     /// All managed volumes, collected.
     async fn volumes(&self, filter: &ListFilter) -> Result<Vec<Volume>> {
         let mut all = Vec::new();

@@ -363,6 +363,21 @@ impl Plan {
         }
     }
 
+    /// Names each snapshot's reference the way the source's storage does (`name` of
+    /// its id), in the items and in the steps that manage them on the target.
+    pub fn name_snapshots(&mut self, name: impl Fn(&str) -> String) {
+        for volume in &mut self.volumes {
+            for snapshot in &mut volume.snapshots {
+                snapshot.reference = Reference::name(name(&snapshot.id));
+            }
+            for step in &mut volume.steps {
+                if let Action::ManageSnapshot { reference, .. } = &mut step.action {
+                    *reference = Reference::name(name(&step.item));
+                }
+            }
+        }
+    }
+
     /// Each volume's steps, in order: one chain per volume.
     pub fn chains(&self) -> Vec<Vec<Step>> {
         self.volumes

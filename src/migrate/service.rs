@@ -45,7 +45,8 @@ pub async fn review(
         }
         Err(err) => return Err(err),
     };
-    let plan = Plan::build(from, to, target_host, &found);
+    let mut plan = Plan::build(from, to, target_host, &found);
+    plan.name_snapshots(|id| sides.source.snapshot_name(id));
     match preflight::check(sides, &plan.chains()).await {
         Ok(()) => Ok(Review::Ready(plan)),
         Err(MigrateError::Preflight(problems)) => Ok(Review::Refused {

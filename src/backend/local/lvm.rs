@@ -260,7 +260,7 @@ impl Storage for Lvm {
         reference.to_string()
     }
 
-    fn managed_snapshot_key(&self, _volume: &str, id: &str) -> String {
+    fn managed_snapshot_name(&self, id: &str) -> String {
         snapshot_lv_name(id)
     }
 }

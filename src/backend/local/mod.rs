@@ -566,6 +566,10 @@ impl Backend for LocalBackend {
         self.volume(&id).await
     }
 
+    fn snapshot_name(&self, id: &str) -> String {
+        self.storage.managed_snapshot_name(id)
+    }
+
     async fn unmanage_volume(&self, id: &str) -> Result<()> {
         let volume = self.volume(id).await?;
         if !volume.status_allows_unmanage() {

@@ -425,8 +425,8 @@ impl Storage for Rbd {
         }
     }
 
-    fn managed_snapshot_key(&self, volume: &str, id: &str) -> String {
-        format!("{volume}@snapshot-{id}")
+    fn managed_snapshot_name(&self, id: &str) -> String {
+        format!("snapshot-{id}")
     }
 
     /// Looks at the watchers of each image a few at a time; the verdict comes before

@@ -115,8 +115,13 @@ pub trait Storage: Send + Sync {
     /// key is `volume`.
     fn snapshot_key(&self, volume: &str, reference: &str) -> String;
 
-    /// The key a snapshot of `volume` gets once managed as `id` (Cinder's template).
-    fn managed_snapshot_key(&self, volume: &str, id: &str) -> String;
+    /// The name a snapshot gets once managed as `id` (Cinder's template).
+    fn managed_snapshot_name(&self, id: &str) -> String;
+
+    /// The key a snapshot of `volume` gets once managed as `id`.
+    fn managed_snapshot_key(&self, volume: &str, id: &str) -> String {
+        self.snapshot_key(volume, &self.managed_snapshot_name(id))
+    }
 
     /// Marks the volumes in use as unsafe where the listing alone cannot tell.
     async fn check_in_use(&self, _volumes: &mut [&mut StoredObject]) -> Result<()> {
