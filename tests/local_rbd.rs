@@ -125,7 +125,11 @@ async fn manage_renames_and_protects_and_unmanage_unprotects() {
     let backend = pool.backend().await;
     let volume = managed_volume(&backend, "vol-a").await;
     let image = format!("volume-{}", volume.id);
-    assert_eq!(pool.images(), std::slice::from_ref(&image), "the image was renamed");
+    assert_eq!(
+        pool.images(),
+        std::slice::from_ref(&image),
+        "the image was renamed"
+    );
     assert_eq!(
         volume.host.as_deref(),
         Some(format!("{HOST}#{}", pool.pool).as_str())
