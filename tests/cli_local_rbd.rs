@@ -199,18 +199,7 @@ fn manage_and_kill(pool: &CephPool, volume: &str, script: &str) {
 }
 
 fn snapshots(pool: &CephPool, read_only: bool) -> Vec<Value> {
-    let mut command = pool.snapport();
-    if read_only {
-        command.arg("--read-only");
-    }
-    let out = command
-        .args(["snapshot", "list", "-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    json(&out).as_array().unwrap().clone()
+    isolated::snapshot_list(pool.snapport(), read_only)
 }
 
 #[test]

@@ -41,6 +41,13 @@ async fn managed_volume(backend: &impl Backend, image: &str) -> snapport::backen
         .expect("the volume is imported")
 }
 
+/// Unmanages a snapshot, which must leave no record.
+async fn unmanage_snapshot(backend: &impl Backend, id: &str) {
+    backend.unmanage_snapshot(id).await.unwrap();
+    let left = backend.snapshots(&ListFilter::default()).await.unwrap();
+    assert!(left.is_empty(), "{left:#?}");
+}
+
 /// The manageable snapshot `name` of image `image`.
 fn entry<'a>(list: &'a [ManageableSnapshot], image: &str, name: &str) -> &'a ManageableSnapshot {
     list.iter()
@@ -157,14 +164,7 @@ async fn manage_renames_and_protects_and_unmanage_unprotects() {
         "{again}"
     );
 
-    backend.unmanage_snapshot(&snapshot.id).await.unwrap();
-    assert!(
-        backend
-            .snapshots(&ListFilter::default())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    unmanage_snapshot(&backend, &snapshot.id).await;
     assert_eq!(
         pool.snapshots_of(&image),
         [(name.clone(), false)],
@@ -246,14 +246,7 @@ async fn a_snapshot_with_a_clone_stays_protected_on_unmanage() {
         &pool.spec("child"),
     ]);
 
-    backend.unmanage_snapshot(&snapshot.id).await.unwrap();
-    assert!(
-        backend
-            .snapshots(&ListFilter::default())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    unmanage_snapshot(&backend, &snapshot.id).await;
     assert_eq!(
         pool.snapshots_of(&image),
         [(name, true)],

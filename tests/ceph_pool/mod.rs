@@ -207,12 +207,7 @@ impl CephPool {
 
     /// The records of the audit trail the binary wrote, oldest first.
     pub fn audit(&self) -> Vec<Value> {
-        let path = self.dir.path().join("state/snapport/audit.jsonl");
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
-            .collect()
+        crate::isolated::audit(self.dir.path())
     }
 
     /// Holds a watch on `image` (as a client that has it open does) until dropped;
