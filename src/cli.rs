@@ -41,16 +41,29 @@ pub struct Cli {
 /// Options that choose and configure the back end; they go before the command.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Drive LVM on this host directly, with an embedded catalog.
-    #[arg(long, requires = "vg", conflicts_with_all = ["os_cloud", "backend"])]
+    /// Drive LVM or Ceph RBD on this host directly, with an embedded catalog.
+    #[arg(long, conflicts_with_all = ["os_cloud", "backend"])]
     pub local: bool,
     /// The LVM volume group (with --local).
     #[arg(long, requires = "local", value_name = "VG")]
     pub vg: Option<String>,
-    /// The catalog file (with --local); default: one per VG in the XDG data dir.
+    /// The Ceph RBD pool (with --local), instead of a volume group.
+    #[arg(long, requires = "local", conflicts_with = "vg", value_name = "POOL")]
+    pub pool: Option<String>,
+    /// The ceph.conf (with --pool); default: $CEPH_CONF or the rbd tool's default.
+    #[arg(long, requires = "pool", value_name = "FILE")]
+    pub ceph_conf: Option<PathBuf>,
+    /// The Ceph client id, without `client.` (with --pool); default: the rbd tool's.
+    #[arg(long, requires = "pool", value_name = "ID")]
+    pub ceph_user: Option<String>,
+    /// Seconds one rbd or ceph call may take (with --pool; default 60).
+    #[arg(long, requires = "pool", value_name = "SECS")]
+    pub ceph_timeout: Option<u64>,
+    /// The catalog file (with --local); default: one per VG or pool in the XDG data dir.
     #[arg(long, requires = "local", value_name = "PATH")]
     pub catalog: Option<PathBuf>,
-    /// The `host@backend` this back end calls itself (with --local); default `<hostname>@lvm`.
+    /// The `host@backend` this back end calls itself (with --local); default
+    /// `<hostname>@lvm` (`@ceph` with --pool).
     #[arg(long, requires = "local", value_name = "HOST")]
     pub backend_host: Option<String>,
     /// A cloud of clouds.yaml (default: $OS_CLOUD).
@@ -176,10 +189,20 @@ impl Global {
     /// Which back end the options name.
     pub fn backend_spec(&self, config: &ConfigFile) -> Result<BackendSpec, Failure> {
         if self.local {
+            if let Some(pool) = &self.pool {
+                return Ok(BackendSpec::Rbd {
+                    pool: pool.clone(),
+                    catalog: self.catalog.clone(),
+                    host: self.backend_host.clone(),
+                    ceph_conf: self.ceph_conf.clone(),
+                    ceph_user: self.ceph_user.clone(),
+                    timeout: self.ceph_timeout,
+                });
+            }
             let vg = self
                 .vg
                 .clone()
-                .ok_or_else(|| Failure::usage("--local needs --vg VG"))?;
+                .ok_or_else(|| Failure::usage("--local needs --vg VG or --pool POOL"))?;
             return Ok(BackendSpec::Local {
                 vg,
                 catalog: self.catalog.clone(),
@@ -194,7 +217,8 @@ impl Global {
             let sources = crate::backend::remote::clouds::ConfigSources::from_process();
             if let Err(err) = crate::backend::remote::clouds::load(None, &sources) {
                 return Err(Failure::usage(format!(
-                    "choose a back end: --local --vg VG, --os-cloud NAME or --backend NAME ({err})"
+                    "choose a back end: --local --vg VG, --local --pool POOL, --os-cloud NAME \
+                     or --backend NAME ({err})"
                 )));
             }
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::backend::audit::{self, AuditLog, Audited, Identity};
+use crate::backend::local::rbd::{DEFAULT_TIMEOUT, RbdConfig};
 use crate::backend::local::{LocalBackend, LocalConfig};
 use crate::backend::remote::{RemoteBackend, RemoteOptions};
 use crate::backend::{Backend, ReadOnly};
@@ -35,12 +36,32 @@ pub async fn open(
                     .clone()
                     .or_else(|| std::env::var_os("LVM_SYSTEM_DIR").map(Into::into)),
             };
-            let local = LocalBackend::open(config, false).await?;
-            let identity = local.identity();
-            if !read_only {
-                recover(&local, &identity, &log).await?;
-            }
-            (Box::new(local), identity)
+            opened(LocalBackend::open(config, false).await?, read_only, &log).await?
+        }
+        BackendSpec::Rbd {
+            pool,
+            catalog,
+            host,
+            ceph_conf,
+            ceph_user,
+            timeout,
+        } => {
+            let config = RbdConfig {
+                pool: pool.clone(),
+                catalog: catalog
+                    .clone()
+                    .unwrap_or_else(|| paths.default_rbd_catalog(pool)),
+                backend_name: host.clone(),
+                ceph_conf: ceph_conf.clone(),
+                ceph_user: ceph_user.clone(),
+                timeout: timeout.map_or(DEFAULT_TIMEOUT, std::time::Duration::from_secs),
+            };
+            opened(
+                LocalBackend::open_rbd(config, false).await?,
+                read_only,
+                &log,
+            )
+            .await?
         }
         BackendSpec::Cloud { cloud } => {
             let options = RemoteOptions {
@@ -58,6 +79,20 @@ pub async fn open(
         backend
     };
     Ok(Arc::new(Audited::new(backend, identity, log)))
+}
+
+/// A local back end just opened, with its identity, once crash recovery (unless the
+/// session is read-only) has run.
+async fn opened(
+    local: LocalBackend,
+    read_only: bool,
+    log: &AuditLog,
+) -> anyhow::Result<(Box<dyn Backend>, Identity)> {
+    let identity = local.identity();
+    if !read_only {
+        recover(&local, &identity, log).await?;
+    }
+    Ok((Box::new(local), identity))
 }
 
 /// Crash recovery, each repair recorded as it is made; none starts unless the audit

@@ -24,22 +24,7 @@ fn wait_for(path: &std::path::Path) -> String {
 }
 
 fn snapshots(env: &LvmEnv, read_only: bool) -> Vec<Value> {
-    let mut command = env.snapport();
-    if read_only {
-        command.arg("--read-only");
-    }
-    let out = command
-        .args(["snapshot", "list", "-f", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice::<Value>(&out)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
+    isolated::snapshot_list(env.snapport(), read_only)
 }
 
 /// Starts `snapshot manage` with `lvrename` replaced by `wrapper`, waits until the

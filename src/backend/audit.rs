@@ -77,17 +77,24 @@ pub struct Identity {
     pub project_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vg: Option<String>,
-    /// The local back end's `host@backend#vg`.
+    /// The Ceph pool of a local RBD back end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// The local back end's `host@backend#vg` (or `#pool`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
 
 impl Identity {
-    /// A short label for tables: `cloud prod (admin/admin)`, `local vg=cinder host=…`.
+    /// A short label for tables: `cloud prod (admin/admin)`, `local vg=cinder host=…`,
+    /// `local pool=volumes host=…`.
     pub fn label(&self) -> String {
         match self.kind.as_str() {
             "local" => {
-                let mut label = format!("local vg={}", self.vg.as_deref().unwrap_or("?"));
+                let mut label = match &self.pool {
+                    Some(pool) => format!("local pool={pool}"),
+                    None => format!("local vg={}", self.vg.as_deref().unwrap_or("?")),
+                };
                 if let Some(host) = &self.host {
                     label.push_str(&format!(" host={host}"));
                 }

@@ -51,6 +51,11 @@ impl Paths {
         self.data_dir.join(format!("catalog-{vg}.sqlite"))
     }
 
+    /// The default catalog of a Ceph pool: one catalog per pool.
+    pub fn default_rbd_catalog(&self, pool: &str) -> PathBuf {
+        self.data_dir.join(format!("catalog-rbd-{pool}.sqlite"))
+    }
+
     /// The log file: logs never go to the terminal.
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("snapport.log")
@@ -75,6 +80,19 @@ pub enum BackendSpec {
         /// `LVM_SYSTEM_DIR` for this VG's lvm commands.
         lvm_system_dir: Option<PathBuf>,
     },
+    /// A Ceph RBD pool driven from this machine with an embedded catalog.
+    Rbd {
+        pool: String,
+        catalog: Option<PathBuf>,
+        /// `host@backend` override; default `<hostname>@ceph`.
+        host: Option<String>,
+        /// The ceph.conf; default: the tools' own (`CEPH_CONF`, /etc/ceph/ceph.conf).
+        ceph_conf: Option<PathBuf>,
+        /// The Ceph client id (`--id`); default: the tools' own.
+        ceph_user: Option<String>,
+        /// Seconds one rbd or ceph call may take (default 60).
+        timeout: Option<u64>,
+    },
     /// A cloud of clouds.yaml; none picks the default the way `openstack` does
     /// (`OS_CLOUD`, the `OS_*` variables, or the only cloud in the file).
     Cloud { cloud: Option<String> },
@@ -87,6 +105,10 @@ impl BackendSpec {
             BackendSpec::Local { vg, host, .. } => match host {
                 Some(host) => format!("local lvm vg={vg} host={host}"),
                 None => format!("local lvm vg={vg}"),
+            },
+            BackendSpec::Rbd { pool, host, .. } => match host {
+                Some(host) => format!("local rbd pool={pool} host={host}"),
+                None => format!("local rbd pool={pool}"),
             },
             BackendSpec::Cloud { cloud: Some(cloud) } => format!("cloud {cloud}"),
             BackendSpec::Cloud { cloud: None } => "the default cloud".to_string(),
@@ -182,6 +204,28 @@ mod tests {
                 cloud: Some("other".into())
             }
         );
+    }
+
+    #[test]
+    fn reads_rbd_backends() {
+        let config = ConfigFile::parse(
+            "[backends.ceph]\nkind = \"rbd\"\npool = \"volumes\"\n\
+             ceph_conf = \"/etc/ceph/lab.conf\"\nceph_user = \"cinder\"\ntimeout = 5\n",
+            Path::new("config.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.backend("ceph"),
+            BackendSpec::Rbd {
+                pool: "volumes".into(),
+                catalog: None,
+                host: None,
+                ceph_conf: Some("/etc/ceph/lab.conf".into()),
+                ceph_user: Some("cinder".into()),
+                timeout: Some(5),
+            }
+        );
+        assert_eq!(config.backend("ceph").describe(), "local rbd pool=volumes");
     }
 
     #[test]

@@ -33,6 +33,21 @@ pub struct Harness {
 
 /// The harness named by `SNAPPORT_E2E_DIR`, or `None` outside CI when it is not set.
 pub fn harness() -> Option<Harness> {
+    let (dir, vars) = harness_env()?;
+    let turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Some(Harness {
+        dir,
+        vars,
+        home: tempfile::tempdir().expect("temp dir"),
+        _turn: turn,
+    })
+}
+
+/// The state dir and env.sh variables of the harness named by `SNAPPORT_E2E_DIR`, or
+/// `None` outside CI when it is not set (in CI a missing harness fails the test).
+pub fn harness_env() -> Option<(PathBuf, BTreeMap<String, String>)> {
     let Some(dir) = std::env::var_os("SNAPPORT_E2E_DIR").filter(|d| !d.is_empty()) else {
         if std::env::var_os("CI").is_some() {
             panic!(
@@ -59,15 +74,7 @@ pub fn harness() -> Option<Harness> {
         .filter_map(|line| line.split_once('='))
         .map(|(k, v)| (k.to_string(), v.trim_matches(['\'', '"']).to_string()))
         .collect();
-    let turn = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    Some(Harness {
-        dir,
-        vars,
-        home: tempfile::tempdir().expect("temp dir"),
-        _turn: turn,
-    })
+    Some((dir, vars))
 }
 
 /// An HTTP answer: status, headers we look at, and the JSON body (Null when empty).

@@ -55,12 +55,7 @@ impl LvmEnv {
 
     /// The records of the audit trail the binary wrote, oldest first.
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        let path = self.dir.path().join("state/snapport/audit.jsonl");
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
-            .collect()
+        crate::isolated::audit(self.dir.path())
     }
 
     /// The snapport binary with `--local` options for this VG; logs and XDG dirs in the

@@ -32,3 +32,30 @@ pub fn snapport(root: &Path) -> Command {
 pub fn snapport_cmd(root: &Path) -> assert_cmd::Command {
     assert_cmd::Command::from_std(snapport(root))
 }
+
+/// The records of the audit trail that snapport runs from [`snapport`] at `root`
+/// wrote, oldest first.
+pub fn audit(root: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(root.join("state/snapport/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+        .collect()
+}
+
+/// The managed snapshots `command` (snapport with its back end chosen) lists, run
+/// `--read-only` when asked (then crash recovery leaves intents alone).
+pub fn snapshot_list(mut command: assert_cmd::Command, read_only: bool) -> Vec<serde_json::Value> {
+    if read_only {
+        command.arg("--read-only");
+    }
+    let out = command
+        .args(["snapshot", "list", "-f", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    listed.as_array().expect("a list").clone()
+}

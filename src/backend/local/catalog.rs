@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::storage::StorageKind;
 use crate::backend::{Error, Metadata, Result, Snapshot, Volume};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -80,7 +81,24 @@ pub struct NewRecord<'a> {
     pub metadata: &'a Metadata,
 }
 
-/// The SQLite catalog of one volume group.
+/// What a catalog records as its owner: a volume group's name (as catalogs always
+/// have), or `rbd:<pool>`.
+pub fn owner(kind: StorageKind, location: &str) -> String {
+    match kind {
+        StorageKind::Lvm => location.to_string(),
+        StorageKind::Rbd => format!("rbd:{location}"),
+    }
+}
+
+/// An owner as an operator reads it: `volume group X` or `Ceph pool X`.
+fn describe_owner(owner: &str) -> String {
+    match owner.strip_prefix("rbd:") {
+        Some(pool) => format!("Ceph pool {pool}"),
+        None => format!("volume group {owner}"),
+    }
+}
+
+/// The SQLite catalog of one volume group or pool.
 pub struct Catalog {
     conn: Connection,
 }
@@ -133,9 +151,9 @@ fn snapshot_from(row: &Row<'_>) -> rusqlite::Result<Snapshot> {
 }
 
 impl Catalog {
-    /// Opens (creating and migrating as needed) the catalog for volume group `vg`.
-    /// A catalog belongs to one VG: opening it for another is refused.
-    pub fn open(path: &Path, vg: &str) -> Result<Self> {
+    /// Opens (creating and migrating as needed) the catalog of `owner` (see [`owner`]).
+    /// A catalog belongs to one VG or pool: opening it for another is refused.
+    pub fn open(path: &Path, owner: &str) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|err| {
                 Error::Backend(format!(
@@ -150,7 +168,7 @@ impl Catalog {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let mut catalog = Self { conn };
         catalog.migrate()?;
-        catalog.claim_vg(vg)?;
+        catalog.claim(owner)?;
         Ok(catalog)
     }
 
@@ -173,19 +191,21 @@ impl Catalog {
         Ok(())
     }
 
-    fn claim_vg(&self, vg: &str) -> Result<()> {
+    fn claim(&self, owner: &str) -> Result<()> {
         self.conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('vg', ?1)",
-            params![vg],
+            params![owner],
         )?;
-        let owner: String =
+        let claimed: String =
             self.conn
                 .query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| {
                     row.get(0)
                 })?;
-        if owner != vg {
+        if claimed != owner {
             return Err(Error::Backend(format!(
-                "this catalog belongs to volume group {owner}, not {vg}"
+                "this catalog belongs to {}, not {}",
+                describe_owner(&claimed),
+                describe_owner(owner)
             )));
         }
         Ok(())
@@ -250,12 +270,21 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The LV name recorded for a managed volume.
+    /// The LV name (RBD image) recorded for a managed volume.
     pub fn volume_lv(&self, id: &str) -> Result<Option<String>> {
+        self.storage_name(Kind::Volume, id)
+    }
+
+    /// The LV name (RBD `image@snapshot`) recorded for a managed snapshot.
+    pub fn snapshot_lv(&self, id: &str) -> Result<Option<String>> {
+        self.storage_name(Kind::Snapshot, id)
+    }
+
+    fn storage_name(&self, kind: Kind, id: &str) -> Result<Option<String>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT lv_name FROM volumes WHERE id = ?1",
+                &format!("SELECT lv_name FROM {} WHERE id = ?1", kind.table()),
                 params![id],
                 |row| row.get(0),
             )

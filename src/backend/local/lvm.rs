@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use async_trait::async_trait;
 use serde::Deserialize;
 use tokio::process::Command;
 
-use crate::backend::{Error, Result};
+use super::storage::{Capacity, Identity, Storage, StorageKind, StoredObject};
+use crate::backend::{Driver, Error, Result, snapshot_lv_name};
 
 /// One logical volume as `lvs` reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,13 +42,20 @@ impl LogicalVolume {
     pub fn is_open(&self) -> bool {
         self.attr.as_bytes().get(5) == Some(&b'o')
     }
-}
 
-/// Capacity of the volume group, from `vgs`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct GroupCapacity {
-    pub size_bytes: u64,
-    pub free_bytes: u64,
+    /// The LV as the shared local back end sees it: keyed and referenced by its name.
+    fn into_object(self) -> StoredObject {
+        let snapshot = self.is_snapshot();
+        let kind = if snapshot { "snapshot" } else { "volume" };
+        StoredObject {
+            unsafe_reason: self.is_open().then(|| format!("{kind} in use")),
+            origin: snapshot.then(|| self.origin.unwrap_or_default()),
+            size_bytes: self.size_bytes,
+            key: self.name.clone(),
+            reference: self.name,
+            unusable: None,
+        }
+    }
 }
 
 /// The lvm2 command line for one volume group.
@@ -133,7 +142,7 @@ pub fn parse_lvs(stdout: &[u8]) -> Result<Vec<LogicalVolume>> {
 }
 
 /// Parses `vgs --reportformat json --units b --nosuffix -o vg_size,vg_free`.
-pub fn parse_vgs(stdout: &[u8]) -> Result<GroupCapacity> {
+pub fn parse_vgs(stdout: &[u8]) -> Result<Capacity> {
     let report: Report<VgSection> = serde_json::from_slice(stdout)
         .map_err(|err| Error::Backend(format!("cannot parse vgs report: {err}")))?;
     let row = report
@@ -142,7 +151,7 @@ pub fn parse_vgs(stdout: &[u8]) -> Result<GroupCapacity> {
         .flat_map(|section| section.vg)
         .next()
         .ok_or_else(|| Error::Backend("vgs reported no volume group".into()))?;
-    Ok(GroupCapacity {
+    Ok(Capacity {
         size_bytes: parse_bytes("size", &row.vg_size)?,
         free_bytes: parse_bytes("free space", &row.vg_free)?,
     })
@@ -172,11 +181,6 @@ impl Lvm {
             vg: vg.into(),
             system_dir,
         }
-    }
-
-    /// The volume group this runner works on.
-    pub fn vg(&self) -> &str {
-        &self.vg
     }
 
     async fn run(&self, program: &str, args: &[&str]) -> Result<Vec<u8>> {
@@ -217,15 +221,66 @@ impl Lvm {
         parse_lvs(&stdout)
     }
 
-    /// Size and free space of the group.
-    pub async fn capacity(&self) -> Result<GroupCapacity> {
+    /// Renames an LV inside the group; the data is untouched.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.run("lvrename", &[&self.vg, from, to]).await.map(drop)
+    }
+}
+
+/// Cinder's LVM driver: LVs named by themselves, snapshots `_snapshot-<id>` wherever
+/// their origin is. Thin pools are no volume anyone could import and are not listed.
+#[async_trait]
+impl Storage for Lvm {
+    fn kind(&self) -> StorageKind {
+        StorageKind::Lvm
+    }
+
+    fn location(&self) -> &str {
+        &self.vg
+    }
+
+    async fn objects(&self) -> Result<Vec<StoredObject>> {
+        let lvs = self.logical_volumes().await?;
+        Ok(lvs
+            .into_iter()
+            .filter(|lv| !lv.is_pool())
+            .map(LogicalVolume::into_object)
+            .collect())
+    }
+
+    async fn capacity(&self) -> Result<Capacity> {
         let stdout = self.run("vgs", &report_args(VG_FIELDS, &self.vg)).await?;
         parse_vgs(&stdout)
     }
 
-    /// Renames an LV inside the group; the data is untouched.
-    pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
-        self.run("lvrename", &[&self.vg, from, to]).await.map(drop)
+    async fn identity(&self) -> Result<Identity> {
+        let lvs = self.logical_volumes().await?;
+        // As Cinder's `lvm_type = auto` decides: thin once the group holds a thin pool.
+        let driver = if lvs.iter().any(LogicalVolume::is_thin_pool) {
+            Driver::LvmThin
+        } else {
+            Driver::LvmThick
+        };
+        Ok(Identity {
+            driver,
+            storage: Some(format!("lvm:{}", self.vg)),
+        })
+    }
+
+    async fn rename_volume(&self, from: &str, to: &str) -> Result<()> {
+        self.rename(from, to).await
+    }
+
+    async fn rename_snapshot(&self, from: &str, to: &str) -> Result<()> {
+        self.rename(from, to).await
+    }
+
+    fn snapshot_key(&self, _volume: &str, reference: &str) -> String {
+        reference.to_string()
+    }
+
+    fn managed_snapshot_name(&self, id: &str) -> String {
+        snapshot_lv_name(id)
     }
 }
 

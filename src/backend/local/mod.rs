@@ -1,8 +1,11 @@
-//! The local back end: drives LVM directly on the storage host, the way Cinder's LVM
-//! driver does, with an embedded catalog standing in for Cinder's database.
+//! The local back end: drives LVM or Ceph RBD directly on the storage host, the way
+//! Cinder's driver for it does, with an embedded catalog standing in for Cinder's
+//! database. What differs between the two is behind [`storage::Storage`].
 
 pub mod catalog;
 pub mod lvm;
+pub mod rbd;
+pub mod storage;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,11 +14,13 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use self::catalog::{Catalog, Kind, NewRecord};
-use self::lvm::{LogicalVolume, Lvm};
+use self::lvm::Lvm;
+use self::rbd::{Rbd, RbdConfig};
+use self::storage::{Storage, StorageKind, StoredObject};
 use super::{
-    Backend, BackendInfo, Driver, Error, Host, ListFilter, ManageSnapshotRequest,
-    ManageVolumeRequest, ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status,
-    Volume, backend_of, bytes_to_gib_ceil, snapshot_lv_name, volume_lv_name,
+    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status, Volume, backend_of,
+    bytes_to_gib_ceil, volume_lv_name,
 };
 use crate::sync::lock;
 
@@ -53,9 +58,9 @@ pub struct Repair {
     pub action: RepairAction,
 }
 
-/// Cinder's LVM driver plus its database, on this machine.
+/// Cinder's LVM or RBD driver plus its database, on this machine.
 pub struct LocalBackend {
-    lvm: Lvm,
+    storage: Box<dyn Storage>,
     catalog: Mutex<Catalog>,
     host: String,
     /// Beside the catalog: every process holds it shared while it imports, and crash
@@ -72,15 +77,16 @@ fn machine_hostname() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-fn missing_lv(reference: &str) -> Error {
+fn missing_object(storage: &dyn Storage, reference: &str) -> Error {
     Error::InvalidReference(format!(
         "Manage existing volume failed due to invalid backend reference {reference}: \
-         Specified logical volume does not exist."
+         Specified {} does not exist.",
+        storage.kind().object()
     ))
 }
 
-fn find<'a>(lvs: &'a [LogicalVolume], name: &str) -> Option<&'a LogicalVolume> {
-    lvs.iter().find(|lv| lv.name == name)
+fn find<'a>(objects: &'a [StoredObject], key: &str) -> Option<&'a StoredObject> {
+    objects.iter().find(|object| object.key == key)
 }
 
 fn reference_name(reference: &super::Reference) -> Result<&str> {
@@ -94,18 +100,46 @@ fn reference_name(reference: &super::Reference) -> Result<&str> {
 }
 
 impl LocalBackend {
-    /// Opens the catalog and, unless `recover` is false (read-only sessions), repairs
-    /// manages that a crash interrupted.
+    /// Opens the catalog of a volume group and, unless `recover` is false (read-only
+    /// sessions), repairs manages that a crash interrupted.
     pub async fn open(config: LocalConfig, recover: bool) -> Result<Self> {
-        let catalog = Catalog::open(&config.catalog, &config.vg)?;
-        let backend_name = config
-            .backend_name
-            .unwrap_or_else(|| format!("{}@lvm", machine_hostname()));
-        let mut imports_lock = config.catalog.clone().into_os_string();
+        let storage = Lvm::new(config.vg, config.lvm_system_dir);
+        Self::open_on(
+            Box::new(storage),
+            &config.catalog,
+            config.backend_name,
+            recover,
+        )
+        .await
+    }
+
+    /// [`Self::open`] on a Ceph pool.
+    pub async fn open_rbd(config: RbdConfig, recover: bool) -> Result<Self> {
+        let catalog = config.catalog.clone();
+        let backend_name = config.backend_name.clone();
+        Self::open_on(Box::new(Rbd::new(config)), &catalog, backend_name, recover).await
+    }
+
+    async fn open_on(
+        storage: Box<dyn Storage>,
+        catalog: &std::path::Path,
+        backend_name: Option<String>,
+        recover: bool,
+    ) -> Result<Self> {
+        let owner = catalog::owner(storage.kind(), storage.location());
+        let mut imports_lock = catalog.to_path_buf().into_os_string();
         imports_lock.push(".imports.lock");
+        let catalog = Catalog::open(catalog, &owner)?;
+        let backend_name = backend_name.unwrap_or_else(|| {
+            format!(
+                "{}@{}",
+                machine_hostname(),
+                storage.kind().default_backend()
+            )
+        });
         let backend = Self {
-            host: format!("{}#{}", backend_of(&backend_name), config.vg),
-            lvm: Lvm::new(config.vg, config.lvm_system_dir),
+            host: format!("{}#{}", backend_of(&backend_name), storage.location()),
+            storage,
             catalog: Mutex::new(catalog),
             imports_lock: imports_lock.into(),
         };
@@ -115,7 +149,7 @@ impl LocalBackend {
         Ok(backend)
     }
 
-    /// This back end's single host, `host@backend#vg`.
+    /// This back end's single host, `host@backend#vg` (or `#pool`).
     pub fn host_name(&self) -> &str {
         &self.host
     }
@@ -125,8 +159,8 @@ impl LocalBackend {
     }
 
     /// Completes or rolls back each manage whose intent was committed but whose outcome
-    /// is unknown, by looking at the LV names: the new name means the rename happened,
-    /// the old name means it did not.
+    /// is unknown, by looking at the storage's names: the new name means the rename
+    /// happened, the old name means it did not.
     pub async fn recover(&self) -> Result<()> {
         self.recover_with(&mut |_| Ok(())).await
     }
@@ -155,20 +189,24 @@ impl LocalBackend {
         if pending.is_empty() {
             return Ok(());
         }
-        let lvs = self.lvm.logical_volumes().await?;
-        let catalog = self.catalog();
+        let objects = self.storage.objects().await?;
         for intent in pending {
-            let action = if let Some(lv) = find(&lvs, &intent.lv_name) {
-                tracing::warn!(id = %intent.id, lv = %lv.name, "completing interrupted manage");
-                catalog.set_status(intent.kind, &intent.id, "available")?;
+            let action = if find(&objects, &intent.lv_name).is_some() {
+                tracing::warn!(id = %intent.id, key = %intent.lv_name, "completing interrupted manage");
+                if intent.kind == Kind::Snapshot {
+                    self.storage.secure_snapshot(&intent.lv_name).await?;
+                }
+                self.catalog()
+                    .set_status(intent.kind, &intent.id, "available")?;
                 RepairAction::Completed
-            } else if find(&lvs, &intent.source_lv).is_some() {
-                tracing::warn!(id = %intent.id, lv = %intent.source_lv, "rolling back interrupted manage");
-                catalog.delete(intent.kind, &intent.id)?;
+            } else if find(&objects, &intent.source_lv).is_some() {
+                tracing::warn!(id = %intent.id, key = %intent.source_lv, "rolling back interrupted manage");
+                self.catalog().delete(intent.kind, &intent.id)?;
                 RepairAction::RolledBack
             } else {
-                tracing::error!(id = %intent.id, "interrupted manage: neither LV name exists");
-                catalog.set_status(intent.kind, &intent.id, "error")?;
+                tracing::error!(id = %intent.id, "interrupted manage: neither name exists");
+                self.catalog()
+                    .set_status(intent.kind, &intent.id, "error")?;
                 RepairAction::MarkedError
             };
             repaired(&Repair {
@@ -192,9 +230,15 @@ impl LocalBackend {
 
     /// What this back end is, for the audit trail.
     pub fn identity(&self) -> super::audit::Identity {
+        let location = Some(self.storage.location().to_string());
+        let (vg, pool) = match self.storage.kind() {
+            StorageKind::Rbd => (None, location),
+            StorageKind::Lvm => (location, None),
+        };
         super::audit::Identity {
             kind: "local".into(),
-            vg: Some(self.lvm.vg().to_string()),
+            vg,
+            pool,
             host: Some(self.host.clone()),
             ..Default::default()
         }
@@ -219,17 +263,22 @@ impl LocalBackend {
             .is_none_or(|host| self.check_host(host).is_ok())
     }
 
-    /// Records the intent, renames the LV, then marks the record available. A failed
-    /// rename removes the intent so the catalog stays as it was.
+    /// Renames the object whose intent is committed (a snapshot is then secured, as
+    /// the driver does), then marks the record available. A failure removes the intent
+    /// (and undoes the rename) so that the catalog and the storage stay as they were.
     async fn adopt(&self, kind: Kind, id: &str, source_lv: &str, lv_name: &str) -> Result<()> {
-        if let Err(err) = self.lvm.rename(source_lv, lv_name).await {
+        let renamed = match kind {
+            Kind::Volume => self.storage.rename_volume(source_lv, lv_name).await,
+            Kind::Snapshot => self.storage.rename_snapshot(source_lv, lv_name).await,
+        };
+        if let Err(err) = renamed {
             self.catalog().delete(kind, id)?;
-            // Another process may have taken the LV between our listing and our rename.
+            // Another process may have taken the object between our listing and our rename.
             let gone = self
-                .lvm
-                .logical_volumes()
+                .storage
+                .objects()
                 .await
-                .is_ok_and(|lvs| find(&lvs, source_lv).is_none());
+                .is_ok_and(|objects| find(&objects, source_lv).is_none());
             let owner = if gone {
                 self.catalog().imported_by_another(kind, source_lv, id)?
             } else {
@@ -242,25 +291,36 @@ impl LocalBackend {
             }
             return Err(err);
         }
+        if kind == Kind::Snapshot
+            && let Err(err) = self.storage.secure_snapshot(lv_name).await
+        {
+            self.catalog().delete(kind, id)?;
+            self.storage.rename_snapshot(lv_name, source_lv).await?;
+            return Err(err);
+        }
         self.catalog().set_status(kind, id, "available")
     }
 
-    /// The LV `reference` names, or why there is none: an LV this catalog imported
+    /// The object `key` names, or why there is none: an object this catalog imported
     /// under that name (perhaps by another process a moment ago) is already managed.
+    /// One whose name snapport cannot pass back to the storage is refused.
     fn listed<'a>(
         &self,
-        lvs: &'a [LogicalVolume],
+        objects: &'a [StoredObject],
         kind: Kind,
-        reference: &str,
-    ) -> Result<&'a LogicalVolume> {
-        if let Some(lv) = find(lvs, reference) {
-            return Ok(lv);
+        key: &str,
+    ) -> Result<&'a StoredObject> {
+        if let Some(object) = find(objects, key) {
+            if let Some(reason) = &object.unusable {
+                return Err(Error::InvalidReference(format!("{key}: {reason}")));
+            }
+            return Ok(object);
         }
-        match self.catalog().imported_by_another(kind, reference, "")? {
+        match self.catalog().imported_by_another(kind, key, "")? {
             Some(owner) => Err(Error::AlreadyManaged(format!(
-                "{reference} is already managed as {owner}: it was renamed when it was imported"
+                "{key} is already managed as {owner}: it was renamed when it was imported"
             ))),
-            None => Err(missing_lv(reference)),
+            None => Err(missing_object(&*self.storage, key)),
         }
     }
 
@@ -278,7 +338,7 @@ impl LocalBackend {
             })
     }
 
-    /// Held while this process imports: from the intent to the renamed LV.
+    /// Held while this process imports: from the intent to the renamed object.
     fn importing(&self) -> Result<std::fs::File> {
         let lock = self.open_imports_lock()?;
         lock.lock_shared().map_err(|err| {
@@ -294,27 +354,28 @@ impl LocalBackend {
 #[async_trait]
 impl Backend for LocalBackend {
     fn info(&self) -> BackendInfo {
+        let kind = self.storage.kind();
         BackendInfo {
-            label: format!("local lvm vg={}", self.lvm.vg()),
+            label: format!(
+                "local {} {}={}",
+                kind.name(),
+                kind.place(),
+                self.storage.location()
+            ),
             read_only: false,
             warnings: Vec::new(),
         }
     }
 
     async fn hosts(&self) -> Result<Vec<Host>> {
-        let (capacity, lvs) = futures::try_join!(self.lvm.capacity(), self.lvm.logical_volumes())?;
+        let (capacity, identity) =
+            futures::try_join!(self.storage.capacity(), self.storage.identity())?;
         let gib = |bytes: u64| bytes as f64 / super::GIB as f64;
-        // As Cinder's `lvm_type = auto` decides: thin once the group holds a thin pool.
-        let driver = if lvs.iter().any(LogicalVolume::is_thin_pool) {
-            Driver::LvmThin
-        } else {
-            Driver::LvmThick
-        };
         Ok(vec![Host {
             host: self.host.clone(),
             cluster: None,
-            driver,
-            storage: Some(format!("lvm:{}", self.lvm.vg())),
+            driver: identity.driver,
+            storage: identity.storage,
             zone: Some("nova".into()),
             status: "enabled".into(),
             state: "up".into(),
@@ -358,27 +419,37 @@ impl Backend for LocalBackend {
 
     async fn manageable_snapshots(&self, host: &str) -> Result<Vec<ManageableSnapshot>> {
         self.check_host(host)?;
-        let lvs = self.lvm.logical_volumes().await?;
+        let objects = self.storage.objects().await?;
         let owners = self.catalog().lv_owners()?;
-        Ok(lvs
+        Ok(objects
             .iter()
-            .filter(|lv| lv.is_snapshot())
-            .map(|lv| snapshot_entry(lv, &owners))
+            .filter(|object| object.is_snapshot())
+            .map(|object| snapshot_entry(object, &owners))
             .collect())
     }
 
     async fn manageable_volumes(&self, host: &str) -> Result<Vec<ManageableVolume>> {
         self.check_host(host)?;
-        let lvs = self.lvm.logical_volumes().await?;
+        let mut volumes: Vec<StoredObject> = self
+            .storage
+            .objects()
+            .await?
+            .into_iter()
+            .filter(|object| !object.is_snapshot())
+            .collect();
         let owners = self.catalog().lv_owners()?;
-        Ok(lvs
+        let mut unmanaged: Vec<&mut StoredObject> = volumes
+            .iter_mut()
+            .filter(|volume| !owners.contains_key(&volume.key))
+            .collect();
+        self.storage.check_in_use(&mut unmanaged).await?;
+        Ok(volumes
             .iter()
-            .filter(|lv| !lv.is_snapshot() && !lv.is_pool())
-            .map(|lv| {
-                let (safe, reason, cinder_id) = verdict(lv, &owners, "volume");
+            .map(|volume| {
+                let (safe, reason, cinder_id) = verdict(volume, &owners);
                 ManageableVolume {
-                    reference: super::Reference::name(&lv.name),
-                    size: bytes_to_gib_ceil(lv.size_bytes),
+                    reference: super::Reference::name(&volume.reference),
+                    size: bytes_to_gib_ceil(volume.size_bytes),
                     safe_to_manage: safe,
                     reason_not_safe: reason,
                     cinder_id,
@@ -397,29 +468,32 @@ impl Backend for LocalBackend {
             )));
         }
         let reference = reference_name(&request.reference)?;
-        let lvs = self.lvm.logical_volumes().await?;
-        let lv = self.listed(&lvs, Kind::Snapshot, reference)?;
-        if !lv.is_snapshot() {
+        let parent = self
+            .catalog()
+            .volume_lv(&volume.id)?
+            .unwrap_or_else(|| volume_lv_name(&volume.id));
+        let key = self.storage.snapshot_key(&parent, reference);
+        let objects = self.storage.objects().await?;
+        let object = self.listed(&objects, Kind::Snapshot, &key)?;
+        let Some(origin) = object.origin.as_deref() else {
             return Err(Error::InvalidReference(format!(
-                "{reference} is not a snapshot LV: import it as a volume instead"
+                "{reference} is not a {}: import it as a volume instead",
+                self.storage.kind().snapshot()
             )));
-        }
+        };
         let id = uuid::Uuid::new_v4().to_string();
+        let managed_key = self.storage.managed_snapshot_key(origin, &id);
         let _importing = self.importing()?;
         {
             let catalog = self.catalog();
-            if let Some((_, owner)) = catalog.lv_owners()?.get(reference) {
+            if let Some((_, owner)) = catalog.lv_owners()?.get(&key) {
                 return Err(Error::AlreadyManaged(format!(
-                    "{reference} is already managed as snapshot {owner}"
+                    "{key} is already managed as snapshot {owner}"
                 )));
             }
-            let parent_lv = catalog
-                .volume_lv(&volume.id)?
-                .unwrap_or_else(|| volume_lv_name(&volume.id));
-            if !request.force && lv.origin.as_deref() != Some(parent_lv.as_str()) {
+            if !request.force && origin != parent {
                 return Err(Error::InvalidReference(format!(
-                    "{reference} is a snapshot of {}, not of volume {} ({parent_lv})",
-                    lv.origin.as_deref().unwrap_or("nothing"),
+                    "{key} is a snapshot of {origin}, not of volume {} ({parent})",
                     volume.id
                 )));
             }
@@ -428,16 +502,15 @@ impl Backend for LocalBackend {
                     id: &id,
                     name: request.name.as_deref(),
                     description: request.description.as_deref(),
-                    size: bytes_to_gib_ceil(lv.size_bytes),
-                    lv_name: &snapshot_lv_name(&id),
-                    source_lv: reference,
+                    size: bytes_to_gib_ceil(object.size_bytes),
+                    lv_name: &managed_key,
+                    source_lv: &key,
                     metadata: &request.metadata,
                 },
                 &volume.id,
             )?;
         }
-        self.adopt(Kind::Snapshot, &id, reference, &snapshot_lv_name(&id))
-            .await?;
+        self.adopt(Kind::Snapshot, &id, &key, &managed_key).await?;
         self.snapshot(&id).await
     }
 
@@ -450,6 +523,10 @@ impl Backend for LocalBackend {
                 snapshot.status
             )));
         }
+        let key = self.catalog().snapshot_lv(id)?;
+        if let Some(key) = key {
+            self.storage.release_snapshot(&key).await?;
+        }
         self.catalog().delete(Kind::Snapshot, id)?;
         Ok(())
     }
@@ -458,11 +535,12 @@ impl Backend for LocalBackend {
         self.check_host(&request.host)
             .map_err(|_| Error::BadRequest(format!("Host '{}' not found", request.host)))?;
         let reference = reference_name(&request.reference)?;
-        let lvs = self.lvm.logical_volumes().await?;
-        let lv = self.listed(&lvs, Kind::Volume, reference)?;
-        if lv.is_snapshot() {
+        let objects = self.storage.objects().await?;
+        let object = self.listed(&objects, Kind::Volume, reference)?;
+        if object.is_snapshot() {
             return Err(Error::InvalidReference(format!(
-                "{reference} is a snapshot LV: manage it as a snapshot of its origin volume"
+                "{reference} is a {}: manage it as a snapshot of its origin volume",
+                self.storage.kind().snapshot()
             )));
         }
         let id = uuid::Uuid::new_v4().to_string();
@@ -479,7 +557,7 @@ impl Backend for LocalBackend {
                     id: &id,
                     name: request.name.as_deref(),
                     description: request.description.as_deref(),
-                    size: bytes_to_gib_ceil(lv.size_bytes),
+                    size: bytes_to_gib_ceil(object.size_bytes),
                     lv_name: &volume_lv_name(&id),
                     source_lv: reference,
                     metadata: &request.metadata,
@@ -514,27 +592,27 @@ impl Backend for LocalBackend {
     }
 }
 
-/// Cinder's LVM verdict: managed → "already managed", open → "<kind> in use", else safe.
+/// Cinder's verdict: managed → "already managed", else what the storage found unsafe
+/// (in use, and for RBD Cinder's reserved names), else safe.
 fn verdict(
-    lv: &LogicalVolume,
+    object: &StoredObject,
     owners: &HashMap<String, (Kind, String)>,
-    kind: &str,
 ) -> (bool, Option<String>, Option<String>) {
-    if let Some((_, id)) = owners.get(&lv.name) {
+    if let Some((_, id)) = owners.get(&object.key) {
         (false, Some("already managed".into()), Some(id.clone()))
-    } else if lv.is_open() {
-        (false, Some(format!("{kind} in use")), None)
+    } else if let Some(reason) = &object.unsafe_reason {
+        (false, Some(reason.clone()), None)
     } else {
         (true, None, None)
     }
 }
 
 fn snapshot_entry(
-    lv: &LogicalVolume,
+    object: &StoredObject,
     owners: &HashMap<String, (Kind, String)>,
 ) -> ManageableSnapshot {
-    let (safe, reason, cinder_id) = verdict(lv, owners, "snapshot");
-    let origin = lv.origin.clone().unwrap_or_default();
+    let (safe, reason, cinder_id) = verdict(object, owners);
+    let origin = object.origin.clone().unwrap_or_default();
     let origin_managed = matches!(owners.get(&origin), Some((Kind::Volume, _)));
     let extra_info = (!origin_managed).then(|| {
         serde_json::Value::String(format!(
@@ -543,8 +621,8 @@ fn snapshot_entry(
         ))
     });
     ManageableSnapshot {
-        reference: super::Reference::name(&lv.name),
-        size: bytes_to_gib_ceil(lv.size_bytes),
+        reference: super::Reference::name(&object.reference),
+        size: bytes_to_gib_ceil(object.size_bytes),
         safe_to_manage: safe,
         reason_not_safe: reason,
         cinder_id,
