@@ -20,6 +20,7 @@ const HOST_KEYS: &[&str] = &[
     "host",
     "cluster",
     "driver",
+    "storage",
     "zone",
     "status",
     "state",

@@ -32,7 +32,7 @@ pub struct Host {
     pub driver: Driver,
     /// Where the data lives, the same for every cloud that sees it (`lvm:<vg>`,
     /// `rbd:<fsid>/<pool>`): two hosts with one storage can hand volumes to each other.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub storage: Option<String>,
     pub zone: Option<String>,
     /// `enabled` or `disabled` (administrative).
