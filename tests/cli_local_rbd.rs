@@ -5,6 +5,7 @@
 mod ceph_pool;
 mod cinder_harness;
 mod isolated;
+mod rbd_tool;
 
 use std::process::Stdio;
 

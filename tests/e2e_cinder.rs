@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 mod cinder_harness;
+mod e2e_console;
 mod isolated;
 mod tmux;
 
@@ -1101,22 +1102,13 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
 
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let tmux = tmux::Tmux::start(&unique[..8]);
-    tmux.type_text(&h.console_line("e2e"));
-    tmux.keys(&["Enter"]);
-    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
-    tmux.keys(&["/"]);
-    tmux.type_text("@lvm#lvm");
-    tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_text("e2e-volume");
-    tmux.keys(&["/"]);
-    tmux.type_text(&volume_id);
-    tmux.keys(&["Enter", "Space"]);
-    tmux.wait_text("1 marked");
-    tmux.type_text(":migrate e2e-b");
-    tmux.keys(&["Enter"]);
-    let hosts = tmux.wait_for_within(Duration::from_secs(60), "the target hosts", |screen| {
-        screen.contains("target host") && screen.contains(h.var("SNAPPORT_E2E_B_POOL"))
-    });
+    let hosts = e2e_console::migrate_to_b(
+        &h,
+        &tmux,
+        h.var("SNAPPORT_E2E_POOL"),
+        "e2e-volume",
+        &volume_id,
+    );
     assert!(
         !hosts.contains(&format!("{}  up", h.var("SNAPPORT_E2E_POOL"))),
         "only b's hosts are offered:\n{hosts}"

@@ -10,16 +10,18 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 mod cinder_harness;
+mod e2e_console;
 mod isolated;
+mod rbd_tool;
 mod tmux;
 
 use cinder_harness::{Harness, harness, moved_to};
+use rbd_tool::RbdTool;
 
 /// One snapshot of an image, as `rbd ls -l` shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +35,7 @@ struct RbdSnapshot {
 /// the images, from the pool or from the trash, with their snapshots.
 struct Pool<'h> {
     harness: &'h Harness,
+    tool: RbdTool,
     /// RBD image ids of the seeded images.
     images: Vec<String>,
     /// Cinder ids to unmanage at the end: (deployment's API variable, kind, id).
@@ -45,6 +48,9 @@ impl<'h> Pool<'h> {
     fn seed(harness: &'h Harness, images: &[&[&str]]) -> (Self, Vec<String>) {
         let mut pool = Pool {
             harness,
+            tool: RbdTool {
+                conf: harness.var("SNAPPORT_E2E_CEPH_CONF").into(),
+            },
             images: Vec::new(),
             records: RefCell::default(),
         };
@@ -74,28 +80,15 @@ impl<'h> Pool<'h> {
     }
 
     fn rbd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("rbd")
-            .arg("--conf")
-            .arg(self.harness.var("SNAPPORT_E2E_CEPH_CONF"))
-            .args(args)
-            .output()
-            .expect("the rbd CLI runs")
+        self.tool.run(args)
     }
 
     fn rbd_ok(&self, args: &[&str]) -> Vec<u8> {
-        let out = self.rbd(args);
-        assert!(
-            out.status.success(),
-            "rbd {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        self.tool.ok(args)
     }
 
     fn rbd_json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.extend(["--format", "json"]);
-        serde_json::from_slice(&self.rbd_ok(&args)).expect("rbd prints JSON")
+        self.tool.json(args)
     }
 
     fn image_id(&self, image: &str) -> String {
@@ -648,23 +641,14 @@ fn the_console_wizard_moves_an_rbd_volume_to_the_other_cloud_on_the_same_pool() 
 
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let tmux = tmux::Tmux::start(&unique[..8]);
-    tmux.type_text(&h.console_line("e2e"));
-    tmux.keys(&["Enter"]);
-    tmux.wait_text(h.var("SNAPPORT_E2E_RBD_POOL"));
-    tmux.keys(&["/"]);
-    tmux.type_text("@ceph#ceph");
-    tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_text("e2e-rbd-volume");
-    tmux.keys(&["/"]);
-    tmux.type_text(&volume);
-    tmux.keys(&["Enter", "Space"]);
-    tmux.wait_text("1 marked");
-    tmux.type_text(":migrate e2e-b");
-    tmux.keys(&["Enter"]);
     // b's host on the same Ceph pool is offered first, before its LVM host
-    let hosts = tmux.wait_for_within(Duration::from_secs(60), "the target hosts", |screen| {
-        screen.contains("target host") && screen.contains(h.var("SNAPPORT_E2E_B_POOL"))
-    });
+    let hosts = e2e_console::migrate_to_b(
+        &h,
+        &tmux,
+        h.var("SNAPPORT_E2E_RBD_POOL"),
+        "e2e-rbd-volume",
+        &volume,
+    );
     let offered = hosts
         .lines()
         .find(|line| line.contains("│> "))

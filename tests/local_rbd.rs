@@ -4,6 +4,7 @@
 mod ceph_pool;
 mod cinder_harness;
 mod isolated;
+mod rbd_tool;
 
 use ceph_pool::{CephPool, HOST};
 use snapport::backend::{

@@ -17,6 +17,7 @@ use snapport::backend::local::LocalBackend;
 use snapport::backend::local::rbd::{DEFAULT_TIMEOUT, RbdConfig};
 
 use crate::cinder_harness::harness_env;
+use crate::rbd_tool::RbdTool;
 
 /// The host name tests give the local RBD back end.
 pub const HOST: &str = "test@ceph";
@@ -69,27 +70,22 @@ impl CephPool {
     }
 
     /// `rbd` with this pool's ceph.conf.
+    pub fn tool(&self) -> RbdTool {
+        RbdTool {
+            conf: self.conf.clone(),
+        }
+    }
+
     pub fn rbd_command(&self) -> Command {
-        let mut command = Command::new("rbd");
-        command.arg("--conf").arg(&self.conf);
-        command
+        self.tool().command()
     }
 
     pub fn rbd<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
-        self.rbd_command()
-            .args(args)
-            .output()
-            .expect("the rbd CLI runs")
+        self.tool().run(args)
     }
 
     pub fn rbd_ok<S: AsRef<OsStr> + std::fmt::Debug>(&self, args: &[S]) -> Vec<u8> {
-        let out = self.rbd(args);
-        assert!(
-            out.status.success(),
-            "rbd {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
+        self.tool().ok(args)
     }
 
     /// `pool/name`.
