@@ -28,6 +28,8 @@ pub enum Outcome {
     RefusedCheck,
     /// The back end refused it or failed.
     Failed,
+    /// The request went out and no answer came back: it may have happened.
+    Unknown,
 }
 
 impl Outcome {
@@ -38,6 +40,7 @@ impl Outcome {
             Outcome::RefusedReadOnly => "refused_read_only",
             Outcome::RefusedCheck => "refused_check",
             Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
         }
     }
 
@@ -45,6 +48,7 @@ impl Outcome {
     pub fn of_error(err: &Error, sent: bool) -> Self {
         match err {
             Error::ReadOnly(_) => Outcome::RefusedReadOnly,
+            Error::NoAnswer(_) => Outcome::Unknown,
             Error::InvalidReference(_)
             | Error::AlreadyManaged(_)
             | Error::ListingUnavailable(_)
