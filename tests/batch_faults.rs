@@ -48,6 +48,11 @@ impl Env {
         command
     }
 
+    /// `snapport batch list`, which succeeds.
+    fn batch_list(&self) -> assert_cmd::assert::Assert {
+        self.snapport().args(["batch", "list"]).assert().success()
+    }
+
     /// The one batch journal the runs wrote.
     fn journal(&self) -> PathBuf {
         let dir = self.dir.path().join("state/snapport/batches");
@@ -105,7 +110,9 @@ fn journal_says(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-fn output_text(output: &std::process::Output) -> (String, String) {
+/// Runs `command`, which must exit 1, and gives its stdout and stderr.
+fn failing(command: &mut assert_cmd::Command) -> (String, String) {
+    let output = command.assert().code(1).get_output().clone();
     (
         String::from_utf8_lossy(&output.stdout).to_string(),
         String::from_utf8_lossy(&output.stderr).to_string(),
@@ -131,24 +138,20 @@ fn an_import_batch_names_each_fault_finishes_the_rest_and_resume_looks_before_re
     );
     env.cloud.lose_answer(Method::POST, manage, Fault::Drop);
     env.cloud.inject_fault(Method::POST, manage, Fault::Hang);
-    let output = env
-        .snapport()
-        .args([
-            "snapshot",
-            "manage",
-            "--volume",
-            &volume,
-            "--concurrency",
-            "1",
-        ])
-        .args([
-            "--ref", "snap-a", "--ref", "snap-b", "--ref", "snap-c", "--ref", "snap-d",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let (stdout, stderr) = output_text(&output);
+    let (stdout, stderr) = failing(
+        env.snapport()
+            .args([
+                "snapshot",
+                "manage",
+                "--volume",
+                &volume,
+                "--concurrency",
+                "1",
+            ])
+            .args([
+                "--ref", "snap-a", "--ref", "snap-b", "--ref", "snap-c", "--ref", "snap-d",
+            ]),
+    );
     assert!(
         stderr.contains("error: snap-a: BackendError: HTTP 500: The server has either erred"),
         "{stderr}"
@@ -190,22 +193,14 @@ fn an_import_batch_names_each_fault_finishes_the_rest_and_resume_looks_before_re
         .map(|record| record["outcome"].clone())
         .collect();
     assert_eq!(outcomes, ["failed", "unknown", "unknown", "done"]);
-    env.snapport()
-        .args(["batch", "list"])
-        .assert()
-        .success()
-        .stdout(predicates::str::contains("2/4"));
+    env.batch_list().stdout(predicates::str::contains("2/4"));
     assert_eq!(env.cloud.requests_to("POST", manage).len(), 4);
 
-    let output = env
-        .snapport()
-        .args(["batch", "resume", "--yes"])
-        .arg(&journal)
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let (stdout, stderr) = output_text(&output);
+    let (stdout, stderr) = failing(
+        env.snapport()
+            .args(["batch", "resume", "--yes"])
+            .arg(&journal),
+    );
     assert!(
         stdout.contains("snap-b -> ") && stdout.contains("(found on the back end)"),
         "{stdout}"
@@ -224,10 +219,7 @@ fn an_import_batch_names_each_fault_finishes_the_rest_and_resume_looks_before_re
         assert_eq!(env.snapshots_named(&volume, name), 1, "{name} managed once");
     }
     assert_eq!(env.snapshots_named(&volume, "snap-a"), 0);
-    env.snapport()
-        .args(["batch", "list"])
-        .assert()
-        .success()
+    env.batch_list()
         .stderr(predicates::str::contains("no unfinished batches"));
 }
 
@@ -243,14 +235,10 @@ fn an_export_batch_goes_on_past_a_503_and_a_snapshot_someone_else_took_away() {
         &format!("snapshots/{refused}/action"),
         Fault::unavailable(30),
     );
-    let output = env
-        .snapport()
-        .args(["snapshot", "unmanage", "--yes", &kept, &gone, &refused])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let (stdout, stderr) = output_text(&output);
+    let (stdout, stderr) = failing(
+        env.snapport()
+            .args(["snapshot", "unmanage", "--yes", &kept, &gone, &refused]),
+    );
     assert!(stdout.contains(&format!("{kept} unmanaged")), "{stdout}");
     assert!(
         stderr.contains(&format!(
@@ -279,9 +267,6 @@ fn an_export_batch_goes_on_past_a_503_and_a_snapshot_someone_else_took_away() {
     let said = journal_says(&env.journal());
     let statuses: Vec<&str> = said.iter().map(|(status, _)| status.as_str()).collect();
     assert_eq!(statuses, ["done", "failed", "failed"]);
-    env.snapport()
-        .args(["batch", "list"])
-        .assert()
-        .success()
+    env.batch_list()
         .stderr(predicates::str::contains("no unfinished batches"));
 }
