@@ -17,6 +17,8 @@ use thiserror::Error;
 pub enum Status {
     Done,
     Failed,
+    /// The call got no answer: whether it happened is found out by looking later.
+    Unknown,
 }
 
 /// How a piece of work ended, as its result line records it.
@@ -35,6 +37,16 @@ pub struct Ended {
 
 impl Ended {
     /// The result line's fields for `outcome` (the new id, or the error).
+    /// A call whose answer was lost (`error` says how): the work stays in flight.
+    pub fn unknown(error: String) -> Self {
+        Self {
+            status: Status::Unknown,
+            new_id: None,
+            error: Some(error),
+            reconciled: false,
+        }
+    }
+
     pub fn new(outcome: Result<Option<String>, String>, reconciled: bool) -> Self {
         let (status, new_id, error) = match outcome {
             Ok(new_id) => (Status::Done, new_id, None),
@@ -58,6 +70,8 @@ pub struct StepState {
     pub done: Option<Option<String>>,
     /// The last failure, until the work is done.
     pub error: Option<String>,
+    /// Why the outcome is unknown (the call's answer was lost), until it is known.
+    pub unknown: Option<String>,
 }
 
 impl StepState {
@@ -83,8 +97,16 @@ impl StepState {
             Status::Done => {
                 self.done = Some(ended.new_id.clone());
                 self.error = None;
+                self.unknown = None;
             }
-            Status::Failed => self.error = ended.error.clone(),
+            Status::Failed => {
+                self.error = ended.error.clone();
+                self.unknown = None;
+            }
+            Status::Unknown => {
+                self.error = None;
+                self.unknown = ended.error.clone();
+            }
         }
     }
 }

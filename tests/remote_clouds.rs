@@ -210,11 +210,17 @@ fn region_tls_and_service_keys() {
     volume_api_version: '3.50'
     verify: false
     cacert: /etc/ssl/edge.pem
+    api_timeout: 2.5
   strict:
     auth_type: token
     auth: {auth_url: 'https://k', token: abc, tenant-name: demo, domain_name: Corp}
     cacert: /etc/ssl/corp.pem
     insecure: 'no'
+  slow:
+    auth_type: noauth
+    auth: {user_id: op}
+    volume_endpoint_override: http://slow/volume/v3/p
+    api_timeout: soon
 ",
     );
     let edge = clouds::load(Some("edge"), &sources(&[dir.path()], &[])).unwrap();
@@ -226,6 +232,17 @@ fn region_tls_and_service_keys() {
     assert_eq!(edge.interface, "admin");
     assert_eq!(edge.api_version.as_deref(), Some("3.50"));
     assert!(edge.tls.insecure);
+    assert_eq!(
+        edge.api_timeout,
+        Some(std::time::Duration::from_millis(2500))
+    );
+    let err = clouds::load(Some("slow"), &sources(&[dir.path()], &[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("api_timeout must be a positive number"),
+        "{err}"
+    );
     let AuthConfig::NoAuth { user, project } = &edge.auth else {
         unreachable!()
     };
@@ -244,6 +261,7 @@ fn region_tls_and_service_keys() {
 
     let strict = clouds::load(Some("strict"), &sources(&[dir.path()], &[])).unwrap();
     assert!(!strict.tls.insecure);
+    assert_eq!(strict.api_timeout, None, "snapport's default applies");
     assert_eq!(
         strict.tls.cacert.as_deref(),
         Some(Path::new("/etc/ssl/corp.pem"))

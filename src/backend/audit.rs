@@ -28,6 +28,8 @@ pub enum Outcome {
     RefusedCheck,
     /// The back end refused it or failed.
     Failed,
+    /// The request went out and no answer came back: it may have happened.
+    Unknown,
 }
 
 impl Outcome {
@@ -38,6 +40,7 @@ impl Outcome {
             Outcome::RefusedReadOnly => "refused_read_only",
             Outcome::RefusedCheck => "refused_check",
             Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
         }
     }
 
@@ -45,6 +48,7 @@ impl Outcome {
     pub fn of_error(err: &Error, sent: bool) -> Self {
         match err {
             Error::ReadOnly(_) => Outcome::RefusedReadOnly,
+            Error::NoAnswer(_) => Outcome::Unknown,
             Error::InvalidReference(_)
             | Error::AlreadyManaged(_)
             | Error::ListingUnavailable(_)
@@ -244,17 +248,19 @@ impl AuditLog {
             .append(true)
             .mode(0o600)
             .open(path)?;
+        reserve(&file)?;
         // The file's name must survive a crash as well as its lines.
         let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
         File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
         Ok(file)
     }
 
-    /// Makes sure the file can be written: a mutation must not start otherwise.
+    /// Makes sure the file can be written, with room on disk for the record: a
+    /// mutation must not start otherwise.
     pub fn ready(&self) -> Result<()> {
         let mut file = lock(&self.file);
         match &*file {
-            Some(Ok(_)) => Ok(()),
+            Some(Ok(open)) => reserve(open).map_err(|err| self.failure(err)),
             Some(Err(broken)) => Err(self.failure(broken)),
             None => match Self::open(&self.path) {
                 Ok(opened) => {
@@ -336,6 +342,20 @@ pub async fn tracking<T>(call: impl Future<Output = T>) -> (T, Sent) {
     let result = SENT.scope(sent.clone(), call).await;
     let sent = std::mem::take(&mut *lock(&sent));
     (result, sent)
+}
+
+/// Room kept on disk past the end of the audit file for the next records.
+const RESERVE: u64 = 64 * 1024;
+
+/// Reserves [`RESERVE`] bytes past the end of `file` without growing it, so that a full
+/// disk stops a mutation before it starts instead of losing its record after. File
+/// systems that cannot reserve space are written to as before.
+fn reserve(file: &File) -> std::io::Result<()> {
+    let end = file.metadata()?.len();
+    match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::KEEP_SIZE, end, RESERVE) {
+        Ok(()) | Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::NOSYS) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// A back end whose every mutation attempt is recorded in the audit file.

@@ -41,6 +41,10 @@ pub enum Error {
     /// them, the back end's reason, and how to import without them.
     #[error("ListingUnavailable: {0}")]
     ListingUnavailable(String),
+    /// A mutation's request went out but its answer never came (timed out, connection
+    /// closed): whether the back end acted on it is unknown until someone looks.
+    #[error("NoAnswer: {0}")]
+    NoAnswer(String),
     /// Anything else from the back end, with the underlying message (lvm's stderr,
     /// an HTTP status, a database error).
     #[error("BackendError: {0}")]
@@ -51,6 +55,11 @@ impl Error {
     /// True for refusals that changed nothing because the session is read-only.
     pub fn is_read_only(&self) -> bool {
         matches!(self, Error::ReadOnly(_))
+    }
+
+    /// True when the call may have happened although it reported no success.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Error::NoAnswer(_))
     }
 }
 

@@ -71,6 +71,14 @@ impl State {
         item.is_done() || item.error.is_some()
     }
 
+    /// How many items got no answer from the back end and await a resume's look.
+    pub fn unanswered(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|item| item.unknown.is_some() && !item.is_done())
+            .count()
+    }
+
     /// How many items have an outcome.
     pub fn finished(&self) -> usize {
         (1..=self.items.len())
@@ -146,6 +154,16 @@ impl BatchJournal {
             item,
             at: now(),
             ended: Ended::new(outcome, reconciled),
+        })
+    }
+
+    /// Records that item `item`'s call got no answer (`error` says how): it stays in
+    /// flight, for a resume to look for on the back end.
+    pub fn unanswered(&mut self, item: usize, error: String) -> Result<(), BatchError> {
+        self.append(&Record::Result {
+            item,
+            at: now(),
+            ended: Ended::unknown(error),
         })
     }
 

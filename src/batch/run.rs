@@ -202,8 +202,13 @@ async fn run_item(
         tracing::warn!(item = number, error = %err, "batch item failed");
     }
     pause_at(control, Stage::Call, number).await;
-    let outcome = result.clone().map_err(|err| err.to_string());
-    lock(journal).result(number, outcome, false)?;
+    match &result {
+        Err(err) if err.outcome_unknown() => lock(journal).unanswered(number, err.to_string())?,
+        _ => {
+            let outcome = result.clone().map_err(|err| err.to_string());
+            lock(journal).result(number, outcome, false)?
+        }
+    }
     pause_at(control, Stage::Result, number).await;
     (control.report)(number, &result);
     Ok(())

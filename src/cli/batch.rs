@@ -17,7 +17,7 @@ use crate::backend::{self, Backend};
 use crate::batch::file::RowOptions;
 use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
-use crate::journal::JournalError;
+use crate::journal::{JournalError, StepState};
 use crate::output::{self, Format, visible};
 use crate::pause::PausePoint;
 
@@ -193,7 +193,7 @@ fn summary(state: &State, found: &[usize], journal: &Path) -> Result<(), Failure
                 failed += 1;
                 format!("{}: failed: {error}", item.label)
             }
-            (None, None) => format!("{}: not run yet", item.label),
+            (None, None) => format!("{}: {}", item.label, pending_text(outcome)),
         };
         let note = if found.contains(&number) {
             " (found on the back end)"
@@ -203,10 +203,7 @@ fn summary(state: &State, found: &[usize], journal: &Path) -> Result<(), Failure
         println!("{}", visible(&format!("{line}{note}")));
     }
     let message = if !state.complete {
-        format!(
-            "stopped before every item ran: continue with `snapport batch resume {}`",
-            journal.display()
-        )
+        unfinished_message(state, journal)
     } else if failed > 0 {
         format!("{failed} of {} item(s) failed", state.items.len())
     } else {
@@ -343,7 +340,7 @@ fn json_results(state: &State) -> String {
                 (Some(Some(new_id)), _) => object["id"] = json!(new_id),
                 (Some(None), _) => {}
                 (None, Some(error)) => object["error"] = json!(error),
-                (None, None) => object["error"] = json!("not run: the batch was stopped"),
+                (None, None) => object["error"] = json!(pending_text(outcome)),
             }
             object
         })
@@ -369,7 +366,7 @@ fn print_results(state: &State) {
             }
             (None, None) => eprintln!(
                 "{}",
-                visible(&format!("{}: not run: the batch was stopped", item.label))
+                visible(&format!("error: {}: {}", item.label, pending_text(outcome)))
             ),
         }
     }
@@ -380,10 +377,7 @@ fn outcome(state: &State, journal: &Path) -> Result<(), Failure> {
     if !state.complete {
         return Err(Failure {
             code: exit::FAILED,
-            message: format!(
-                "stopped before every item ran: continue with `snapport batch resume {}`",
-                journal.display()
-            ),
+            message: unfinished_message(state, journal),
         });
     }
     let failed = (1..=state.items.len())
@@ -396,4 +390,24 @@ fn outcome(state: &State, journal: &Path) -> Result<(), Failure> {
         code: exit::FAILED,
         message: String::new(),
     })
+}
+
+/// What became of an item without an outcome: its answer was lost, or it never ran.
+fn pending_text(outcome: &StepState) -> String {
+    match &outcome.unknown {
+        Some(error) => format!("outcome unknown: {error}"),
+        None => "not run: the batch was stopped".into(),
+    }
+}
+
+/// Why a batch is not complete, and the command that finishes it.
+fn unfinished_message(state: &State, journal: &Path) -> String {
+    let resume = format!("`snapport batch resume {}`", journal.display());
+    match state.unanswered() {
+        0 => format!("stopped before every item ran: continue with {resume}"),
+        lost => format!(
+            "{lost} item(s) got no answer from the back end: {resume} looks for them there \
+             before sending anything again"
+        ),
+    }
 }

@@ -349,12 +349,55 @@ struct SnapshotRecord {
     pending: Option<Pending>,
 }
 
+/// What an injected fault does to the request it catches.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// This answer instead of Cinder's.
+    Answer {
+        status: StatusCode,
+        content_type: &'static str,
+        body: String,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// The connection is closed without an answer.
+    Drop,
+    /// No answer until the cloud stops, past any client's timeout.
+    Hang,
+}
+
+impl Fault {
+    /// Cinder's fault body with `status` and `message`.
+    pub fn cinder(status: u16, message: &str) -> Self {
+        let reply = Reply::fault(status, message);
+        Fault::Answer {
+            status: reply.status,
+            content_type: "application/json",
+            body: reply.body.map(|body| body.to_string()).unwrap_or_default(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// 503 with `Retry-After`, as a proxy in front of a restarting Cinder answers.
+    pub fn unavailable(retry_after_secs: u32) -> Self {
+        let reply = Reply::fault(
+            503,
+            "The server is currently unavailable. Please try again later.",
+        );
+        Fault::Answer {
+            status: reply.status,
+            content_type: "application/json",
+            body: reply.body.map(|body| body.to_string()).unwrap_or_default(),
+            headers: vec![("retry-after", retry_after_secs.to_string())],
+        }
+    }
+}
+
 struct Injection {
     method: Method,
     path_contains: String,
-    status: StatusCode,
-    content_type: &'static str,
-    body: String,
+    fault: Fault,
+    /// The request is carried out first and only its answer is lost.
+    carried_out: bool,
 }
 
 #[derive(Default)]
@@ -374,6 +417,8 @@ struct Shared {
     db: Mutex<Db>,
     /// While closed, manageable listings wait: a stand-in for a slow back-end scan.
     manageable_gate: tokio::sync::watch::Sender<bool>,
+    /// Set when the cloud stops: hanging requests are let go.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// A running fake cloud (Keystone at `/identity`, Cinder at `/volume`).
@@ -386,6 +431,7 @@ pub struct FakeCloud {
 
 impl Drop for FakeCloud {
     fn drop(&mut self) {
+        self.shared.stopping.send_replace(true);
         if let Some(stop) = self.shutdown.take() {
             let _ = stop.send(());
         }
@@ -407,6 +453,7 @@ impl FakeCloud {
             base: base.clone(),
             db: Mutex::new(Db::default()),
             manageable_gate: tokio::sync::watch::channel(true).0,
+            stopping: tokio::sync::watch::channel(false).0,
         });
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = shared.clone();
@@ -513,13 +560,39 @@ impl FakeCloud {
         content_type: &'static str,
         body: &str,
     ) {
-        self.db().injections.push_back(Injection {
-            method,
-            path_contains: path_contains.into(),
+        let fault = Fault::Answer {
             status: StatusCode::from_u16(status).unwrap(),
             content_type,
             body: body.into(),
+            headers: Vec::new(),
+        };
+        self.inject_fault(method, path_contains, fault);
+    }
+
+    /// Meets the next request matching `method` and `path_contains` with `fault`,
+    /// without carrying it out.
+    pub fn inject_fault(&self, method: Method, path_contains: &str, fault: Fault) {
+        self.push_injection(method, path_contains, fault, false);
+    }
+
+    /// Carries out the next request matching `method` and `path_contains`, then loses
+    /// its answer to `fault` (a manage that happened while the client heard nothing).
+    pub fn lose_answer(&self, method: Method, path_contains: &str, fault: Fault) {
+        self.push_injection(method, path_contains, fault, true);
+    }
+
+    fn push_injection(&self, method: Method, path_contains: &str, fault: Fault, carried_out: bool) {
+        self.db().injections.push_back(Injection {
+            method,
+            path_contains: path_contains.into(),
+            fault,
+            carried_out,
         });
+    }
+
+    /// Takes a managed snapshot's record away, as an unmanage by someone else does.
+    pub fn forget_snapshot(&self, id: &str) {
+        self.db().snapshots.remove(id);
     }
 
     fn next_time(db: &mut Db) -> String {
@@ -742,13 +815,13 @@ async fn answer(shared: &Arc<Shared>, request: Request, request_id: &str) -> Res
             .position(|i| i.method == method && path.contains(&i.path_contains));
         found.and_then(|index| db.injections.remove(index))
     };
-    if let Some(injection) = injected {
-        return Response::builder()
-            .status(injection.status)
-            .header(header::CONTENT_TYPE, injection.content_type)
-            .body(Body::from(injection.body))
-            .unwrap();
-    }
+    let lost_answer = match injected {
+        Some(injection) if !injection.carried_out => {
+            return befall(shared, injection.fault).await;
+        }
+        Some(injection) => Some(injection.fault),
+        None => None,
+    };
     if method == Method::GET && path.contains("/manageable_") {
         let mut gate = shared.manageable_gate.subscribe();
         let _ = gate.wait_for(|open| *open).await;
@@ -770,7 +843,40 @@ async fn answer(shared: &Arc<Shared>, request: Request, request_id: &str) -> Res
             headers: Vec::new(),
         }
     };
-    reply.into_response()
+    match lost_answer {
+        Some(fault) => befall(shared, fault).await,
+        None => reply.into_response(),
+    }
+}
+
+/// Meets a request with `fault`. Dropping the connection unwinds its task (without the
+/// panic hook's noise): hyper then closes the socket with no answer.
+async fn befall(shared: &Shared, fault: Fault) -> Response {
+    match fault {
+        Fault::Answer {
+            status,
+            content_type,
+            body,
+            headers,
+        } => {
+            let mut builder = Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, content_type);
+            for (name, value) in headers {
+                builder = builder.header(name, value);
+            }
+            builder.body(Body::from(body)).unwrap()
+        }
+        Fault::Hang => {
+            let _ = shared
+                .stopping
+                .subscribe()
+                .wait_for(|stopping| *stopping)
+                .await;
+            std::panic::resume_unwind(Box::new("fault injected: the cloud stopped"))
+        }
+        Fault::Drop => std::panic::resume_unwind(Box::new("fault injected: connection dropped")),
+    }
 }
 
 /// The unversioned root: Cinder's document, or a proxy's page when it is not routed there.

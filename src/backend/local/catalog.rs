@@ -28,7 +28,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// An intent refused because another import of the same LV is under way.
-fn importing_already(err: rusqlite::Error, source_lv: &str) -> Error {
+fn importing_already(catalog: &Catalog, err: rusqlite::Error, source_lv: &str) -> Error {
     match &err {
         rusqlite::Error::SqliteFailure(failure, Some(message))
             if failure.code == rusqlite::ErrorCode::ConstraintViolation
@@ -38,9 +38,12 @@ fn importing_already(err: rusqlite::Error, source_lv: &str) -> Error {
                 "{source_lv} is being imported by another snapport process right now"
             ))
         }
-        _ => err.into(),
+        _ => catalog.write_failed(err),
     }
 }
+
+/// How long a write waits for another process's lock on the catalog.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Which table a record lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +104,8 @@ fn describe_owner(owner: &str) -> String {
 /// The SQLite catalog of one volume group or pool.
 pub struct Catalog {
     conn: Connection,
+    /// The file, for messages.
+    path: std::path::PathBuf,
 }
 
 fn now() -> String {
@@ -165,8 +170,11 @@ impl Catalog {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let mut catalog = Self { conn };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mut catalog = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
         catalog.migrate()?;
         catalog.claim(owner)?;
         Ok(catalog)
@@ -191,16 +199,28 @@ impl Catalog {
         Ok(())
     }
 
+    /// Records `owner` in a new catalog; an existing one is only read, so that opening
+    /// it never waits for another process's write.
     fn claim(&self, owner: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('vg', ?1)",
-            params![owner],
-        )?;
-        let claimed: String =
+        let read = || {
             self.conn
                 .query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| {
-                    row.get(0)
-                })?;
+                    row.get::<_, String>(0)
+                })
+                .optional()
+        };
+        let claimed = match read()? {
+            Some(claimed) => claimed,
+            None => {
+                self.conn
+                    .execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES ('vg', ?1)",
+                        params![owner],
+                    )
+                    .map_err(|err| self.write_failed(err))?;
+                read()?.unwrap_or_default()
+            }
+        };
         if claimed != owner {
             return Err(Error::Backend(format!(
                 "this catalog belongs to {}, not {}",
@@ -309,7 +329,7 @@ impl Catalog {
                 metadata_text(record.metadata)
             ],
         )
-        .map_err(|err| importing_already(err, record.source_lv))?;
+        .map_err(|err| importing_already(self, err, record.source_lv))?;
         Ok(())
     }
 
@@ -332,7 +352,7 @@ impl Catalog {
                     metadata_text(record.metadata)
                 ],
             )
-            .map_err(|err| importing_already(err, record.source_lv))?;
+            .map_err(|err| importing_already(self, err, record.source_lv))?;
         Ok(())
     }
 
@@ -359,20 +379,41 @@ impl Catalog {
 
     /// Sets a record's status (e.g. `available` once the LV carries its new name).
     pub fn set_status(&self, kind: Kind, id: &str, status: &str) -> Result<()> {
-        self.conn.execute(
-            &format!("UPDATE {} SET status = ?2 WHERE id = ?1", kind.table()),
-            params![id, status],
-        )?;
+        self.conn
+            .execute(
+                &format!("UPDATE {} SET status = ?2 WHERE id = ?1", kind.table()),
+                params![id, status],
+            )
+            .map_err(|err| self.write_failed(err))?;
         Ok(())
     }
 
     /// Forgets a record. Returns false when there was none.
     pub fn delete(&self, kind: Kind, id: &str) -> Result<bool> {
-        let changed = self.conn.execute(
-            &format!("DELETE FROM {} WHERE id = ?1", kind.table()),
-            params![id],
-        )?;
+        let changed = self
+            .conn
+            .execute(
+                &format!("DELETE FROM {} WHERE id = ?1", kind.table()),
+                params![id],
+            )
+            .map_err(|err| self.write_failed(err))?;
         Ok(changed > 0)
+    }
+
+    /// A failed write, naming the file and the likely cause: another process's lock
+    /// held past the busy timeout, a read-only file or directory, a full disk.
+    fn write_failed(&self, err: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
+        let why = match err.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
+                "locked by another process (gave up waiting after {} s)",
+                BUSY_TIMEOUT.as_secs()
+            ),
+            Some(ErrorCode::ReadOnly) => "read-only".into(),
+            Some(ErrorCode::DiskFull) => "the disk is full".into(),
+            _ => "cannot be written".into(),
+        };
+        Error::Backend(format!("catalog {}: {why}: {err}", self.path.display()))
     }
 
     /// Manages whose outcome is unknown (a crash between intent and rename).

@@ -194,6 +194,8 @@ pub struct CloudConfig {
     pub tls: TlsConfig,
     /// `block_storage_api_version` and friends: an upper bound for the microversion.
     pub api_version: Option<String>,
+    /// `api_timeout`: how long one call may take, in place of snapport's default.
+    pub api_timeout: Option<std::time::Duration>,
     /// The files the settings were read from (empty for `envvars`).
     pub files: Vec<PathBuf>,
     /// Those of `files` that hold this cloud's password, secret or token and that other
@@ -650,6 +652,17 @@ fn resolve(
     let api_version =
         service_setting(settings, &["api_version", "default_microversion"]).map(String::from);
 
+    let api_timeout = settings
+        .get("api_timeout")
+        .map(|value| match value.parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs.is_finite() => {
+                Ok(std::time::Duration::from_secs_f64(secs))
+            }
+            _ => Err(invalid(format!(
+                "api_timeout must be a positive number of seconds, not '{value}'"
+            ))),
+        })
+        .transpose()?;
     let insecure = match settings.get("insecure") {
         Some(value) => parse_bool(name, "insecure", value)?,
         None => false,
@@ -687,6 +700,7 @@ fn resolve(
         endpoint_override,
         tls,
         api_version,
+        api_timeout,
         files: Vec::new(),
         exposed_secrets: Vec::new(),
     })

@@ -304,7 +304,7 @@ impl Session {
                     exchange(self.request(&credentials, &call))
                 })
                 .await
-                .map_err(|err| transport_error(&what, &credentials.endpoint, &err))?;
+                .map_err(|err| transport_error(&call, &what, &credentials.endpoint, &err))?;
             if let (true, Some(id)) = (mutation, &request_id) {
                 audit::note_request_id(id);
             }
@@ -404,19 +404,30 @@ fn expiring(credentials: &Credentials) -> bool {
         .is_some_and(|at| at - chrono::Utc::now() < RENEW_BEFORE)
 }
 
-fn transport_error(what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
-    Error::Backend(transport_message(&format!("{what} at {endpoint}"), err))
+/// A call that got no answer. A mutation that may have reached Cinder (anything but a
+/// failed connect) is [`Error::NoAnswer`]: it must be looked for, never sent again blindly.
+fn transport_error(call: &Call<'_>, what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
+    let message = transport_message(&format!("{what} at {endpoint}"), call.timeout, err);
+    if call.method != Method::GET && !err.is_connect() {
+        Error::NoAnswer(format!(
+            "{message}; the request was sent, whether Cinder acted on it is unknown"
+        ))
+    } else {
+        Error::Backend(message)
+    }
 }
 
-/// `what` and how it failed, with the whole chain of causes (the TLS or DNS detail is
-/// usually at the end).
-fn transport_message(what: &str, err: &reqwest::Error) -> String {
+/// `what` and how it failed (after how long, for a timeout), with the whole chain of
+/// causes (the TLS or DNS detail is usually at the end).
+fn transport_message(what: &str, timeout: Duration, err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
-        "timed out"
+        format!("timed out after {} s", timeout.as_secs_f64())
     } else if err.is_connect() {
-        "could not connect"
+        "could not connect".into()
+    } else if connection_closed(err) {
+        "connection closed before the answer".into()
     } else {
-        "failed"
+        "failed".into()
     };
     let mut message = format!("{what} {kind}: {err}");
     let mut source = std::error::Error::source(err);
@@ -425,6 +436,28 @@ fn transport_message(what: &str, err: &reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// True when the server (or something between) closed the connection mid-exchange.
+fn connection_closed(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("connection closed")
+            || cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::BrokenPipe
+                )
+            })
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Gets a token (when the method needs Keystone) and the endpoint to use.
@@ -536,7 +569,7 @@ async fn read_v3_entry(
         })
     })
     .await
-    .map_err(|err| Miss::Broken(transport_message(&what, &err)))?;
+    .map_err(|err| Miss::Broken(transport_message(&what, settings.read_timeout, &err)))?;
     if status.is_server_error() {
         return Err(Miss::Broken(fault::describe(status, &body, &what)));
     }

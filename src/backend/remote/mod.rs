@@ -157,6 +157,10 @@ impl RemoteBackend {
             .unwrap_or_else(ConfigSources::from_process);
         let cloud = clouds::load(options.cloud.as_deref(), &sources)
             .map_err(|err| Error::Backend(format!("configuration: {err}")))?;
+        let mut options = options;
+        if let Some(timeout) = cloud.api_timeout {
+            options.read_timeout = timeout;
+        }
         let settings = HttpSettings {
             connect_timeout: options.connect_timeout,
             read_timeout: options.read_timeout,
