@@ -31,7 +31,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("ceph-mon", "ceph-mon"),
     ("ceph-osd", "ceph-osd"),
     ("ceph-mgr", "ceph-mgr"),
-    ("monmaptool", "ceph-base"),
+    ("monmaptool", "ceph-base, which ceph-mon brings"),
     ("ceph", "ceph-common"),
     ("rbd", "ceph-common"),
 ];
@@ -73,12 +73,7 @@ pub enum CephSandboxError {
 
 /// Names the tools of [`TOOLS`] that are not on `PATH`, with their packages.
 pub fn check_packages() -> Result<(), CephSandboxError> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let missing: Vec<String> = TOOLS
-        .iter()
-        .filter(|(tool, _)| !std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
-        .map(|(tool, package)| format!("{tool} (package {package})"))
-        .collect();
+    let missing = missing_tools(&std::env::var_os("PATH").unwrap_or_default());
     if missing.is_empty() {
         Ok(())
     } else {
@@ -86,6 +81,15 @@ pub fn check_packages() -> Result<(), CephSandboxError> {
             missing: missing.join(", "),
         })
     }
+}
+
+/// `tool (package P)` for each tool of [`TOOLS`] in none of the directories of `path`.
+fn missing_tools(path: &std::ffi::OsStr) -> Vec<String> {
+    TOOLS
+        .iter()
+        .filter(|(tool, _)| !std::env::split_paths(path).any(|dir| dir.join(tool).is_file()))
+        .map(|(tool, package)| format!("{tool} (package {package})"))
+        .collect()
 }
 
 /// One daemon of the cluster.
@@ -445,6 +449,19 @@ impl Drop for CephSandbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_tools_are_named_with_their_packages() {
+        let dir = tempfile::tempdir().unwrap();
+        for tool in ["ceph-mon", "ceph", "rbd", "monmaptool"] {
+            std::fs::write(dir.path().join(tool), "").unwrap();
+        }
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(elsewhere.path().join("ceph-mgr"), "").unwrap();
+        let path = std::env::join_paths([dir.path(), elsewhere.path()]).unwrap();
+        assert_eq!(missing_tools(&path), vec!["ceph-osd (package ceph-osd)"]);
+        assert_eq!(missing_tools(std::ffi::OsStr::new("")).len(), TOOLS.len());
+    }
 
     #[test]
     fn placement_groups_count_as_active_in_any_active_state() {
