@@ -106,25 +106,28 @@ printf '%-52s %8s  %sx the raw call (target <= 1.2x)\n' "snapport snapshot manag
 printf '%-52s %8s  (target <= 10 s)\n' "snapport volume manageable -f json" "$volumes s"
 
 if [ -n "$cinder" ]; then
-    # cinder_get RESOURCE: one timed GET of Cinder's listing of the RBD host; prints the
-    # seconds and how many of this run's images it named
+    # cinder_get RESOURCE KEY: one timed GET of Cinder's listing of the RBD host; prints
+    # the seconds, then how many of this run's images it named, or the HTTP error (then
+    # the listing took at least that long: the API gave up waiting for cinder-volume)
     cinder_get() {
         status=$(curl -sS -o "$work/cinder.json" -w '%{http_code} %{time_total}' --max-time 600 \
             -H "X-Auth-Token: $SNAPPORT_E2E_TOKEN" -H 'OpenStack-API-Version: volume 3.8' \
-            "$SNAPPORT_E2E_API/$1/detail?host=$SNAPPORT_E2E_RBD_VOLHOST")
-        [ "${status% *}" = 200 ] || { echo "GET $1: HTTP $status: $(head -c 300 "$work/cinder.json")" >&2; exit 1; }
-        echo "${status#* } $(ours "$2" <"$work/cinder.json")"
+            "$SNAPPORT_E2E_API/$1/detail?host=$SNAPPORT_E2E_RBD_VOLHOST") || true
+        if [ "${status% *}" = 200 ]; then
+            echo "${status#* } listed $(ours "$2" <"$work/cinder.json") of $images; snapport"
+        else
+            echo "${status#* } HTTP ${status% *}, gave up; snapport at least"
+        fi
     }
-    result=$(cinder_get manageable_volumes reference)
-    set -- $result
-    printf '%-52s %8s  listed %s of %s; snapport %sx faster (target >= 4x)\n' \
-        "Cinder GET manageable_volumes/detail" "$1 s" "$2" "$images" \
-        "$(echo "scale=1; $1 / $volumes" | bc)"
-    result=$(cinder_get manageable_snapshots source_reference)
-    set -- $result
-    printf '%-52s %8s  listed %s of %s; snapport %sx faster\n' \
-        "Cinder GET manageable_snapshots/detail" "$1 s" "$2" "$images" \
-        "$(echo "scale=1; $1 / $snapshots" | bc)"
+    # compare LABEL RESOURCE KEY SNAPPORT-SECONDS [TARGET]
+    compare() {
+        result=$(cinder_get "$2" "$3")
+        seconds=${result%% *}
+        printf '%-52s %8s  %s %sx faster%s\n' "$1" "$seconds s" "${result#* }" \
+            "$(echo "scale=1; $seconds / $4" | bc)" "${5:-}"
+    }
+    compare "Cinder GET manageable_volumes/detail" manageable_volumes reference "$volumes" " (target >= 4x)"
+    compare "Cinder GET manageable_snapshots/detail" manageable_snapshots source_reference "$snapshots"
     echo "Cinder volume host $SNAPPORT_E2E_RBD_VOLHOST, pool $pool ($(rbd ls "$pool" | wc -l) images in all)"
 fi
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
