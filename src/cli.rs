@@ -87,7 +87,8 @@ pub struct Global {
 pub enum Command {
     #[command(flatten)]
     Resource(ResourceCommand),
-    /// Open the console on a throw-away, loop-backed LVM volume group (needs root, lvm2).
+    /// Open the console on a throw-away, loop-backed LVM volume group (needs root, lvm2),
+    /// or with --rbd on a throw-away single-node Ceph (needs the Ceph packages).
     Demo(DemoArgs),
     /// Move volumes with their snapshots between two back ends that share storage.
     Migrate {
@@ -115,6 +116,9 @@ pub struct DemoArgs {
     /// Keep the volume group and catalog after exit.
     #[arg(long)]
     pub keep: bool,
+    /// A single-node Ceph cluster and an RBD pool instead of LVM; always removed at exit.
+    #[arg(long, conflicts_with = "keep")]
+    pub rbd: bool,
 }
 
 /// A failure with the exit code it deserves.

@@ -81,19 +81,7 @@ fn import_and_export_through_the_console() {
 
     tmux.keys(&["m"]);
     tmux.wait_text("nightly-e2e");
-    tmux.keys(&["/"]);
-    tmux.type_text("nightly");
-    tmux.keys(&["Enter", "i"]);
-    tmux.wait_text("Import 1 of 1: nightly-e2e");
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("Confirm import");
-    tmux.keys(&["Tab", "Enter"]);
-    let results = tmux.wait_text("finished: 1 done, 0 failed");
-    let new_id = results
-        .lines()
-        .find_map(|line| line.split("nightly-e2e -> ").nth(1))
-        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no new id in the results:\n{results}"));
+    let new_id = tmux.import_filtered("nightly", "nightly-e2e");
     assert_eq!(new_id.len(), 36, "a uuid: {new_id}");
     let lvs = sandbox.lv_names().unwrap();
     assert!(

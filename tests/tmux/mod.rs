@@ -10,14 +10,19 @@ use snapport::sandbox::check_prerequisites;
 
 /// Like every LVM test here, a missing tool fails the test: it never skips.
 pub fn require_prerequisites() {
+    require_tmux();
+    if let Err(err) = check_prerequisites() {
+        panic!("console e2e test prerequisites missing: {err}");
+    }
+}
+
+/// A missing tmux fails the test.
+pub fn require_tmux() {
     let tmux = Command::new("tmux")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(tmux, "tmux is missing: apt-get install -y tmux");
-    if let Err(err) = check_prerequisites() {
-        panic!("console e2e test prerequisites missing: {err}");
-    }
 }
 
 /// A private tmux server, killed on drop.
@@ -139,6 +144,26 @@ impl Tmux {
 
     pub fn wait_text(&self, text: &str) -> String {
         self.wait_for(&format!("'{text}'"), |screen| screen.contains(text))
+    }
+
+    /// In a back-end listing: filters down to the one row `name`, imports it with the
+    /// form's defaults, confirms, and returns the new id the results show for it.
+    pub fn import_filtered(&self, filter: &str, name: &str) -> String {
+        self.keys(&["/"]);
+        self.type_text(filter);
+        self.keys(&["Enter", "i"]);
+        self.wait_text(&format!("Import 1 of 1: {name}"));
+        self.keys(&["Enter"]);
+        self.wait_text("Confirm import");
+        self.keys(&["Tab", "Enter"]);
+        let results = self.wait_text("finished: 1 done, 0 failed");
+        let arrow = format!("{name} -> ");
+        results
+            .lines()
+            .find_map(|line| line.split(&arrow).nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(String::from)
+            .unwrap_or_else(|| panic!("no new id for {name} in the results:\n{results}"))
     }
 }
 

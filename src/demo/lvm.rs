@@ -1,15 +1,15 @@
-//! `snapport demo`: a throw-away, loop-backed volume group laid out like a storage host
-//! that two clouds have used, a catalog in a temp dir, and the console on top.
+//! The LVM demo: a throw-away, loop-backed volume group laid out like a storage host
+//! that two clouds have used.
 
 use std::path::Path;
 
+use super::{DemoError, Import, import, uuid};
 use crate::backend::local::{LocalBackend, LocalConfig};
-use crate::backend::{Backend, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
 use crate::config::BackendSpec;
 use crate::sandbox::{LvSpec, Sandbox};
 
 /// A live demo environment; dropping it tears it down (unless kept).
-pub struct Demo {
+pub struct LvmDemo {
     pub sandbox: Sandbox,
     pub spec: BackendSpec,
     dir: tempfile::TempDir,
@@ -51,15 +51,11 @@ const LAYOUT: &[DemoVolume] = &[
     },
 ];
 
-fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-impl Demo {
+impl LvmDemo {
     /// Builds the volume group and the catalog: managed volumes with managed and
     /// unmanaged snapshots, foreign snapshots, a snapshot of an unmanaged volume and a
     /// plain LV.
-    pub async fn create(keep: bool) -> anyhow::Result<Self> {
+    pub async fn create(keep: bool) -> Result<Self, DemoError> {
         let dir = tempfile::Builder::new()
             .prefix("snapport-demo-")
             .tempdir()?;
@@ -80,7 +76,11 @@ impl Demo {
             for name in volume.foreign {
                 lvs.push(LvSpec::snapshot(*name, 64, &volume_lv));
             }
-            imports.push((volume, volume_lv, snapshots));
+            imports.push(Import {
+                reference: volume_lv,
+                name: volume.name,
+                snapshots,
+            });
         }
         let stray = format!("volume-{}", uuid());
         lvs.push(LvSpec::volume(&stray, 512));
@@ -97,31 +97,7 @@ impl Demo {
             lvm_system_dir: Some(sandbox.lvm_system_dir()),
         };
         let backend = LocalBackend::open(config.clone(), true).await?;
-        for (volume, volume_lv, snapshots) in imports {
-            let managed = backend
-                .manage_volume(&ManageVolumeRequest {
-                    host: backend.host_name().to_string(),
-                    reference: Reference::name(volume_lv),
-                    name: Some(volume.name.to_string()),
-                    description: Some("imported by the demo".into()),
-                    metadata: Metadata::from([("tier".to_string(), "demo".to_string())]),
-                    without_listing: false,
-                })
-                .await?;
-            for (lv, name) in snapshots {
-                backend
-                    .manage_snapshot(&ManageSnapshotRequest {
-                        volume_id: managed.id.clone(),
-                        reference: Reference::name(lv),
-                        name: Some(name),
-                        description: None,
-                        metadata: Metadata::new(),
-                        force: false,
-                        without_listing: false,
-                    })
-                    .await?;
-            }
-        }
+        import(&backend, imports).await?;
         let spec = BackendSpec::Local {
             vg: config.vg,
             catalog: Some(config.catalog),
