@@ -7,6 +7,7 @@
 mod tmux;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -22,7 +23,12 @@ const START_LIMIT: Duration = Duration::from_secs(180);
 struct DemoRun {
     tmux: Tmux,
     root: tempfile::TempDir,
+    _turn: MutexGuard<'static, ()>,
 }
+
+/// One demo at a time: each picks its ports at random, and two clusters starting at
+/// once on this 2-core machine would also slow each other past the start limit.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 impl DemoRun {
     /// Types the command; `None` when the Ceph packages are missing outside CI.
@@ -38,6 +44,9 @@ impl DemoRun {
         let run = DemoRun {
             tmux: Tmux::start(&unique[..8]),
             root,
+            _turn: ONE_AT_A_TIME
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
         };
         std::fs::create_dir_all(run.tmp()).unwrap();
         let command = format!(

@@ -162,10 +162,12 @@ impl CephSandbox {
             )
             .await?;
         cluster.spawn("ceph-mon", &["--id", "a"])?;
+        // Its own fsid: a monitor of another cluster that took the port first answers
+        // too, while this one exits for want of it.
         cluster
             .wait_for(
                 "the monitor",
-                |status| status.get("fsid").is_some(),
+                |status| status.get("fsid").and_then(Value::as_str) == Some(fsid.as_str()),
                 &["status"],
             )
             .await?;
@@ -298,7 +300,7 @@ impl CephSandbox {
     async fn wait_for(
         &mut self,
         what: &'static str,
-        ready: fn(&Value) -> bool,
+        ready: impl Fn(&Value) -> bool,
         args: &[&str],
     ) -> Result<(), CephSandboxError> {
         let deadline = Instant::now() + READY_TIMEOUT;
