@@ -1039,70 +1039,32 @@ fn no_secret_is_written_after_a_full_flow_with(login: Login) {
     for lv in ["snap-0", "snap-1", "snap-2"] {
         env.cloud.storage().add_snapshot_lv(lv, &origin, 1);
     }
-    for list in [
-        &["volume", "list"][..],
-        &["snapshot", "list"],
-        &["host", "list"],
-    ] {
-        run(&[&["--os-cloud", "fake"], list].concat())
-            .assert()
-            .success();
+    let fake = |args: &[&str]| run(&[&["--os-cloud", "fake"], args].concat());
+    let manageable = ["snapshot", "manageable", "--host", "node@lvm#lvm"];
+    for args in [&["volume", "list"][..], &["snapshot", "list"], &manageable] {
+        fake(args).assert().success();
     }
-    run(&[
-        "--os-cloud",
-        "fake",
-        "snapshot",
-        "manageable",
-        "--host",
-        "node@lvm#lvm",
-    ])
-    .assert()
-    .success();
-    let output = run(&[
-        "--os-cloud",
-        "fake",
-        "snapshot",
-        "manage",
-        "--volume",
-        &volume,
-        "--ref",
-        "snap-0",
-        "-f",
-        "json",
-    ])
-    .assert()
-    .success()
-    .get_output()
-    .stdout
-    .clone();
+    let manage = ["snapshot", "manage", "--volume", &volume, "--ref", "snap-0"];
+    let output = fake(&[&manage[..], &["-f", "json"]].concat())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let imported: Value = serde_json::from_slice(&output).unwrap();
-    run(&["--os-cloud", "fake", "batch", "import", "-"])
+    fake(&["batch", "import", "-"])
         .write_stdin(format!(
             "kind,reference,parent\nsnapshot,snap-1,{volume}\nsnapshot,snap-2,{volume}\n"
         ))
         .assert()
         .success();
-    run(&[
-        "--os-cloud",
-        "fake",
-        "snapshot",
-        "unmanage",
-        "--yes",
-        imported["id"].as_str().unwrap(),
-    ])
-    .assert()
-    .success();
-    run(&[
-        "--os-cloud",
-        "fake",
-        "--read-only",
-        "volume",
-        "unmanage",
-        "--yes",
-        &volume,
-    ])
-    .assert()
-    .code(3);
+    let id = imported["id"].as_str().unwrap();
+    fake(&["snapshot", "unmanage", "--yes", id])
+        .assert()
+        .success();
+    fake(&["--read-only", "volume", "unmanage", "--yes", &volume])
+        .assert()
+        .code(3);
     run(&[
         "migrate",
         "plan",
