@@ -196,6 +196,28 @@ fn an_import_batch_names_each_fault_finishes_the_rest_and_resume_looks_before_re
     env.batch_list().stdout(predicates::str::contains("2/4"));
     assert_eq!(env.cloud.requests_to("POST", manage).len(), 4);
 
+    // A read-only resume sends nothing, and each item it would have run is audited as
+    // refused.
+    env.snapport()
+        .args(["--read-only", "batch", "resume", "--yes"])
+        .arg(&journal)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("not in read-only mode"));
+    let refused: Vec<(String, String)> = isolated::audit(env.dir.path())[4..]
+        .iter()
+        .map(|record| {
+            let text = |key: &str| record[key].as_str().unwrap_or_default().to_string();
+            (text("target"), text("outcome"))
+        })
+        .collect();
+    let refused_read_only = |target: &str| (target.to_string(), "refused_read_only".to_string());
+    assert_eq!(
+        refused,
+        [refused_read_only("snap-b"), refused_read_only("snap-c")]
+    );
+    assert_eq!(env.cloud.requests_to("POST", manage).len(), 4);
+
     let (stdout, stderr) = failing(
         env.snapport()
             .args(["batch", "resume", "--yes"])

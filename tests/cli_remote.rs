@@ -12,7 +12,7 @@ use std::sync::Arc;
 use axum::http::Method;
 use serde_json::Value;
 use support::fake_cinder::{FakeCloud, FakeConfig, RootAnswer, Storage};
-use support::password_yaml;
+use support::{Login, cloud_entry, password_yaml};
 use tempfile::TempDir;
 
 /// The JSON keys of each resource, as the local back end prints them.
@@ -991,45 +991,162 @@ fn concurrent_imports_each_carry_their_own_request_id() {
     }
 }
 
-#[test]
-fn no_secret_reaches_the_audit_trail_logs_or_journals() {
-    let env = Env::new();
-    let volume = env.cloud.seed_volume("vol-a", 1);
-    let origin = format!("volume-{volume}");
-    for lv in ["snap-0", "snap-1"] {
-        env.cloud.storage().add_snapshot_lv(lv, &origin, 1);
-    }
-    let results = env.json(&[
-        "snapshot", "manage", "--volume", &volume, "--ref", "snap-0", "--ref", "snap-1",
-    ]);
-    let id = results[0]["id"].as_str().unwrap().to_string();
-    env.snapport()
-        .args(["snapshot", "unmanage", "--yes", &id])
-        .assert()
-        .success();
-    env.snapport()
-        .args(["--read-only", "volume", "unmanage", "--yes", &volume])
-        .assert()
-        .code(3);
-    let records = audit_records(&env);
-    assert_eq!(records.len(), 4, "{records:#?}");
-    assert_eq!(records[3]["outcome"], "refused_read_only");
-
-    let mut written = walk(&env.dir.path().join("state"));
-    written.extend(walk(&env.dir.path().join("data")));
-    let journals = written
-        .iter()
-        .filter(|path| path.to_string_lossy().contains("batch"))
-        .count();
-    assert!(journals > 0, "a batch journal was written: {written:?}");
-    let mut secrets = vec![support::fake_cinder::PASSWORD.to_string()];
-    secrets.extend(env.cloud.issued_tokens());
-    for path in &written {
+/// Every `(file, secret)` pair where `file` holds `secret`.
+fn leaks(files: &[std::path::PathBuf], secrets: &[String]) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    for path in files {
         let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).to_string();
-        for secret in &secrets {
-            assert!(!text.contains(secret), "{} holds a secret", path.display());
+        for secret in secrets
+            .iter()
+            .filter(|secret| text.contains(secret.as_str()))
+        {
+            found.push((path.clone(), secret.clone()));
         }
     }
+    found
+}
+
+/// List, import, a batch, export, a read-only refusal and a migration to a second
+/// cloud on the same storage, all logged in with `login` and logging at debug level;
+/// then no file snapport wrote (log, audit trail, batch and migration journals, plan,
+/// id maps) holds the password, the application credential secret or any token.
+fn no_secret_is_written_after_a_full_flow_with(login: Login) {
+    let env = Env::new();
+    let other = FakeCloud::start(
+        env.cloud.storage().clone(),
+        FakeConfig {
+            polls_to_settle: 1,
+            ..FakeConfig::default()
+        },
+    );
+    let root = env.dir.path();
+    std::fs::write(
+        root.join("my-clouds.yaml"),
+        format!(
+            "clouds:\n{}{}",
+            cloud_entry("fake", &env.cloud, login),
+            cloud_entry("other", &other, login)
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut command = env.binary();
+        command.env("SNAPPORT_LOG", "debug").args(args);
+        command
+    };
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let origin = format!("volume-{volume}");
+    for lv in ["snap-0", "snap-1", "snap-2"] {
+        env.cloud.storage().add_snapshot_lv(lv, &origin, 1);
+    }
+    let fake = |args: &[&str]| run(&[&["--os-cloud", "fake"], args].concat());
+    let manageable = ["snapshot", "manageable", "--host", "node@lvm#lvm"];
+    for args in [&["volume", "list"][..], &["snapshot", "list"], &manageable] {
+        fake(args).assert().success();
+    }
+    let manage = ["snapshot", "manage", "--volume", &volume, "--ref", "snap-0"];
+    let output = fake(&[&manage[..], &["-f", "json"]].concat())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let imported: Value = serde_json::from_slice(&output).unwrap();
+    fake(&["batch", "import", "-"])
+        .write_stdin(format!(
+            "kind,reference,parent\nsnapshot,snap-1,{volume}\nsnapshot,snap-2,{volume}\n"
+        ))
+        .assert()
+        .success();
+    let id = imported["id"].as_str().unwrap();
+    fake(&["snapshot", "unmanage", "--yes", id])
+        .assert()
+        .success();
+    fake(&["--read-only", "volume", "unmanage", "--yes", &volume])
+        .assert()
+        .code(3);
+    run(&[
+        "migrate",
+        "plan",
+        "--from",
+        "fake",
+        "--to",
+        "other",
+        "--target-host",
+        "node@lvm",
+        "-o",
+        "plan.json",
+        &volume,
+    ])
+    .assert()
+    .success();
+    run(&["migrate", "apply", "--yes", "plan.json"])
+        .assert()
+        .success();
+    assert_eq!(other.snapshot_ids().len(), 2, "the batch's imports moved");
+    let records = audit_records(&env);
+    assert_eq!(
+        records.len(),
+        11,
+        "4 changes, a refusal, a volume and 2 snapshots unmanaged and managed: {records:#?}"
+    );
+
+    let written: Vec<_> = walk(root)
+        .into_iter()
+        .filter(|path| !path.ends_with("my-clouds.yaml"))
+        .collect();
+    for expected in [
+        "state/snapport/snapport.log",
+        "state/snapport/audit.jsonl",
+        "state/snapport/batches/",
+        "plan.json",
+        "plan.journal.jsonl",
+        "plan.journal.jsonl.ids.json",
+        "plan.journal.jsonl.ids.csv",
+    ] {
+        let covered = written.iter().any(|path| {
+            let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+            let matches = match expected.strip_suffix('/') {
+                Some(dir) => relative.starts_with(dir),
+                None => relative == expected,
+            };
+            matches && std::fs::metadata(path).unwrap().len() > 0
+        });
+        assert!(
+            covered,
+            "{expected} was written and is searched: {written:?}"
+        );
+    }
+    let mut secrets = vec![
+        support::fake_cinder::PASSWORD.to_string(),
+        support::fake_cinder::APP_CRED_SECRET.to_string(),
+    ];
+    let tokens = [env.cloud.issued_tokens(), other.issued_tokens()].concat();
+    assert!(tokens.len() >= 2, "each cloud issued a token");
+    secrets.extend(tokens);
+
+    // The search finds a secret where there is one.
+    let scratch = TempDir::new().unwrap();
+    let planted = scratch.path().join("planted");
+    std::fs::write(&planted, format!("x{}y", secrets.last().unwrap())).unwrap();
+    assert_eq!(leaks(&[planted], &secrets).len(), 1);
+
+    assert_eq!(leaks(&written, &secrets), [], "{login:?}");
+}
+
+#[test]
+fn no_password_reaches_the_audit_trail_logs_journals_plans_or_id_maps() {
+    no_secret_is_written_after_a_full_flow_with(Login::Password);
+}
+
+#[test]
+fn no_application_credential_secret_reaches_the_audit_trail_logs_journals_plans_or_id_maps() {
+    no_secret_is_written_after_a_full_flow_with(Login::ApplicationCredential);
+}
+
+#[test]
+fn no_token_reaches_the_audit_trail_logs_journals_plans_or_id_maps() {
+    no_secret_is_written_after_a_full_flow_with(Login::Token);
 }
 
 #[test]

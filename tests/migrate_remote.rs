@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use predicates::str::contains;
 use serde_json::Value;
-use support::fake_cinder::{FakeCloud, FakeConfig, PASSWORD, Storage};
+use support::fake_cinder::{FakeCloud, FakeConfig, Storage};
+use support::{Login, cloud_entry};
 use tempfile::TempDir;
 
 struct Clouds {
@@ -38,15 +39,6 @@ fn quick() -> FakeConfig {
         polls_to_settle: 1,
         ..FakeConfig::default()
     }
-}
-
-fn cloud_yaml(name: &str, cloud: &FakeCloud) -> String {
-    format!(
-        "  {name}:\n    auth:\n      auth_url: {}\n      username: admin\n      password: {PASSWORD}\n      \
-         project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n    \
-         region_name: RegionOne\n",
-        cloud.auth_url()
-    )
 }
 
 impl Clouds {
@@ -83,8 +75,8 @@ impl Clouds {
         let dir = TempDir::new().unwrap();
         let yaml = format!(
             "clouds:\n{}{}",
-            cloud_yaml("old", &old),
-            cloud_yaml("new", &new)
+            cloud_entry("old", &old, Login::Password),
+            cloud_entry("new", &new, Login::Password)
         );
         let clouds = dir.path().join("clouds.yaml");
         std::fs::write(&clouds, yaml).unwrap();

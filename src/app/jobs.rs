@@ -1,7 +1,9 @@
 //! Imports and exports: from marked rows to a plan, a confirmation, a journaled batch
 //! and a summary, item by item.
 
-use crate::backend::{Driver, Error, Volume, driver_on};
+use crate::backend::{
+    Driver, Error, ManageSnapshotRequest, ManageVolumeRequest, Volume, driver_on,
+};
 use crate::batch;
 use crate::migrate::Action as MigrateAction;
 
@@ -58,16 +60,7 @@ pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
         ),
         Plan::Export(plan) => (
             format!("Export of {} {}", plan.items.len(), plan.kind.noun()),
-            plan.items
-                .into_iter()
-                .map(|export| batch::Item {
-                    label: export.label,
-                    action: match plan.kind {
-                        ExportKind::Snapshots => MigrateAction::UnmanageSnapshot { id: export.id },
-                        ExportKind::Volumes => MigrateAction::UnmanageVolume { id: export.id },
-                    },
-                })
-                .collect(),
+            export_items(plan),
         ),
     };
     let request = app.request(items.len());
@@ -86,8 +79,25 @@ pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
     vec![Effect::Batch { request, items }]
 }
 
-/// Explains why a change is unavailable in a read-only session.
-pub(super) fn read_only_refusal(app: &mut App, action: Action) {
+/// The batch items of an export plan.
+fn export_items(plan: ExportPlan) -> Vec<batch::Item> {
+    plan.items
+        .into_iter()
+        .map(|export| batch::Item {
+            label: export.label,
+            action: match plan.kind {
+                ExportKind::Snapshots => MigrateAction::UnmanageSnapshot { id: export.id },
+                ExportKind::Volumes => MigrateAction::UnmanageVolume { id: export.id },
+            },
+        })
+        .collect()
+}
+
+/// Explains why a change is unavailable in a read-only session. The chosen rows'
+/// changes still go to the back end, whose read-only layer refuses them before anything
+/// is sent, so that the audit trail records each refused attempt.
+pub(super) fn read_only_refusal(app: &mut App, action: Action) -> Effects {
+    let items = refused_items(app, action);
     let what = match action {
         Action::Import => "Import (manage)",
         Action::ImportByReference => "Import by reference (manage)",
@@ -102,6 +112,59 @@ pub(super) fn read_only_refusal(app: &mut App, action: Action) {
         ),
         false,
     );
+    if items.is_empty() {
+        return Vec::new();
+    }
+    vec![Effect::Refused { items }]
+}
+
+/// What `action` would have asked of the back end for the chosen rows: their exports,
+/// or the imports of those that may be imported, with the defaults (snapshots whose
+/// parent volume is known).
+fn refused_items(app: &App, action: Action) -> Vec<batch::Item> {
+    let view = app.view();
+    let host = view.scope.host.clone().unwrap_or_default();
+    match (action, &view.rows) {
+        (Action::Export, _) => export_plan(app).map(export_items).unwrap_or_default(),
+        (Action::Import, Rows::Manageable(table)) => table
+            .chosen()
+            .into_iter()
+            .filter(|row| row.refusal().is_none())
+            .filter_map(|row| {
+                let request = ManageSnapshotRequest {
+                    volume_id: row.entry.parent_volume_id()?.to_string(),
+                    reference: row.entry.reference.clone(),
+                    name: None,
+                    description: None,
+                    metadata: Default::default(),
+                    force: false,
+                    without_listing: false,
+                };
+                Some(batch::Item {
+                    label: row.entry.reference.label().to_string(),
+                    action: request.into(),
+                })
+            })
+            .collect(),
+        (Action::Import, Rows::ManageableVolumes(table)) => table
+            .chosen()
+            .into_iter()
+            .filter(|row| row.refusal().is_none())
+            .map(|row| batch::Item {
+                label: row.entry.reference.label().to_string(),
+                action: ManageVolumeRequest {
+                    host: host.clone(),
+                    reference: row.entry.reference.clone(),
+                    name: None,
+                    description: None,
+                    metadata: Default::default(),
+                    without_listing: false,
+                }
+                .into(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The entries of the chosen rows (marked, else selected); `None` when nothing is
@@ -222,6 +285,14 @@ fn volume_driver(app: &App, id: &str) -> Driver {
 }
 
 pub(super) fn export(app: &mut App) -> Effects {
+    if let Some(plan) = export_plan(app) {
+        app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
+    }
+    Vec::new()
+}
+
+/// The export of the chosen snapshots or volumes; `None` when nothing is chosen.
+fn export_plan(app: &App) -> Option<ExportPlan> {
     let plan = match &app.view().rows {
         Rows::Snapshots(t) => ExportPlan {
             kind: ExportKind::Snapshots,
@@ -257,10 +328,7 @@ pub(super) fn export(app: &mut App) -> Effects {
                 })
                 .collect(),
         },
-        _ => return Vec::new(),
+        _ => return None,
     };
-    if !plan.items.is_empty() {
-        app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
-    }
-    Vec::new()
+    (!plan.items.is_empty()).then_some(plan)
 }

@@ -169,8 +169,7 @@ pub(super) fn prompt_key(app: &mut App, mut prompt: Prompt, key: Key) -> Effects
 
 pub(super) fn act(app: &mut App, context: Context, action: Action) -> Effects {
     if action.mutating() && app.info.read_only {
-        read_only_refusal(app, action);
-        return Vec::new();
+        return read_only_refusal(app, action);
     }
     let page = app.page as isize;
     if app.focus == Pane::Details {

@@ -220,8 +220,7 @@ fn shared_storage<'a>(hosts: &[Host], volumes: impl Iterator<Item = &'a Volume>)
 /// opens that back end at once.
 pub(super) fn start(app: &mut App, target: Option<&str>) -> Effects {
     if app.info.read_only {
-        read_only_refusal(app, Action::Migrate);
-        return Vec::new();
+        return read_only_refusal(app, Action::Migrate);
     }
     let (volumes, storage): (Vec<(String, String)>, Option<String>) = match &app.view().rows {
         Rows::Volumes(table) => {

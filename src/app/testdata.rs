@@ -535,7 +535,10 @@ impl Dataset {
                 ..
             } => self.run(*request, plan, journal),
             Effect::FindUnfinishedBatches => vec![Msg::Reply(Reply::UnfinishedBatches(Vec::new()))],
-            Effect::Switch { .. } | Effect::Release { .. } | Effect::Stop { .. } => Vec::new(),
+            Effect::Switch { .. }
+            | Effect::Release { .. }
+            | Effect::Stop { .. }
+            | Effect::Refused { .. } => Vec::new(),
         }
     }
 

@@ -509,8 +509,13 @@ fn read_only_sessions_explain_instead_of_acting() {
     let data = Dataset::read_only();
     let mut app = data.app();
     data.press(&mut app, &chars("m"));
+    select(
+        &data,
+        &mut app,
+        &format!("volume-{DB}\u{1f}backup-2024-06-01"),
+    );
     let effects = update(&mut app, Msg::Key(Key::char('i')));
-    assert!(effects.is_empty());
+    assert_eq!(refused(&effects), ["ManageSnapshot backup-2024-06-01"]);
     let refusal = notice(&app);
     assert_eq!(refusal.title, "Read-only session");
     assert!(
@@ -518,12 +523,37 @@ fn read_only_sessions_explain_instead_of_acting() {
             .text
             .starts_with("Import (manage) is unavailable: this session is read-only (--read-only)")
     );
-    data.press(&mut app, &[ENTER, ESC, ENTER, Key::char('x')]);
+    data.press(&mut app, &[ENTER, ESC, ENTER]);
+    let effects = update(&mut app, Msg::Key(Key::char('x')));
     assert!(
         notice(&app)
             .text
             .starts_with("Export (unmanage) is unavailable")
     );
+    assert_eq!(
+        refused(&effects),
+        [format!("UnmanageVolume db-primary ({DB})")]
+    );
+}
+
+/// The changes a read-only session refused and still sends to the back end (whose
+/// read-only layer refuses them again, audited): each action's kind and item label.
+fn refused(effects: &[Effect]) -> Vec<String> {
+    let [Effect::Refused { items }] = effects else {
+        panic!("one refusal for the audit trail: {effects:?}")
+    };
+    items
+        .iter()
+        .map(|item| {
+            let kind = format!("{:?}", item.action);
+            let kind = kind
+                .split([' ', '{', '('])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            format!("{kind} {}", item.label)
+        })
+        .collect()
 }
 
 #[test]
@@ -987,7 +1017,7 @@ fn read_only_sessions_explain_instead_of_importing_volumes() {
     data.press(&mut app, &chars("v"));
     select(&data, &mut app, "legacy-app");
     let effects = update(&mut app, Msg::Key(Key::char('i')));
-    assert!(effects.is_empty(), "nothing is sent");
+    assert_eq!(refused(&effects), ["ManageVolume legacy-app"]);
     let refusal = notice(&app);
     assert_eq!(refusal.title, "Read-only session");
     assert!(

@@ -133,10 +133,15 @@ async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), 
     }
     let backend = super::open(&state.batch.backend, paths, global.read_only).await?;
     if backend.info().read_only {
-        return Err(Failure {
-            code: exit::REFUSED,
-            message: "resuming a batch changes the back end: not in read-only mode".into(),
-        });
+        let pending = (1..=state.items.len())
+            .filter(|number| !state.has_outcome(*number))
+            .map(|number| &state.batch.items[number - 1]);
+        return Err(refuse_read_only(
+            backend.as_ref(),
+            pending,
+            "resuming a batch changes the back end: not in read-only mode",
+        )
+        .await);
     }
     let in_flight = (1..=state.items.len())
         .filter(|n| state.item(*n).needs_reconcile() && !state.has_outcome(*n))
@@ -252,15 +257,12 @@ pub async fn run_items(
     run: &RunArgs,
 ) -> Result<(), Failure> {
     if target.backend.info().read_only {
-        // Each item still goes to the back end, whose read-only layer refuses it before
-        // anything is sent, so that the audit trail records every refused attempt.
-        for item in &items {
-            let _ = crate::migrate::apply::execute(target.backend, &item.action).await;
-        }
-        return Err(Failure {
-            code: exit::REFUSED,
-            message: "ReadOnly: this session is read-only; nothing was changed".into(),
-        });
+        return Err(refuse_read_only(
+            target.backend,
+            &items,
+            "ReadOnly: this session is read-only; nothing was changed",
+        )
+        .await);
     }
     let dir = batch::journals_dir(target.paths);
     std::fs::create_dir_all(&dir).map_err(|err| Failure {
@@ -287,6 +289,23 @@ pub async fn run_items(
         Format::Table => print_results(&state),
     }
     outcome(&state, &path)
+}
+
+/// The refusal of `items` in a read-only session. Each item still goes to the back
+/// end, whose read-only layer refuses it before anything is sent, so that the audit
+/// trail records every refused attempt.
+async fn refuse_read_only<'a>(
+    backend: &dyn Backend,
+    items: impl IntoIterator<Item = &'a Item>,
+    message: &str,
+) -> Failure {
+    for item in items {
+        let _ = crate::migrate::apply::execute(backend, &item.action).await;
+    }
+    Failure {
+        code: exit::REFUSED,
+        message: message.into(),
+    }
 }
 
 /// Runs `body` with the control every command-line batch gets: the test pause point

@@ -224,6 +224,11 @@ impl Worker {
                 };
                 self.send(Reply::Planned { request, review });
             }
+            Effect::Refused { items } => {
+                for item in &items {
+                    let _ = crate::migrate::apply::execute(backend, &item.action).await;
+                }
+            }
             Effect::Switch { .. }
             | Effect::Release { .. }
             | Effect::Stop { .. }

@@ -93,6 +93,11 @@ pub enum Effect {
         request: RequestId,
         items: Vec<crate::batch::Item>,
     },
+    /// Changes a read-only session refused at once: each still goes to the back end,
+    /// whose read-only layer refuses it, so that the audit trail records the attempt.
+    Refused {
+        items: Vec<crate::batch::Item>,
+    },
     /// Opens the back end `name` (listing its hosts when `hosts`) and keeps it as
     /// connection `request` until it is used or released.
     Connect {

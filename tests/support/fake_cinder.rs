@@ -530,6 +530,11 @@ impl FakeCloud {
             .collect()
     }
 
+    /// A valid token, as Keystone issues one for a password login.
+    pub fn issue_token(&self) -> String {
+        issue_token(&self.shared)
+    }
+
     /// Every token Keystone issued.
     pub fn issued_tokens(&self) -> Vec<String> {
         self.db().tokens.keys().cloned().collect()
@@ -916,6 +921,13 @@ fn version_document(shared: &Shared, status: u16) -> Reply {
     )
 }
 
+/// A new valid token, remembered so that Cinder accepts it.
+fn issue_token(shared: &Shared) -> String {
+    let token = format!("gAAAAA{}", uuid::Uuid::new_v4().simple());
+    shared.db.lock().unwrap().tokens.insert(token.clone(), true);
+    token
+}
+
 fn keystone_token(shared: &Shared, body: Option<Value>) -> Reply {
     if shared.config.auth != AuthMode::Keystone {
         return Reply::empty(404);
@@ -973,8 +985,7 @@ fn keystone_token(shared: &Shared, body: Option<Value>) -> Reply {
             "User is not authorized for the requested project.",
         );
     }
-    let token = format!("gAAAAA{}", uuid::Uuid::new_v4().simple());
-    shared.db.lock().unwrap().tokens.insert(token.clone(), true);
+    let token = issue_token(shared);
     let endpoint = |interface: &str, region: &str, url: String| {
         json!({"id": uuid::Uuid::new_v4().simple().to_string(), "interface": interface,
                "region": region, "region_id": region, "url": url})

@@ -12,23 +12,51 @@ use snapport::backend::remote::clouds::ConfigSources;
 use snapport::backend::remote::{RemoteBackend, RemoteOptions};
 use snapport::backend::{ManageVolumeRequest, Reference};
 
-use fake_cinder::{FakeCloud, PASSWORD, PROJECT};
+use fake_cinder::{APP_CRED_ID, APP_CRED_SECRET, FakeCloud, PASSWORD, PROJECT, USER};
 
 /// clouds.yaml for a password login to `cloud`, named `fake`.
 pub fn password_yaml(cloud: &FakeCloud) -> String {
+    format!("clouds:\n{}", cloud_entry("fake", cloud, Login::Password))
+}
+
+/// How a clouds.yaml entry logs in to a fake Keystone, each with its own secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    Password,
+    /// An application credential's id and secret (the credential carries its scope).
+    ApplicationCredential,
+    /// A token the cloud's Keystone issued before, exchanged for a scoped one.
+    Token,
+}
+
+/// The clouds.yaml entry `name` for `cloud`, logging in with `login`; a token is
+/// issued by that cloud's Keystone first.
+pub fn cloud_entry(name: &str, cloud: &FakeCloud, login: Login) -> String {
+    let auth_url = cloud.auth_url();
+    let project = "      project_name: admin\n      project_domain_name: Default\n";
+    let (auth_type, auth) = match login {
+        Login::Password => (
+            "password",
+            format!(
+                "      username: {USER}\n      password: {PASSWORD}\n      \
+                 user_domain_name: Default\n{project}"
+            ),
+        ),
+        Login::ApplicationCredential => (
+            "v3applicationcredential",
+            format!(
+                "      application_credential_id: {APP_CRED_ID}\n      \
+                 application_credential_secret: {APP_CRED_SECRET}\n"
+            ),
+        ),
+        Login::Token => (
+            "token",
+            format!("      token: {}\n{project}", cloud.issue_token()),
+        ),
+    };
     format!(
-        "clouds:
-  fake:
-    auth:
-      auth_url: {auth_url}
-      username: admin
-      password: {PASSWORD}
-      project_name: admin
-      user_domain_name: Default
-      project_domain_name: Default
-    region_name: RegionOne
-",
-        auth_url = cloud.auth_url()
+        "  {name}:\n    auth_type: {auth_type}\n    auth:\n      auth_url: {auth_url}\n{auth}    \
+         region_name: RegionOne\n"
     )
 }
 
