@@ -491,21 +491,27 @@ impl Dataset {
                             item,
                             result: Ok(format!("eeeeeeee-0000-4000-8000-00000000000{item}")),
                         }),
-                        Action::ManageVolume { .. } => Msg::Reply(Reply::Managed {
-                            request,
-                            item,
-                            result: Ok(imported_volume_id(item)),
-                        }),
-                        Action::UnmanageSnapshot { .. } => Msg::Reply(Reply::Unmanaged {
-                            request,
-                            item,
-                            result: Ok(()),
-                        }),
-                        Action::UnmanageVolume { .. } => Msg::Reply(Reply::Unmanaged {
-                            request,
-                            item,
-                            result: self.volume_unmanage.clone(),
-                        }),
+                        Action::ManageVolume { .. } | Action::CreateVolume { .. } => {
+                            Msg::Reply(Reply::Managed {
+                                request,
+                                item,
+                                result: Ok(imported_volume_id(item)),
+                            })
+                        }
+                        Action::UnmanageSnapshot { .. } | Action::DeleteSnapshot { .. } => {
+                            Msg::Reply(Reply::Unmanaged {
+                                request,
+                                item,
+                                result: Ok(()),
+                            })
+                        }
+                        Action::UnmanageVolume { .. } | Action::DeleteVolume { .. } => {
+                            Msg::Reply(Reply::Unmanaged {
+                                request,
+                                item,
+                                result: self.volume_unmanage.clone(),
+                            })
+                        }
                     }
                 })
                 .collect(),

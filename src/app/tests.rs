@@ -10,7 +10,7 @@ use super::testdata::{
 use super::*;
 use crate::backend::{Error, ListFilter};
 use crate::migrate::Action;
-use crate::migrate::plan::VolumeRef;
+use crate::migrate::plan::IdRef;
 
 fn selected(app: &App) -> Option<String> {
     app.view().rows.nav().selected_key().map(str::to_string)
@@ -30,7 +30,7 @@ fn snapshot_manages(effects: &[Effect]) -> Vec<(String, String, Option<String>)>
         .into_iter()
         .map(|action| match action {
             Action::ManageSnapshot {
-                volume: VolumeRef::Id(volume_id),
+                volume: IdRef::Id(volume_id),
                 reference,
                 name,
                 ..
@@ -379,7 +379,7 @@ fn import_of_a_snapshot_with_an_unknown_origin_asks_for_the_parent() {
     let effects = update(&mut app, Msg::Key(ENTER));
     let [
         Action::ManageSnapshot {
-            volume: VolumeRef::Id(volume_id),
+            volume: IdRef::Id(volume_id),
             ..
         },
     ] = batch_actions(&effects).as_slice()
@@ -1177,7 +1177,7 @@ fn a_failed_back_end_listing_shows_on_the_screen_and_offers_import_by_reference(
         )]
     );
     let Action::ManageSnapshot {
-        volume: VolumeRef::Id(volume),
+        volume: IdRef::Id(volume),
         reference,
         name,
         description,

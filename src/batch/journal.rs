@@ -71,6 +71,28 @@ impl State {
         item.is_done() || item.error.is_some()
     }
 
+    /// True once every item has the outcome the batch needs: each done for a batch run
+    /// in order, else each done or failed.
+    pub fn settled(&self) -> bool {
+        (1..=self.items.len()).all(|number| {
+            if self.batch.in_order {
+                self.item(number).is_done()
+            } else {
+                self.has_outcome(number)
+            }
+        })
+    }
+
+    /// True when item `number` is still to run: in a batch run in order, a failed item
+    /// runs again.
+    pub fn to_run(&self, number: usize) -> bool {
+        if self.batch.in_order {
+            !self.item(number).is_done()
+        } else {
+            !self.has_outcome(number)
+        }
+    }
+
     /// How many items have an outcome.
     pub fn finished(&self) -> usize {
         (1..=self.items.len())
@@ -189,6 +211,7 @@ mod tests {
             },
             label: "local lvm vg=vg0".into(),
             items: vec![manage("snap-a"), manage("snap-b"), manage("snap-c")],
+            in_order: false,
         }
     }
 

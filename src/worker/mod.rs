@@ -295,6 +295,7 @@ impl Worker {
                     backend: spec,
                     label: current.backend.info().label,
                     items,
+                    in_order: false,
                 };
                 tracing::info!(journal = %path.display(), "batch starts");
                 let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
