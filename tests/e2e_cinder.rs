@@ -1731,3 +1731,144 @@ fn a_cli_import_killed_after_a_result_is_finished_by_resume() {
 fn a_cli_import_killed_after_an_intent_is_finished_by_resume() {
     cli_import_killed_at("batch:intent:3");
 }
+
+/// DELETE requests about `id` that cinder-api has served so far.
+fn deletes_of(h: &Harness, id: &str) -> usize {
+    h.requests_in("SNAPPORT_E2E_API_LOG", |request| {
+        request.starts_with("DELETE /v3/") && request.contains(id)
+    })
+}
+
+/// The snapshots Cinder has of `volume_id`.
+fn snapshots_of_volume(h: &Harness, volume_id: &str) -> Vec<Value> {
+    let listed = h.get(&format!("/snapshots?all_tenants=1&volume_id={volume_id}"));
+    listed["snapshots"].as_array().expect("snapshots").clone()
+}
+
+/// The blueprint's flow on the LVM driver: a volume whose LV has a managed and an
+/// unmanaged snapshot LV. Cinder refuses its delete with its own message; `volume
+/// retire` imports the unmanaged one, deletes both snapshots, then the volume, and all
+/// three LVs are gone.
+#[test]
+fn snapport_retires_a_volume_whose_lv_has_a_managed_and_an_unmanaged_snapshot() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 2);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshots: Vec<String> = seeded
+        .snapshots_of(&lv)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let managed = manage_snapshot(&h, &seeded, &volume_id, &snapshots[0]);
+    let volume_lv = format!("volume-{volume_id}");
+
+    let refused = h.snapport_fails(&["volume", "delete", "--yes", &volume_id], 1);
+    assert!(
+        refused.contains("Invalid volume: Volume status must be available or error")
+            && refused.contains("have snapshots"),
+        "Cinder's own message: {refused}"
+    );
+
+    let output = h
+        .snapport()
+        .args(["volume", "retire", "--yes", &volume_id])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("1. manage snapshot {}", snapshots[1]))
+            && stderr.contains(&format!("3. delete snapshot {managed}"))
+            && stderr.contains(&format!("4. delete volume {volume_id}")),
+        "the plan: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{}: deleted", snapshots[1]))
+            || stdout.contains(&format!("{} (imported): deleted", snapshots[1])),
+        "{stdout}"
+    );
+
+    let lvs = h.lvs();
+    assert!(!lvs.contains_key(&volume_lv), "{lvs:?}");
+    assert!(
+        !lvs.values().flatten().any(|origin| *origin == volume_lv),
+        "no snapshot LV of the volume is left: {lvs:?}"
+    );
+    assert!(!lvs.contains_key(&format!("_snapshot-{managed}")));
+    assert!(!lvs.contains_key(&snapshots[1]));
+    let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    assert!(snapshots_of_volume(&h, &volume_id).is_empty());
+}
+
+/// What the issue saw: on LVM (thick) a delete of a volume whose LV still has a snapshot
+/// Cinder does not manage goes `deleting` and back to `available`; snapport says so,
+/// and a retirement then deletes it cleanly.
+#[test]
+fn a_delete_the_lvm_driver_refuses_is_reported_and_a_retirement_then_deletes_it() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 1);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshot = seeded.snapshots_of(&lv)[0].to_string();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let volume_lv = format!("volume-{volume_id}");
+
+    let refused = h.snapport_fails(&["volume", "delete", "--yes", &volume_id], 1);
+    assert!(
+        refused.contains("went back to available") && refused.contains("VolumeIsBusy"),
+        "{refused}"
+    );
+    let still = h.get(&format!("/volumes/{volume_id}"));
+    assert_eq!(still["volume"]["status"], "available", "{still}");
+    assert!(h.lvs().contains_key(&volume_lv));
+
+    h.snapport()
+        .args(["volume", "retire", "--yes", &volume_id])
+        .assert()
+        .success();
+    let lvs = h.lvs();
+    assert!(
+        !lvs.contains_key(&volume_lv) && !lvs.contains_key(&snapshot),
+        "{lvs:?}"
+    );
+    assert!(!lvs.values().flatten().any(|origin| *origin == volume_lv));
+    let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+}
+
+#[test]
+fn read_only_snapport_sends_no_delete() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 1);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshot = seeded.snapshots_of(&lv)[0].to_string();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let snapshot_id = manage_snapshot(&h, &seeded, &volume_id, &snapshot);
+
+    for args in [
+        ["snapshot", "delete", "--yes", snapshot_id.as_str()],
+        ["volume", "delete", "--yes", volume_id.as_str()],
+    ] {
+        let mut full = vec!["--read-only"];
+        full.extend(args);
+        let line = h.snapport_fails(&full, 3);
+        assert!(line.contains("read-only"), "{line}");
+    }
+    let retire = h
+        .snapport()
+        .args(["--read-only", "volume", "retire", "--yes", &volume_id])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&retire.stderr);
+    assert!(stderr.contains("ReadOnly"), "{stderr}");
+    assert_eq!(deletes_of(&h, &volume_id), 0, "a DELETE of the volume");
+    assert_eq!(deletes_of(&h, &snapshot_id), 0, "a DELETE of the snapshot");
+    let still = h.get(&format!("/snapshots/{snapshot_id}"));
+    assert_eq!(still["snapshot"]["status"], "available");
+    assert!(h.lvs().contains_key(&format!("_snapshot-{snapshot_id}")));
+}
