@@ -1,14 +1,18 @@
-//! Imports and exports: from marked rows to a plan, a confirmation, a journaled batch
-//! and a summary, item by item.
+//! Imports, exports, deletes, creates and retirements: from marked rows to a plan, a
+//! confirmation, a journaled batch and a summary, item by item.
 
+use crate::backend::side_effects::delete_consequence;
 use crate::backend::{Driver, Error, Volume, driver_on};
 use crate::batch;
+use crate::batch::retire::Survey;
 use crate::migrate::Action as MigrateAction;
+use crate::migrate::plan::IdRef;
 
+use super::create_form::CreateForm;
 use super::form::ImportForm;
 use super::keymap::Action;
 use super::msg::{Effect, Manage, RequestId};
-use super::plan::{ExportItem, ExportKind, ExportPlan, Parent};
+use super::plan::{ExportItem, ExportKind, ExportPlan, Parent, Removal, RetirePlan};
 use super::rows::Importable;
 use super::table::{Row, Table};
 use super::update::Effects;
@@ -41,6 +45,7 @@ pub(super) fn job_item(
 /// Starts the confirmed plan: one journaled batch, progress per item in a dialog.
 pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
     app.view_mut().rows.nav_mut().clear_marks();
+    let mut in_order = false;
     let (title, items): (String, Vec<batch::Item>) = match plan {
         Plan::Import(plan) => (
             format!("Import of {} {}", plan.items.len(), plan.noun()),
@@ -57,18 +62,28 @@ pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
                 .collect(),
         ),
         Plan::Export(plan) => (
-            format!("Export of {} {}", plan.items.len(), plan.kind.noun()),
+            format!(
+                "{} of {} {}",
+                plan.removal.verb(),
+                plan.items.len(),
+                plan.kind.noun()
+            ),
             plan.items
                 .into_iter()
-                .map(|export| batch::Item {
-                    label: export.label,
-                    action: match plan.kind {
-                        ExportKind::Snapshots => MigrateAction::UnmanageSnapshot { id: export.id },
-                        ExportKind::Volumes => MigrateAction::UnmanageVolume { id: export.id },
-                    },
+                .map(|item| batch::Item {
+                    label: item.label,
+                    action: removal_action(plan.removal, plan.kind, item.id),
                 })
                 .collect(),
         ),
+        Plan::Create(plan) => (format!("Create of {} volume(s)", plan.count), plan.items()),
+        Plan::Retire(plan) => {
+            in_order = true;
+            (
+                format!("Retirement of volume {}", plan.name()),
+                plan.survey.items(),
+            )
+        }
     };
     let request = app.request(items.len());
     let labels: Vec<String> = items.iter().map(|item| item.label.clone()).collect();
@@ -83,7 +98,23 @@ pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
             })
             .collect(),
     }));
-    vec![Effect::Batch { request, items }]
+    vec![Effect::Batch {
+        request,
+        items,
+        in_order,
+    }]
+}
+
+/// The batch action that exports or deletes the snapshot or volume `id`.
+fn removal_action(removal: Removal, kind: ExportKind, id: String) -> MigrateAction {
+    match (removal, kind) {
+        (Removal::Export, ExportKind::Snapshots) => MigrateAction::UnmanageSnapshot { id },
+        (Removal::Export, ExportKind::Volumes) => MigrateAction::UnmanageVolume { id },
+        (Removal::Delete, ExportKind::Snapshots) => MigrateAction::DeleteSnapshot {
+            snapshot: IdRef::Id(id),
+        },
+        (Removal::Delete, ExportKind::Volumes) => MigrateAction::DeleteVolume { id },
+    }
 }
 
 /// Explains why a change is unavailable in a read-only session.
@@ -92,6 +123,9 @@ pub(super) fn read_only_refusal(app: &mut App, action: Action) {
         Action::Import => "Import (manage)",
         Action::ImportByReference => "Import by reference (manage)",
         Action::Migrate => "Migration (unmanage here, manage on the target)",
+        Action::Delete => "Delete",
+        Action::CreateVolume => "Creating volumes from a snapshot",
+        Action::Retire => "Retiring a volume",
         _ => "Export (unmanage)",
     };
     app.notice(
@@ -221,9 +255,11 @@ fn volume_driver(app: &App, id: &str) -> Driver {
     }
 }
 
-pub(super) fn export(app: &mut App) -> Effects {
+/// Opens the confirmation of an export or delete of the chosen snapshots or volumes.
+pub(super) fn remove(app: &mut App, removal: Removal) -> Effects {
     let plan = match &app.view().rows {
         Rows::Snapshots(t) => ExportPlan {
+            removal,
             kind: ExportKind::Snapshots,
             items: t
                 .chosen()
@@ -241,19 +277,34 @@ pub(super) fn export(app: &mut App) -> Effects {
                             label: app.volume_label(&s.volume_id),
                             driver: volume_driver(app, &s.volume_id),
                         }),
+                        busy: None,
                     }
                 })
                 .collect(),
         },
         Rows::Volumes(t) => ExportPlan {
+            removal,
             kind: ExportKind::Volumes,
             items: t
                 .chosen()
                 .into_iter()
-                .map(|row| ExportItem {
-                    id: row.volume.id.clone(),
-                    label: app.volume_label(&row.volume.id),
-                    parent: None,
+                .map(|row| {
+                    let label = app.volume_label(&row.volume.id);
+                    let held = app.unmanaged_of(&row.volume).unwrap_or_default();
+                    let busy = (removal == Removal::Delete && !held.is_empty()).then(|| {
+                        format!(
+                            "the back end holds {} snapshot(s) of volume {label} that Cinder \
+                             does not manage: {}",
+                            held.len(),
+                            delete_consequence(&volume_driver(app, &row.volume.id), "it")
+                        )
+                    });
+                    ExportItem {
+                        id: row.volume.id.clone(),
+                        label,
+                        parent: None,
+                        busy,
+                    }
                 })
                 .collect(),
         },
@@ -263,4 +314,70 @@ pub(super) fn export(app: &mut App) -> Effects {
         app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
     }
     Vec::new()
+}
+
+/// Opens the form that creates volumes from the selected snapshot.
+pub(super) fn create_volumes(app: &mut App) -> Effects {
+    let Rows::Snapshots(t) = &app.view().rows else {
+        return Vec::new();
+    };
+    let Some(row) = t.selected() else {
+        return Vec::new();
+    };
+    let snapshot = row.snapshot.clone();
+    let label = match snapshot.name.as_deref() {
+        Some(name) if !name.is_empty() => format!("{name} ({})", snapshot.id),
+        _ => snapshot.id.clone(),
+    };
+    let driver = volume_driver(app, &snapshot.volume_id);
+    app.modal = Some(Modal::CreateForm(Box::new(CreateForm::new(
+        &snapshot, label, driver,
+    ))));
+    Vec::new()
+}
+
+/// Asks what stands in the way of the selected volume's delete; the review opens
+/// when the answer comes.
+pub(super) fn retire(app: &mut App) -> Effects {
+    let Rows::Volumes(t) = &app.view().rows else {
+        return Vec::new();
+    };
+    let Some(row) = t.selected() else {
+        return Vec::new();
+    };
+    let volume_id = row.volume.id.clone();
+    let request = app.request(1);
+    app.survey = Some(request);
+    app.notice(
+        "Retire",
+        format!(
+            "Looking at what stands in the way of volume {}: its snapshots, the back end's \
+             snapshots of it, its attachments…",
+            app.volume_label(&volume_id)
+        ),
+        false,
+    );
+    vec![Effect::Survey { request, volume_id }]
+}
+
+/// The survey arrived: the review of the retirement, or why it could not be made.
+pub(super) fn surveyed(app: &mut App, request: RequestId, result: Result<Box<Survey>, Error>) {
+    app.settle(request);
+    if app.survey != Some(request) {
+        return;
+    }
+    app.survey = None;
+    if !matches!(app.modal, None | Some(Modal::Notice(_))) {
+        return;
+    }
+    app.modal = Some(match result {
+        Ok(survey) => Modal::Confirm(Box::new(Confirm::new(Plan::Retire(RetirePlan {
+            survey: *survey,
+        })))),
+        Err(err) => Modal::Notice(super::Notice {
+            title: "Cannot retire".to_string(),
+            text: err.to_string(),
+            error: true,
+        }),
+    });
 }

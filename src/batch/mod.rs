@@ -3,6 +3,7 @@
 //! `snapport batch resume` finds out what happened and finishes the rest. The batch reuses the migration
 //! engine's actions, back-end calls and reconciliation.
 
+pub mod create;
 pub mod file;
 pub mod journal;
 pub mod retire;

@@ -3,7 +3,7 @@
 //! snapshot, then delete the volume. The survey says what stands in the way; the plan
 //! runs as one batch in order, journaled and resumable like any other.
 
-use crate::backend::side_effects::delete_consequence;
+use crate::backend::side_effects::{delete_consequence, delete_effect};
 use crate::backend::{
     Backend, Driver, ListFilter, ManageableSnapshot, Metadata, Result, Snapshot, Status, Volume,
     driver_on,
@@ -153,17 +153,21 @@ impl Survey {
         }
     }
 
-    /// The review: what stands in the way, then the numbered steps.
-    pub fn review(&self) -> Vec<String> {
-        let mut lines = vec![format!(
-            "Retire volume {} ({}, {}, {} GiB): this DESTROYS its data and that of all its \
-             snapshots (an export keeps the data on the back end; a delete does not).",
+    /// What a retirement does to the data, against an export.
+    pub fn headline(&self) -> String {
+        format!(
+            "Retire volume {} ({}, {}, {} GiB): {}.",
             self.name(),
             self.volume.id,
             self.volume.status,
-            self.volume.size
-        )];
-        lines.push(format!(
+            self.volume.size,
+            delete_effect("the volume and all its snapshots")
+        )
+    }
+
+    /// What stands between the volume and its delete, counted.
+    pub fn in_the_way(&self) -> String {
+        format!(
             "In the way: {} managed snapshot(s), {} back-end snapshot(s) Cinder does not \
              manage, {}.",
             self.managed.len(),
@@ -173,18 +177,37 @@ impl Survey {
             } else {
                 "no attachment"
             }
-        ));
-        if !self.unmanaged.is_empty() {
-            lines.push(format!(
+        )
+    }
+
+    /// Why the back-end snapshots are imported first: what a delete does without.
+    pub fn why_import(&self) -> Option<String> {
+        (!self.unmanaged.is_empty()).then(|| {
+            format!(
                 "Without importing them first, {}.",
                 delete_consequence(&self.driver, "the volume")
-            ));
-        }
+            )
+        })
+    }
+
+    /// The steps, one line each, in order.
+    pub fn steps(&self) -> Vec<String> {
+        self.items()
+            .iter()
+            .map(|item| item.action.describe())
+            .collect()
+    }
+
+    /// The review the command line prints: the headline, what is in the way and why,
+    /// then the numbered steps.
+    pub fn review(&self) -> Vec<String> {
+        let mut lines = vec![self.headline(), self.in_the_way()];
+        lines.extend(self.why_import());
         lines.extend(
-            self.items()
-                .iter()
+            self.steps()
+                .into_iter()
                 .enumerate()
-                .map(|(index, item)| format!("{}. {}", index + 1, item.action.describe())),
+                .map(|(index, step)| format!("{}. {step}", index + 1)),
         );
         lines
     }

@@ -8,6 +8,7 @@ use clap::Args;
 use super::batch::{self, RunArgs, Target};
 use super::resource::ImportFields;
 use super::{Failure, FormatArg, confirm, exit};
+use crate::backend::side_effects::delete_effect;
 use crate::backend::{Backend, CreateVolumeRequest, Metadata};
 use crate::batch::Item;
 use crate::batch::retire::Survey;
@@ -91,15 +92,7 @@ pub async fn create(target: &Target<'_>, args: CreateArgs) -> Result<(), Failure
         Some(name) => name,
         None => snapshot_label(backend, &args.snapshot).await,
     };
-    let items = (1..=args.count)
-        .map(|number| {
-            let name = format!("{base}-{number}");
-            Item {
-                label: name.clone(),
-                action: Action::from(request(Some(name))),
-            }
-        })
-        .collect();
+    let items = crate::batch::create::numbered(&request(None), &base, args.count);
     let run = run_args(args.concurrency, args.format);
     batch::run_items(target, items, false, &run).await
 }
@@ -127,8 +120,9 @@ pub async fn delete(
     };
     if !target.backend.info().read_only {
         let question = format!(
-            "Delete {} {noun}(s)? This destroys their data; an export (unmanage) would keep it.",
-            args.ids.len()
+            "Delete {} {noun}(s)? {}.",
+            args.ids.len(),
+            delete_effect(&format!("each {noun}"))
         );
         if !args.yes && !confirm(&question) {
             return Err(Failure {

@@ -190,6 +190,11 @@ impl Action {
         )
     }
 
+    /// True for steps that make a record (imports and creates), which have a new id.
+    pub fn creates(&self) -> bool {
+        self.is_manage() || matches!(self, Action::CreateVolume { .. })
+    }
+
     /// True for steps that destroy data.
     pub fn is_delete(&self) -> bool {
         matches!(

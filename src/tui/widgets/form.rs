@@ -14,16 +14,17 @@ use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
 
-const LABEL: u16 = 16;
+/// The width of the fields' labels.
+pub(super) const LABEL: u16 = 16;
 
 /// A field's label, with `>` before the focused one (visible without colours).
 /// A line of explanation under a field, aligned with the fields' values.
-fn explain(frame: &mut Frame, text: &str, style: Style, area: Rect) {
+pub(super) fn explain(frame: &mut Frame, text: &str, style: Style, area: Rect) {
     let line = format!("{:<w$}{text}", "", w = LABEL as usize);
     frame.render_widget(Paragraph::new(Line::styled(line, style)), area);
 }
 
-fn field_label(label: &str, focused: bool) -> Span<'static> {
+pub(super) fn field_label(label: &str, focused: bool) -> Span<'static> {
     let marker = if focused { '>' } else { ' ' };
     Span::styled(
         format!("{marker}{label:<w$}", w = LABEL as usize - 1),
