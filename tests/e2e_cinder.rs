@@ -127,6 +127,14 @@ impl Seeded<'_> {
             .collect()
     }
 
+    /// [`Self::snapshots_of`], owned.
+    fn snapshot_names_of(&self, volume: &str) -> Vec<String> {
+        self.snapshots_of(volume)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
     fn track_volume(&self, id: &str) {
         self.volume_ids.borrow_mut().push(id.to_string());
     }
@@ -834,6 +842,29 @@ fn read_only_snapport_lists_but_sends_no_post() {
     assert_eq!(h.posts(), posts, "read-only snapport sent a POST");
     let still = h.get(&format!("/snapshots/{snapshot_id}"));
     assert_eq!(still["snapshot"]["status"], "available");
+
+    // nor a DELETE: deletes and retirements are refused below the UI too
+    for args in [
+        ["snapshot", "delete", "--yes", snapshot_id.as_str()],
+        ["volume", "delete", "--yes", volume_id.as_str()],
+    ] {
+        let mut full = vec!["--read-only"];
+        full.extend(args);
+        let line = h.snapport_fails(&full, 3);
+        assert!(line.contains("read-only"), "{line}");
+    }
+    let retire = h
+        .snapport()
+        .args(["--read-only", "volume", "retire", "--yes", &volume_id])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&retire.stderr);
+    assert!(stderr.contains("ReadOnly"), "{stderr}");
+    assert_eq!(deletes_of(&h, &volume_id), 0, "a DELETE of the volume");
+    assert_eq!(deletes_of(&h, &snapshot_id), 0, "a DELETE of the snapshot");
+    assert!(h.lvs().contains_key(&format!("_snapshot-{snapshot_id}")));
 }
 
 // A migration between the harness's two deployments ("e2e" and "e2e-b"): two Cinders
@@ -1754,11 +1785,7 @@ fn snapport_retires_a_volume_whose_lv_has_a_managed_and_an_unmanaged_snapshot() 
     let Some(h) = harness() else { return };
     let seeded = h.seed(1, 2);
     let lv = seeded.volumes()[0].to_string();
-    let snapshots: Vec<String> = seeded
-        .snapshots_of(&lv)
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let snapshots = seeded.snapshot_names_of(&lv);
     let volume_id = manage_volume(&h, &seeded, &lv);
     let managed = manage_snapshot(&h, &seeded, &volume_id, &snapshots[0]);
     let volume_lv = format!("volume-{volume_id}");
@@ -1837,38 +1864,4 @@ fn a_delete_the_lvm_driver_refuses_is_reported_and_a_retirement_then_deletes_it(
     assert!(!lvs.values().flatten().any(|origin| *origin == volume_lv));
     let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
     assert_eq!(gone.status, 404, "{}", gone.body);
-}
-
-#[test]
-fn read_only_snapport_sends_no_delete() {
-    let Some(h) = harness() else { return };
-    let seeded = h.seed(1, 1);
-    let lv = seeded.volumes()[0].to_string();
-    let snapshot = seeded.snapshots_of(&lv)[0].to_string();
-    let volume_id = manage_volume(&h, &seeded, &lv);
-    let snapshot_id = manage_snapshot(&h, &seeded, &volume_id, &snapshot);
-
-    for args in [
-        ["snapshot", "delete", "--yes", snapshot_id.as_str()],
-        ["volume", "delete", "--yes", volume_id.as_str()],
-    ] {
-        let mut full = vec!["--read-only"];
-        full.extend(args);
-        let line = h.snapport_fails(&full, 3);
-        assert!(line.contains("read-only"), "{line}");
-    }
-    let retire = h
-        .snapport()
-        .args(["--read-only", "volume", "retire", "--yes", &volume_id])
-        .assert()
-        .code(3)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&retire.stderr);
-    assert!(stderr.contains("ReadOnly"), "{stderr}");
-    assert_eq!(deletes_of(&h, &volume_id), 0, "a DELETE of the volume");
-    assert_eq!(deletes_of(&h, &snapshot_id), 0, "a DELETE of the snapshot");
-    let still = h.get(&format!("/snapshots/{snapshot_id}"));
-    assert_eq!(still["snapshot"]["status"], "available");
-    assert!(h.lvs().contains_key(&format!("_snapshot-{snapshot_id}")));
 }

@@ -2,7 +2,7 @@
 //! confirmation, a journaled batch and a summary, item by item.
 
 use crate::backend::side_effects::delete_consequence;
-use crate::backend::{Driver, Error, Volume, driver_on};
+use crate::backend::{Driver, Error, Snapshot, Volume, driver_on};
 use crate::batch;
 use crate::batch::retire::Survey;
 use crate::migrate::Action as MigrateAction;
@@ -255,6 +255,14 @@ fn volume_driver(app: &App, id: &str) -> Driver {
     }
 }
 
+/// "name (id)" or the id, as the operator knows a snapshot.
+fn snapshot_label(snapshot: &Snapshot) -> String {
+    match snapshot.name.as_deref() {
+        Some(name) if !name.is_empty() => format!("{name} ({})", snapshot.id),
+        _ => snapshot.id.clone(),
+    }
+}
+
 /// Opens the confirmation of an export or delete of the chosen snapshots or volumes.
 pub(super) fn remove(app: &mut App, removal: Removal) -> Effects {
     let plan = match &app.view().rows {
@@ -268,10 +276,7 @@ pub(super) fn remove(app: &mut App, removal: Removal) -> Effects {
                     let s = &row.snapshot;
                     ExportItem {
                         id: s.id.clone(),
-                        label: match s.name.as_deref() {
-                            Some(name) if !name.is_empty() => format!("{name} ({})", s.id),
-                            _ => s.id.clone(),
-                        },
+                        label: snapshot_label(s),
                         parent: Some(Parent {
                             id: s.volume_id.clone(),
                             label: app.volume_label(&s.volume_id),
@@ -325,10 +330,7 @@ pub(super) fn create_volumes(app: &mut App) -> Effects {
         return Vec::new();
     };
     let snapshot = row.snapshot.clone();
-    let label = match snapshot.name.as_deref() {
-        Some(name) if !name.is_empty() => format!("{name} ({})", snapshot.id),
-        _ => snapshot.id.clone(),
-    };
+    let label = snapshot_label(&snapshot);
     let driver = volume_driver(app, &snapshot.volume_id);
     app.modal = Some(Modal::CreateForm(Box::new(CreateForm::new(
         &snapshot, label, driver,

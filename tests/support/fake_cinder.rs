@@ -1747,6 +1747,14 @@ fn snapshot_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
     if !is_unmanage(&body) {
         return Reply::fault(400, "There is no such action");
     }
+    let pending = Pending::Unmanage {
+        polls_left: shared.config.polls_to_settle,
+    };
+    remove_snapshot(shared, id, "unmanaging", pending)
+}
+
+/// Starts an unmanage or a delete of a snapshot, refused as Cinder refuses both.
+fn remove_snapshot(shared: &Shared, id: &str, status: &str, pending: Pending) -> Reply {
     let mut db = shared.db.lock().unwrap();
     let Some(snapshot) = db.snapshots.get_mut(id) else {
         return Reply::fault(404, &format!("Snapshot {id} could not be found."));
@@ -1757,10 +1765,8 @@ fn snapshot_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
             "Invalid snapshot: Snapshot status must be available or error and must not be part of a group.",
         );
     }
-    snapshot.status = "unmanaging".into();
-    snapshot.pending = Some(Pending::Unmanage {
-        polls_left: shared.config.polls_to_settle,
-    });
+    snapshot.status = status.into();
+    snapshot.pending = Some(pending);
     Reply::empty(202)
 }
 
@@ -1768,6 +1774,15 @@ fn volume_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
     if !is_unmanage(&body) {
         return Reply::fault(400, "There is no such action");
     }
+    let pending = Pending::Unmanage {
+        polls_left: shared.config.polls_to_settle,
+    };
+    remove_volume(shared, id, "unmanaging", pending)
+}
+
+/// Starts an unmanage or a delete of a volume: refused with Cinder's words while it has
+/// managed snapshots, is attached or in a status that forbids it.
+fn remove_volume(shared: &Shared, id: &str, status: &str, pending: Pending) -> Reply {
     let mut db = shared.db.lock().unwrap();
     let has_snapshots = db.snapshots.values().any(|s| s.volume_id == id);
     let Some(volume) = db.volumes.get_mut(id) else {
@@ -1783,10 +1798,8 @@ fn volume_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
     if !allowed.contains(&volume.status.as_str()) || volume.attached || has_snapshots {
         return Reply::fault(400, VOLUME_BUSY);
     }
-    volume.status = "unmanaging".into();
-    volume.pending = Some(Pending::Unmanage {
-        polls_left: shared.config.polls_to_settle,
-    });
+    volume.status = status.into();
+    volume.pending = Some(pending);
     Reply::empty(202)
 }
 
@@ -1855,47 +1868,20 @@ fn create_volume(shared: &Shared, body: Option<Value>) -> Reply {
     Reply::json(202, json!({"volume": view}))
 }
 
-/// `DELETE /volumes/{id}`: refused with Cinder's words while the volume has managed
-/// snapshots; then `deleting` until polled enough, and gone, or back to `available`
-/// when the back end still holds snapshots of it (the LVM driver's VolumeIsBusy).
+/// `DELETE /volumes/{id}`: refused as an unmanage is; then `deleting` until polled
+/// enough, and gone, or back to `available` when the back end still holds snapshots of
+/// it (the LVM driver's VolumeIsBusy).
 fn delete_volume(shared: &Shared, id: &str) -> Reply {
-    let mut db = shared.db.lock().unwrap();
-    let has_snapshots = db.snapshots.values().any(|s| s.volume_id == id);
-    let Some(volume) = db.volumes.get_mut(id) else {
-        return Reply::fault(404, &format!("Volume {id} could not be found."));
-    };
-    let allowed = [
-        "available",
-        "error",
-        "error_restoring",
-        "error_extending",
-        "error_managing",
-    ];
-    if !allowed.contains(&volume.status.as_str()) || volume.attached || has_snapshots {
-        return Reply::fault(400, VOLUME_BUSY);
-    }
-    volume.status = "deleting".into();
-    volume.pending = Some(Pending::Delete {
+    let pending = Pending::Delete {
         polls_left: shared.config.polls_to_settle,
-    });
-    Reply::empty(202)
+    };
+    remove_volume(shared, id, "deleting", pending)
 }
 
 /// `DELETE /snapshots/{id}`: `deleting` until polled enough, then gone with its data.
 fn delete_snapshot(shared: &Shared, id: &str) -> Reply {
-    let mut db = shared.db.lock().unwrap();
-    let Some(snapshot) = db.snapshots.get_mut(id) else {
-        return Reply::fault(404, &format!("Snapshot {id} could not be found."));
-    };
-    if !["available", "error"].contains(&snapshot.status.as_str()) {
-        return Reply::fault(
-            400,
-            "Invalid snapshot: Volume Snapshot status must be available or error",
-        );
-    }
-    snapshot.status = "deleting".into();
-    snapshot.pending = Some(Pending::Delete {
+    let pending = Pending::Delete {
         polls_left: shared.config.polls_to_settle,
-    });
-    Reply::empty(202)
+    };
+    remove_snapshot(shared, id, "deleting", pending)
 }

@@ -139,20 +139,23 @@ impl RemoteBackend {
         Ok(id)
     }
 
-    /// Waits for the 404 that ends an unmanage.
-    pub(super) async fn wait_gone(
+    /// Sends an unmanage or a delete and waits for the 404 that ends it; `failed`
+    /// says which statuses mean it failed, and why.
+    async fn remove(
         &self,
         operation: Operation,
         resource: Resource,
         id: &str,
+        call: Call<'_>,
+        failed: impl Fn(&str) -> Option<String>,
     ) -> Result<()> {
+        // What the listings say of that resource's back-end object is about to change.
+        self.snapshot_listings.forget_all();
+        self.volume_listings.forget_all();
+        self.session.send(call).await?;
         self.wait(operation, resource, id, |status| match status {
             None => Ok(true),
-            Some(failed @ ("error_deleting" | "error_unmanaging")) => Err(Error::Backend(format!(
-                "Cinder could not unmanage {} {id}: its status is {failed}",
-                resource.noun()
-            ))),
-            Some(_) => Ok(false),
+            Some(status) => failed(status).map_or(Ok(false), |why| Err(Error::Backend(why))),
         })
         .await
     }
@@ -163,18 +166,21 @@ impl RemoteBackend {
         resource: Resource,
         id: &str,
     ) -> Result<()> {
-        // What the listings say of that resource's back-end object is about to change.
-        self.snapshot_listings.forget_all();
-        self.volume_listings.forget_all();
         let path = format!("{}/{id}/action", resource.collection());
-        self.session
-            .send(Call::post(
-                &path,
-                json!({ "os-unmanage": null }),
-                self.options.read_timeout,
-            ))
-            .await?;
-        self.wait_gone(operation, resource, id).await
+        let call = Call::post(
+            &path,
+            json!({ "os-unmanage": null }),
+            self.options.read_timeout,
+        );
+        self.remove(operation, resource, id, call, |status| {
+            matches!(status, "error_deleting" | "error_unmanaging").then(|| {
+                format!(
+                    "Cinder could not unmanage {} {id}: its status is {status}",
+                    resource.noun()
+                )
+            })
+        })
+        .await
     }
 
     /// Sends Cinder's DELETE and waits for the 404 that ends it. A delete that failed
@@ -186,25 +192,20 @@ impl RemoteBackend {
         resource: Resource,
         id: &str,
     ) -> Result<()> {
-        self.snapshot_listings.forget_all();
-        self.volume_listings.forget_all();
         let path = format!("{}/{id}", resource.collection());
-        self.session
-            .send(Call::delete(&path, self.options.read_timeout))
-            .await?;
+        let call = Call::delete(&path, self.options.read_timeout);
         let noun = resource.noun();
-        self.wait(operation, resource, id, |status| match status {
-            None => Ok(true),
-            Some(failed @ "error_deleting") => Err(Error::Backend(format!(
-                "Cinder could not delete {noun} {id}: its status is {failed} (the reason is in \
+        self.remove(operation, resource, id, call, |status| match status {
+            "error_deleting" => Some(format!(
+                "Cinder could not delete {noun} {id}: its status is {status} (the reason is in \
                  cinder-volume's log)"
-            ))),
-            Some("available") => Err(Error::Backend(format!(
+            )),
+            "available" => Some(format!(
                 "Cinder did not delete {noun} {id}: its driver refused and the status went back \
                  to available (on LVM this is VolumeIsBusy: the back end still holds a snapshot \
                  of it that Cinder does not manage; cinder-volume's log has the reason)"
-            ))),
-            Some(_) => Ok(false),
+            )),
+            _ => None,
         })
         .await
     }

@@ -2,9 +2,9 @@
 //! snapshot's driver makes them.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::create_form::{CreateField, CreateForm};
@@ -12,8 +12,8 @@ use crate::app::keymap::{Action, Keymap};
 use crate::backend::side_effects::create_effect;
 use crate::tui::theme::Theme;
 
-use super::form::{LABEL, explain, field_label};
-use super::{centered, dialog, input_view};
+use super::form::{explain, input_row};
+use super::{centered, dialog};
 
 /// Draws the form and puts the cursor in the focused field.
 pub fn render(frame: &mut Frame, area: Rect, form: &CreateForm, keymap: &Keymap, theme: &Theme) {
@@ -30,30 +30,13 @@ pub fn render(frame: &mut Frame, area: Rect, form: &CreateForm, keymap: &Keymap,
         height: 1,
         ..inner
     };
-    let room = inner.width.saturating_sub(LABEL + 2);
     let fields = [
         (CreateField::Name, "Name", &form.name, 0),
         (CreateField::Size, "Size (GiB)", &form.size, 2),
         (CreateField::Count, "Count", &form.count, 4),
     ];
     for (field, label, input, y) in fields {
-        let focused = form.field == field;
-        let (text, cursor) = input_view(input, room, focused);
-        let style = if focused {
-            theme.selected
-        } else {
-            Style::new().add_modifier(Modifier::UNDERLINED)
-        };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                field_label(label, focused),
-                Span::styled(format!("{text:<w$}", w = room as usize), style),
-            ])),
-            row(y),
-        );
-        if focused {
-            frame.set_cursor_position(Position::new(inner.x + LABEL + cursor, inner.y + y));
-        }
+        input_row(frame, row(y), label, input, form.field == field, theme);
     }
     explain(
         frame,
