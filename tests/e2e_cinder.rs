@@ -1865,3 +1865,58 @@ fn a_delete_the_lvm_driver_refuses_is_reported_and_a_retirement_then_deletes_it(
     let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
     assert_eq!(gone.status, 404, "{}", gone.body);
 }
+
+/// The retirement in the console, in a real terminal: `R` on the volume, the review of
+/// what stands in the way, the volume's name typed, each step's outcome.
+#[test]
+fn the_console_retires_a_volume_with_a_managed_and_an_unmanaged_snapshot() {
+    let Some(h) = harness() else { return };
+    tmux::require_prerequisites();
+    let seeded = h.seed(1, 2);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshots = seeded.snapshot_names_of(&lv);
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let managed = manage_snapshot(&h, &seeded, &volume_id, &snapshots[0]);
+    let volume_lv = format!("volume-{volume_id}");
+
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = tmux::Tmux::start(&unique[..8]);
+    tmux.type_text(&h.console_line("e2e"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
+    tmux.keys(&["/"]);
+    tmux.type_text("@lvm#lvm");
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_text("e2e-volume");
+    tmux.keys(&["/"]);
+    tmux.type_text(&volume_id);
+    tmux.keys(&["Enter", "R"]);
+    let review = tmux.wait_for_within(Duration::from_secs(60), "the review", |screen| {
+        screen.contains("Review the retirement") && screen.contains("[ Retire ]")
+    });
+    assert!(
+        review.contains("1 managed snapshot(s), 1 back-end snapshot(s)"),
+        "{review}"
+    );
+    assert!(review.contains("> [ Cancel ] <"), "{review}");
+    tmux.type_text("e2e-volume");
+    tmux.keys(&["Tab", "Enter"]);
+    let done = tmux.wait_for_within(Duration::from_secs(180), "the steps", |screen| {
+        screen.contains("finished:")
+    });
+    assert!(done.contains("finished: 4 done, 0 failed"), "{done}");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    let lvs = h.lvs();
+    assert!(!lvs.contains_key(&volume_lv), "{lvs:?}");
+    assert!(
+        !lvs.contains_key(&format!("_snapshot-{managed}")),
+        "{lvs:?}"
+    );
+    assert!(!lvs.contains_key(&snapshots[1]), "{lvs:?}");
+    assert!(!lvs.values().flatten().any(|origin| *origin == volume_lv));
+    let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+}
