@@ -253,6 +253,37 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_in_order_runs_a_failed_item_again_and_is_settled_only_when_all_are_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.journal.jsonl");
+        let in_order = Batch {
+            in_order: true,
+            ..batch()
+        };
+        let mut journal = BatchJournal::create(&path, &in_order).unwrap();
+        journal.result(1, Ok(Some("s-1".into())), false).unwrap();
+        journal
+            .result(2, Err("VolumeIsBusy".into()), false)
+            .unwrap();
+        journal.result(3, Ok(Some("s-3".into())), false).unwrap();
+        let state = journal.state();
+        assert!(!state.settled(), "item 2 is not done");
+        assert!(state.to_run(2) && !state.to_run(1));
+
+        let mut unordered = state.clone();
+        unordered.batch.in_order = false;
+        assert!(unordered.settled(), "a failure is an outcome");
+        assert!(!unordered.to_run(2));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""in_order":true"#), "{text}");
+        let plain = serde_json::to_string(&batch()).unwrap();
+        assert!(
+            !plain.contains("in_order"),
+            "old journals stay as they were"
+        );
+    }
+
+    #[test]
     fn a_torn_last_line_is_dropped_and_the_item_is_still_in_flight() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.journal.jsonl");
