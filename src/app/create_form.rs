@@ -4,13 +4,11 @@
 use tui_input::Input;
 
 use crate::backend::{CreateVolumeRequest, Driver, Snapshot};
+use crate::batch::create::MOST_VOLUMES;
 
 use super::form::edit;
 use super::keymap::{Action, Key};
 use super::plan::CreatePlan;
-
-/// The most volumes one form creates.
-pub const MOST_VOLUMES: u64 = 100;
 
 /// Which field has the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,9 @@ use crate::migrate::Action;
 
 use super::Item;
 
+/// The most volumes one create makes from a snapshot.
+pub const MOST_VOLUMES: u64 = 100;
+
 /// `count` creates of `request`; with more than one, named `base-1`, `base-2`, ….
 pub fn numbered(request: &CreateVolumeRequest, base: &str, count: u64) -> Vec<Item> {
     if count == 1 {

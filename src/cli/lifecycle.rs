@@ -11,13 +11,11 @@ use super::{Failure, FormatArg, confirm, exit};
 use crate::backend::side_effects::delete_effect;
 use crate::backend::{Backend, CreateVolumeRequest, Metadata};
 use crate::batch::Item;
+use crate::batch::create::MOST_VOLUMES;
 use crate::batch::retire::Survey;
 use crate::migrate::Action;
 use crate::migrate::plan::IdRef;
 use crate::output::{self, visible};
-
-/// How many volumes one `volume create` makes at most.
-const MOST_VOLUMES: u64 = 100;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
