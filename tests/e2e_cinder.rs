@@ -1108,6 +1108,24 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
     }
 }
 
+/// The console on cloud `e2e` in a new tmux session, on the LVM host's volumes,
+/// filtered to `volume_id` (imported as `e2e-volume`).
+fn console_on_volume(h: &Harness, volume_id: &str) -> tmux::Tmux {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = tmux::Tmux::start(&unique[..8]);
+    tmux.type_text(&h.console_line("e2e"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
+    tmux.keys(&["/"]);
+    tmux.type_text("@lvm#lvm");
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_text("e2e-volume");
+    tmux.keys(&["/"]);
+    tmux.type_text(volume_id);
+    tmux.keys(&["Enter"]);
+    tmux
+}
+
 /// The console's migration wizard, in a real terminal, between the two real Cinders:
 /// what an operator does over SSH.
 #[test]
@@ -1127,18 +1145,8 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
         journals: migrations.clone(),
     };
 
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let tmux = tmux::Tmux::start(&unique[..8]);
-    tmux.type_text(&h.console_line("e2e"));
-    tmux.keys(&["Enter"]);
-    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
-    tmux.keys(&["/"]);
-    tmux.type_text("@lvm#lvm");
-    tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_text("e2e-volume");
-    tmux.keys(&["/"]);
-    tmux.type_text(&volume_id);
-    tmux.keys(&["Enter", "Space"]);
+    let tmux = console_on_volume(&h, &volume_id);
+    tmux.keys(&["Space"]);
     tmux.wait_text("1 marked");
     tmux.type_text(":migrate e2e-b");
     tmux.keys(&["Enter"]);
@@ -1879,18 +1887,8 @@ fn the_console_retires_a_volume_with_a_managed_and_an_unmanaged_snapshot() {
     let managed = manage_snapshot(&h, &seeded, &volume_id, &snapshots[0]);
     let volume_lv = format!("volume-{volume_id}");
 
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let tmux = tmux::Tmux::start(&unique[..8]);
-    tmux.type_text(&h.console_line("e2e"));
-    tmux.keys(&["Enter"]);
-    tmux.wait_text(h.var("SNAPPORT_E2E_POOL"));
-    tmux.keys(&["/"]);
-    tmux.type_text("@lvm#lvm");
-    tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_text("e2e-volume");
-    tmux.keys(&["/"]);
-    tmux.type_text(&volume_id);
-    tmux.keys(&["Enter", "R"]);
+    let tmux = console_on_volume(&h, &volume_id);
+    tmux.keys(&["R"]);
     let review = tmux.wait_for_within(Duration::from_secs(60), "the review", |screen| {
         screen.contains("Review the retirement") && screen.contains("[ Retire ]")
     });

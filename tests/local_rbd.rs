@@ -6,9 +6,10 @@ mod cinder_harness;
 mod isolated;
 
 use ceph_pool::{CephPool, HOST};
+use snapport::backend::local::LocalBackend;
 use snapport::backend::{
     Backend, CreateVolumeRequest, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, Metadata, Reference,
+    ManageableSnapshot, Metadata, Reference, Snapshot, Volume,
 };
 
 fn volume_request(image: &str) -> ManageVolumeRequest {
@@ -34,7 +35,7 @@ fn snapshot_request(volume_id: &str, snapshot: &str) -> ManageSnapshotRequest {
     }
 }
 
-async fn managed_volume(backend: &impl Backend, image: &str) -> snapport::backend::Volume {
+async fn managed_volume(backend: &impl Backend, image: &str) -> Volume {
     backend
         .manage_volume(&volume_request(image))
         .await
@@ -226,19 +227,25 @@ async fn same_named_snapshots_of_two_images_go_to_their_own_volumes() {
     );
 }
 
+/// Image `vol-a` with its snapshot `golden`, both managed.
+async fn golden(pool: &CephPool) -> (LocalBackend, Volume, Snapshot) {
+    pool.seed(&["vol-a"], &["vol-a@golden"]);
+    let backend = pool.backend().await;
+    let volume = managed_volume(&backend, "vol-a").await;
+    let snapshot = backend
+        .manage_snapshot(&snapshot_request(&volume.id, "golden"))
+        .await
+        .unwrap();
+    (backend, volume, snapshot)
+}
+
 #[tokio::test]
 async fn a_snapshot_with_a_clone_stays_protected_on_unmanage() {
     let Some(pool) = CephPool::new("clone") else {
         return;
     };
-    pool.seed(&["vol-a"], &["vol-a@golden"]);
-    let backend = pool.backend().await;
-    let volume = managed_volume(&backend, "vol-a").await;
+    let (backend, volume, snapshot) = golden(&pool).await;
     let image = format!("volume-{}", volume.id);
-    let snapshot = backend
-        .manage_snapshot(&snapshot_request(&volume.id, "golden"))
-        .await
-        .unwrap();
     let name = format!("snapshot-{}", snapshot.id);
     pool.rbd_ok(&[
         "clone",
@@ -356,14 +363,8 @@ async fn volumes_are_cloned_from_a_snapshot_and_deleted_in_order() {
     let Some(pool) = CephPool::new("clone-create") else {
         return;
     };
-    pool.seed(&["vol-a"], &["vol-a@golden"]);
-    let backend = pool.backend().await;
-    let volume = managed_volume(&backend, "vol-a").await;
+    let (backend, volume, snapshot) = golden(&pool).await;
     let image = format!("volume-{}", volume.id);
-    let snapshot = backend
-        .manage_snapshot(&snapshot_request(&volume.id, "golden"))
-        .await
-        .unwrap();
 
     let request = CreateVolumeRequest {
         snapshot_id: snapshot.id.clone(),
