@@ -16,6 +16,7 @@ use crate::tui::ConsoleOptions;
 pub mod audit;
 pub mod batch;
 pub mod demo;
+pub mod lifecycle;
 pub mod migrate;
 pub mod resource;
 

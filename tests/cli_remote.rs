@@ -2,6 +2,7 @@
 //! `-f json` shapes as the local back end, exit codes, and nothing sent when read-only.
 
 mod isolated;
+mod migrate_env;
 mod support;
 
 use std::collections::BTreeSet;
@@ -638,6 +639,7 @@ fn an_interrupted_batch_of_two_dailies_resumes_each_under_its_volume() {
         },
         label: "cloud fake".into(),
         items: vec![daily(&a), daily(&b)],
+        in_order: false,
     };
     // Killed after the first item's call reached Cinder, before its result was written.
     BatchJournal::create(&journal, &batch)
@@ -1236,4 +1238,306 @@ fn unmanaging_a_snapshot_on_rbd_warns_of_the_trash() {
         "{stderr}"
     );
     assert!(!stderr.contains("VolumeIsBusy"), "{stderr}");
+}
+
+/// `args` run with `--os-cloud fake`, failing with `code`: its stderr.
+fn refused(env: &Env, args: &[&str], code: i32) -> String {
+    let output = env
+        .snapport()
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .clone();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn volumes_are_created_from_a_snapshot_numbered_and_no_smaller_than_it() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 2);
+    let snapshot = env.cloud.seed_snapshot(&volume, "golden");
+
+    let created = env.json(&[
+        "volume",
+        "create",
+        "--snapshot",
+        &snapshot,
+        "--name",
+        "web",
+        "--count",
+        "3",
+        "--property",
+        "role=web",
+    ]);
+    let names: Vec<&str> = created
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web-1", "web-2", "web-3"]);
+    for item in created.as_array().unwrap() {
+        let id = item["id"].as_str().expect("a new id");
+        assert_eq!(env.cloud.volume_status(id).as_deref(), Some("available"));
+        assert!(env.cloud.storage().lv(&format!("volume-{id}")).is_some());
+    }
+    let posts = env.cloud.requests_to("POST", "/volumes");
+    assert_eq!(posts.len(), 3);
+    let sent = posts[0].json();
+    assert_eq!(sent["volume"]["snapshot_id"], snapshot.as_str());
+    assert_eq!(sent["volume"]["metadata"]["role"], "web");
+    assert!(sent["volume"].get("size").is_none(), "the snapshot's size");
+
+    let big = env.json(&[
+        "volume",
+        "create",
+        "--snapshot",
+        &snapshot,
+        "--name",
+        "big",
+        "--size",
+        "5",
+    ]);
+    assert_keys(&big, VOLUME_KEYS);
+    assert_eq!(
+        (
+            big["name"].as_str(),
+            big["size"].as_u64(),
+            big["status"].as_str()
+        ),
+        (Some("big"), Some(5), Some("available"))
+    );
+
+    let stderr = refused(
+        &env,
+        &["volume", "create", "--snapshot", &snapshot, "--size", "1"],
+        1,
+    );
+    assert!(
+        stderr.contains("cannot be smaller than the snapshot size 2GB"),
+        "Cinder's own words: {stderr}"
+    );
+}
+
+#[test]
+fn deletes_destroy_data_and_cinders_refusal_comes_with_its_message() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let snapshot = env.cloud.seed_snapshot(&volume, "s");
+
+    let stderr = refused(&env, &["volume", "delete", &volume], 3);
+    assert!(stderr.contains("--yes"), "{stderr}");
+    let stderr = refused(&env, &["volume", "delete", "--yes", &volume], 1);
+    assert!(
+        stderr.contains("Invalid volume: Volume status must be available or error")
+            && stderr.contains("have snapshots"),
+        "{stderr}"
+    );
+
+    let output = env
+        .snapport()
+        .args(["snapshot", "delete", "--yes", &snapshot])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("{snapshot}: deleted")), "{stdout}");
+    assert!(env.cloud.snapshot_status(&snapshot).is_none());
+    assert!(
+        env.cloud
+            .storage()
+            .lv(&format!("_snapshot-{snapshot}"))
+            .is_none(),
+        "its data is gone"
+    );
+
+    env.snapport()
+        .args(["volume", "delete", "--yes", &volume])
+        .assert()
+        .success();
+    assert!(env.cloud.volume_status(&volume).is_none());
+    assert!(
+        env.cloud
+            .storage()
+            .lv(&format!("volume-{volume}"))
+            .is_none()
+    );
+    assert_eq!(env.cloud.requests_to("DELETE", "/volume/").len(), 3);
+}
+
+#[test]
+fn a_delete_the_driver_refuses_says_the_volume_went_back_to_available() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let lv = format!("volume-{volume}");
+    env.cloud.storage().add_snapshot_lv("snap-x", &lv, 1);
+
+    let stderr = refused(&env, &["volume", "delete", "--yes", &volume], 1);
+    assert!(
+        stderr.contains("went back to available") && stderr.contains("VolumeIsBusy"),
+        "{stderr}"
+    );
+    assert_eq!(
+        env.cloud.volume_status(&volume).as_deref(),
+        Some("available")
+    );
+    assert!(env.cloud.storage().lv(&lv).is_some());
+}
+
+#[test]
+fn read_only_deletes_creates_and_retirements_send_nothing_and_are_audited() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    let snapshot = env.cloud.seed_snapshot(&volume, "s");
+    for args in [
+        vec!["volume", "delete", "--yes", volume.as_str()],
+        vec!["snapshot", "delete", "--yes", snapshot.as_str()],
+        vec!["volume", "create", "--snapshot", snapshot.as_str()],
+        vec!["volume", "retire", "--yes", volume.as_str()],
+    ] {
+        let mut read_only = vec!["--read-only"];
+        read_only.extend(args);
+        let stderr = refused(&env, &read_only, 3);
+        assert!(stderr.contains("ReadOnly"), "{stderr}");
+    }
+    assert!(env.cloud.requests_to("DELETE", "/").is_empty());
+    assert_eq!(env.posts(), 0);
+    let actions: Vec<(String, String)> = audit_records(&env)
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for action in ["delete_volume", "delete_snapshot", "create_volume"] {
+        assert!(
+            actions.contains(&(action.to_string(), "refused_read_only".to_string())),
+            "{action} audited: {actions:?}"
+        );
+    }
+}
+
+/// A volume with a managed snapshot and a back-end snapshot Cinder does not manage,
+/// beside another volume with a back-end snapshot of its own: (volume, managed id).
+fn volume_in_the_way(env: &Env) -> (String, String) {
+    let volume = env.cloud.seed_volume("old-db", 1);
+    let managed = env.cloud.seed_snapshot(&volume, "nightly");
+    let storage = env.cloud.storage();
+    storage.add_snapshot_lv("snap-x", &format!("volume-{volume}"), 1);
+    let other = env.cloud.seed_volume("other", 1);
+    storage.add_snapshot_lv("snap-other", &format!("volume-{other}"), 1);
+    (volume, managed)
+}
+
+/// Nothing of the retired volume is left, in Cinder or on the back end; the other
+/// volume and its back-end snapshot are untouched.
+fn assert_retired(env: &Env, volume: &str) {
+    assert!(env.cloud.volume_status(volume).is_none());
+    assert!(
+        env.cloud.snapshot_ids().is_empty(),
+        "every snapshot deleted"
+    );
+    let lvs = env.cloud.storage().lv_names();
+    assert_eq!(lvs.len(), 2, "{lvs:?}");
+    assert!(lvs.contains(&"snap-other".to_string()), "{lvs:?}");
+}
+
+#[test]
+fn a_volume_with_back_end_snapshots_is_retired_in_order() {
+    let env = Env::new();
+    let (volume, managed) = volume_in_the_way(&env);
+
+    let stderr = refused(&env, &["volume", "retire", &volume], 3);
+    assert!(stderr.contains("type the volume's name"), "{stderr}");
+    assert_eq!(env.posts(), 0);
+
+    let output = env
+        .snapport()
+        .args(["volume", "retire", "--yes", &volume])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for step in [
+        "1. manage snapshot snap-x as 'snap-x'",
+        "2. delete the snapshot item 1 imported",
+        &format!("3. delete snapshot {managed}"),
+        &format!("4. delete volume {volume}"),
+    ] {
+        assert!(stderr.contains(step), "{step}: {stderr}");
+    }
+    assert!(stderr.contains("1 back-end snapshot(s) Cinder does not"));
+    assert!(stderr.contains("VolumeIsBusy"), "why: {stderr}");
+    assert_retired(&env, &volume);
+    let deletes: Vec<String> = env
+        .cloud
+        .requests_to("DELETE", "/volume/")
+        .iter()
+        .map(|r| r.path.rsplit('/').nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(deletes, ["snapshots", "snapshots", "volumes"], "in order");
+}
+
+#[test]
+fn an_attached_volume_is_not_retired() {
+    let env = Env::new();
+    let (volume, _) = volume_in_the_way(&env);
+    env.cloud.set_volume_attached(&volume, true);
+    let stderr = refused(&env, &["volume", "retire", "--yes", &volume], 1);
+    assert!(stderr.contains("attached: detach it first"), "{stderr}");
+    assert_eq!(env.posts(), 0);
+    assert!(env.cloud.requests_to("DELETE", "/").is_empty());
+}
+
+#[test]
+fn a_retirement_killed_at_each_stage_is_finished_by_batch_resume() {
+    for point in ["batch:intent:1", "batch:call:2", "batch:result:4"] {
+        let env = Env::new();
+        let (volume, _) = volume_in_the_way(&env);
+        let mut command = isolated::snapport(env.dir.path());
+        command
+            .env(
+                "OS_CLIENT_CONFIG_FILE",
+                env.dir.path().join("my-clouds.yaml"),
+            )
+            .args(["--os-cloud", "fake", "volume", "retire", "--yes", &volume]);
+        migrate_env::pause(command, point, env.dir.path()).kill();
+
+        let dir = env.dir.path().join("state/snapport/batches");
+        let journals: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        let [journal] = journals.as_slice() else {
+            panic!("one journal: {journals:?}")
+        };
+        let listed = env
+            .snapport()
+            .args(["batch", "list"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert!(
+            String::from_utf8_lossy(&listed).contains(&journal.display().to_string()),
+            "{point}: listed unfinished"
+        );
+        env.binary()
+            .args(["batch", "resume", "--yes"])
+            .arg(journal)
+            .assert()
+            .success();
+        assert_retired(&env, &volume);
+        env.binary()
+            .args(["batch", "resume", "--yes"])
+            .arg(journal)
+            .assert()
+            .success();
+    }
 }

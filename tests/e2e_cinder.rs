@@ -128,6 +128,14 @@ impl Seeded<'_> {
             .collect()
     }
 
+    /// [`Self::snapshots_of`], owned.
+    fn snapshot_names_of(&self, volume: &str) -> Vec<String> {
+        self.snapshots_of(volume)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
     fn track_volume(&self, id: &str) {
         self.volume_ids.borrow_mut().push(id.to_string());
     }
@@ -838,6 +846,29 @@ fn read_only_snapport_lists_but_sends_no_post() {
     assert_eq!(h.posts(), posts, "read-only snapport sent a POST");
     let still = h.get(&format!("/snapshots/{snapshot_id}"));
     assert_eq!(still["snapshot"]["status"], "available");
+
+    // nor a DELETE: deletes and retirements are refused below the UI too
+    for args in [
+        ["snapshot", "delete", "--yes", snapshot_id.as_str()],
+        ["volume", "delete", "--yes", volume_id.as_str()],
+    ] {
+        let mut full = vec!["--read-only"];
+        full.extend(args);
+        let line = h.snapport_fails(&full, 3);
+        assert!(line.contains("read-only"), "{line}");
+    }
+    let retire = h
+        .snapport()
+        .args(["--read-only", "volume", "retire", "--yes", &volume_id])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&retire.stderr);
+    assert!(stderr.contains("ReadOnly"), "{stderr}");
+    assert_eq!(deletes_of(&h, &volume_id), 0, "a DELETE of the volume");
+    assert_eq!(deletes_of(&h, &snapshot_id), 0, "a DELETE of the snapshot");
+    assert!(h.lvs().contains_key(&format!("_snapshot-{snapshot_id}")));
 }
 
 // A migration between the harness's two deployments ("e2e" and "e2e-b"): two Cinders
@@ -1081,6 +1112,12 @@ fn snapport_migrates_a_volume_with_snapshots_to_another_cinder_and_rolls_back() 
     }
 }
 
+/// The console on cloud `e2e` in a new tmux session, on the LVM host's volumes,
+/// filtered to `volume_id` (imported as `e2e-volume`).
+fn console_on_volume(h: &Harness, volume_id: &str) -> tmux::Tmux {
+    e2e_console::console_on_volume(h, h.var("SNAPPORT_E2E_POOL"), "e2e-volume", volume_id)
+}
+
 /// The console's migration wizard, in a real terminal, between the two real Cinders:
 /// what an operator does over SSH.
 #[test]
@@ -1100,15 +1137,8 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
         journals: migrations.clone(),
     };
 
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let tmux = tmux::Tmux::start(&unique[..8]);
-    let hosts = e2e_console::migrate_to_b(
-        &h,
-        &tmux,
-        h.var("SNAPPORT_E2E_POOL"),
-        "e2e-volume",
-        &volume_id,
-    );
+    let tmux = console_on_volume(&h, &volume_id);
+    let hosts = e2e_console::migrate_to_b(&h, &tmux);
     assert!(
         !hosts.contains(&format!("{}  up", h.var("SNAPPORT_E2E_POOL"))),
         "only b's hosts are offered:\n{hosts}"
@@ -1725,4 +1755,152 @@ fn a_cli_import_killed_after_a_result_is_finished_by_resume() {
 #[test]
 fn a_cli_import_killed_after_an_intent_is_finished_by_resume() {
     cli_import_killed_at("batch:intent:3");
+}
+
+/// DELETE requests about `id` that cinder-api has served so far.
+fn deletes_of(h: &Harness, id: &str) -> usize {
+    h.requests_in("SNAPPORT_E2E_API_LOG", |request| {
+        request.starts_with("DELETE /v3/") && request.contains(id)
+    })
+}
+
+/// The snapshots Cinder has of `volume_id`.
+fn snapshots_of_volume(h: &Harness, volume_id: &str) -> Vec<Value> {
+    let listed = h.get(&format!("/snapshots?all_tenants=1&volume_id={volume_id}"));
+    listed["snapshots"].as_array().expect("snapshots").clone()
+}
+
+/// The blueprint's flow on the LVM driver: a volume whose LV has a managed and an
+/// unmanaged snapshot LV. Cinder refuses its delete with its own message; `volume
+/// retire` imports the unmanaged one, deletes both snapshots, then the volume, and all
+/// three LVs are gone.
+#[test]
+fn snapport_retires_a_volume_whose_lv_has_a_managed_and_an_unmanaged_snapshot() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 2);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshots = seeded.snapshot_names_of(&lv);
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let managed = manage_snapshot(&h, &seeded, &volume_id, &snapshots[0]);
+    let volume_lv = format!("volume-{volume_id}");
+
+    let refused = h.snapport_fails(&["volume", "delete", "--yes", &volume_id], 1);
+    assert!(
+        refused.contains("Invalid volume: Volume status must be available or error")
+            && refused.contains("have snapshots"),
+        "Cinder's own message: {refused}"
+    );
+
+    let output = h
+        .snapport()
+        .args(["volume", "retire", "--yes", &volume_id])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("1. manage snapshot {}", snapshots[1]))
+            && stderr.contains(&format!("3. delete snapshot {managed}"))
+            && stderr.contains(&format!("4. delete volume {volume_id}")),
+        "the plan: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{}: deleted", snapshots[1]))
+            || stdout.contains(&format!("{} (imported): deleted", snapshots[1])),
+        "{stdout}"
+    );
+
+    let lvs = h.lvs();
+    assert!(!lvs.contains_key(&volume_lv), "{lvs:?}");
+    assert!(
+        !lvs.values().flatten().any(|origin| *origin == volume_lv),
+        "no snapshot LV of the volume is left: {lvs:?}"
+    );
+    assert!(!lvs.contains_key(&format!("_snapshot-{managed}")));
+    assert!(!lvs.contains_key(&snapshots[1]));
+    let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    assert!(snapshots_of_volume(&h, &volume_id).is_empty());
+}
+
+/// What the issue saw: on LVM (thick) a delete of a volume whose LV still has a snapshot
+/// Cinder does not manage goes `deleting` and back to `available`; snapport says so,
+/// and a retirement then deletes it cleanly.
+#[test]
+fn a_delete_the_lvm_driver_refuses_is_reported_and_a_retirement_then_deletes_it() {
+    let Some(h) = harness() else { return };
+    let seeded = h.seed(1, 1);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshot = seeded.snapshots_of(&lv)[0].to_string();
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let volume_lv = format!("volume-{volume_id}");
+
+    let refused = h.snapport_fails(&["volume", "delete", "--yes", &volume_id], 1);
+    assert!(
+        refused.contains("went back to available") && refused.contains("VolumeIsBusy"),
+        "{refused}"
+    );
+    let still = h.get(&format!("/volumes/{volume_id}"));
+    assert_eq!(still["volume"]["status"], "available", "{still}");
+    assert!(h.lvs().contains_key(&volume_lv));
+
+    h.snapport()
+        .args(["volume", "retire", "--yes", &volume_id])
+        .assert()
+        .success();
+    let lvs = h.lvs();
+    assert!(
+        !lvs.contains_key(&volume_lv) && !lvs.contains_key(&snapshot),
+        "{lvs:?}"
+    );
+    assert!(!lvs.values().flatten().any(|origin| *origin == volume_lv));
+    let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
+}
+
+/// The retirement in the console, in a real terminal: `R` on the volume, the review of
+/// what stands in the way, the volume's name typed, each step's outcome.
+#[test]
+fn the_console_retires_a_volume_with_a_managed_and_an_unmanaged_snapshot() {
+    let Some(h) = harness() else { return };
+    tmux::require_prerequisites();
+    let seeded = h.seed(1, 2);
+    let lv = seeded.volumes()[0].to_string();
+    let snapshots = seeded.snapshot_names_of(&lv);
+    let volume_id = manage_volume(&h, &seeded, &lv);
+    let managed = manage_snapshot(&h, &seeded, &volume_id, &snapshots[0]);
+    let volume_lv = format!("volume-{volume_id}");
+
+    let tmux = console_on_volume(&h, &volume_id);
+    tmux.keys(&["R"]);
+    let review = tmux.wait_for_within(Duration::from_secs(60), "the review", |screen| {
+        screen.contains("Review the retirement") && screen.contains("[ Retire ]")
+    });
+    assert!(
+        review.contains("1 managed snapshot(s), 1 back-end snapshot(s)"),
+        "{review}"
+    );
+    assert!(review.contains("> [ Cancel ] <"), "{review}");
+    tmux.type_text("e2e-volume");
+    tmux.keys(&["Tab", "Enter"]);
+    let done = tmux.wait_for_within(Duration::from_secs(180), "the steps", |screen| {
+        screen.contains("finished:")
+    });
+    assert!(done.contains("finished: 4 done, 0 failed"), "{done}");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    let lvs = h.lvs();
+    assert!(!lvs.contains_key(&volume_lv), "{lvs:?}");
+    assert!(
+        !lvs.contains_key(&format!("_snapshot-{managed}")),
+        "{lvs:?}"
+    );
+    assert!(!lvs.contains_key(&snapshots[1]), "{lvs:?}");
+    assert!(!lvs.values().flatten().any(|origin| *origin == volume_lv));
+    let gone = h.request("GET", &format!("/volumes/{volume_id}"), true, None);
+    assert_eq!(gone.status, 404, "{}", gone.body);
 }

@@ -40,6 +40,9 @@ struct Pool<'h> {
     images: Vec<String>,
     /// Cinder ids to unmanage at the end: (deployment's API variable, kind, id).
     records: RefCell<Vec<(&'static str, &'static str, String)>>,
+    /// Volumes deployment a created from the seeded snapshots: deleted first, with
+    /// their clone images, so that the parent snapshots can be unprotected.
+    created: RefCell<Vec<String>>,
 }
 
 impl<'h> Pool<'h> {
@@ -53,6 +56,7 @@ impl<'h> Pool<'h> {
             },
             images: Vec::new(),
             records: RefCell::default(),
+            created: RefCell::default(),
         };
         let mut names = Vec::new();
         for snapshots in images {
@@ -158,7 +162,60 @@ impl<'h> Pool<'h> {
             .retain(|(_, _, known)| known != id);
     }
 
+    /// The images in the pool that are clones of a seeded image's snapshot now: name ->
+    /// `image@snapshot` of the parent, from `rbd ls -l`.
+    fn clones(&self) -> BTreeMap<String, String> {
+        let listing = self.rbd_json(&["ls", "-l", self.name()]);
+        let seeded: Vec<String> = self.images().into_keys().collect();
+        listing
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|entry| entry["snapshot"].is_null())
+            .filter(|entry| {
+                seeded
+                    .iter()
+                    .any(|image| entry["parent"]["image"] == *image)
+            })
+            .map(|entry| {
+                let parent = &entry["parent"];
+                (
+                    entry["image"].as_str().expect("a name").to_string(),
+                    format!(
+                        "{}@{}",
+                        parent["image"].as_str().expect("a parent image"),
+                        parent["snapshot"].as_str().expect("a parent snapshot")
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    fn track_created(&self, id: &str) {
+        self.created.borrow_mut().push(id.to_string());
+    }
+
+    /// Deletes the volumes created from the seeded snapshots, and their images if
+    /// Cinder left them.
+    fn delete_created(&self) -> Result<(), String> {
+        let deployment = Deployment::new(self.harness, "SNAPPORT_E2E_API");
+        for id in self.created.take() {
+            let path = deployment.url(&format!("/volumes/{id}"));
+            let answer = self.harness.request("DELETE", &path, true, None);
+            if ![202, 404].contains(&answer.status) {
+                return Err(format!(
+                    "delete volume {id}: {} {}",
+                    answer.status, answer.body
+                ));
+            }
+            deployment.wait_gone("volumes", &id, Duration::from_secs(60))?;
+            self.rbd(&["rm", &self.spec(&format!("volume-{id}"))]);
+        }
+        Ok(())
+    }
+
     fn clean_up(&self) -> Result<(), String> {
+        self.delete_created()?;
         // snapshots before the volumes they belong to
         let mut records = self.records.take();
         records.sort_by_key(|(_, kind, _)| *kind != "snapshots");
@@ -639,16 +696,14 @@ fn the_console_wizard_moves_an_rbd_volume_to_the_other_cloud_on_the_same_pool() 
     let daily = import_snapshot(&h, &pool, &volume, "daily");
     let migrations = h.home.path().join("state/snapport/migrations");
 
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let tmux = tmux::Tmux::start(&unique[..8]);
-    // b's host on the same Ceph pool is offered first, before its LVM host
-    let hosts = e2e_console::migrate_to_b(
+    let tmux = e2e_console::console_on_volume(
         &h,
-        &tmux,
         h.var("SNAPPORT_E2E_RBD_POOL"),
         "e2e-rbd-volume",
         &volume,
     );
+    // b's host on the same Ceph pool is offered first, before its LVM host
+    let hosts = e2e_console::migrate_to_b(&h, &tmux);
     let offered = hosts
         .lines()
         .find(|line| line.contains("│> "))
@@ -697,4 +752,69 @@ fn the_console_wizard_moves_an_rbd_volume_to_the_other_cloud_on_the_same_pool() 
         "renamed to b's ids, the snapshot protected"
     );
     assert!(pool.trash().is_empty(), "nothing in the trash");
+}
+
+/// The blueprint's volume templates on RBD: volumes created from an imported snapshot
+/// are clones of it (`rbd clone` by Cinder's driver), each on its own image; deleted,
+/// the clones are gone and the parent snapshot can be exported and unprotected.
+#[test]
+fn volumes_created_from_an_imported_rbd_snapshot_are_clones_of_it() {
+    let Some(h) = harness() else { return };
+    let (pool, images) = Pool::seed(&h, &[&["golden"]]);
+    let volume = import_volume(&h, &pool, &images[0]);
+    let golden = import_snapshot(&h, &pool, &volume, "golden");
+
+    let created = h.snapport_json(&[
+        "volume",
+        "create",
+        "--snapshot",
+        &golden,
+        "--name",
+        "e2e-from-golden",
+        "--count",
+        "2",
+    ]);
+    let ids: Vec<String> = created
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {created}"))
+        .iter()
+        .map(|item| {
+            let id = item["id"].as_str().unwrap_or_else(|| panic!("{item}"));
+            pool.track_created(id);
+            id.to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "{created}");
+    let parent = format!("volume-{volume}@snapshot-{golden}");
+    let expected: BTreeMap<String, String> = ids
+        .iter()
+        .map(|id| (format!("volume-{id}"), parent.clone()))
+        .collect();
+    assert_eq!(pool.clones(), expected, "Cinder cloned the snapshot");
+    for (index, id) in ids.iter().enumerate() {
+        let shown = h.get(&format!("/volumes/{id}"));
+        assert_eq!(shown["volume"]["status"], "available", "{shown}");
+        assert_eq!(shown["volume"]["snapshot_id"], golden.as_str());
+        assert_eq!(
+            shown["volume"]["name"],
+            format!("e2e-from-golden-{}", index + 1).as_str()
+        );
+    }
+
+    // the clones first: Ceph unprotects no snapshot that has clones
+    let mut delete = h.snapport();
+    delete.args(["volume", "delete", "--yes"]).args(&ids);
+    delete.assert().success();
+    pool.created.take();
+    assert!(pool.clones().is_empty(), "{:?}", pool.clones());
+    h.snapport()
+        .args(["snapshot", "unmanage", "--yes", &golden])
+        .assert()
+        .success();
+    pool.untrack(&golden);
+    assert_eq!(
+        pool.images()[&format!("volume-{volume}")],
+        vec![snap(&format!("snapshot-{golden}"), false)],
+        "no clone left: unprotected on export"
+    );
 }

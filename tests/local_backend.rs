@@ -5,7 +5,8 @@ mod isolated;
 
 use common::{HOST, LvmEnv, standard_layout};
 use snapport::backend::{
-    Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
+    Backend, CreateVolumeRequest, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    Metadata, Reference,
 };
 
 fn volume_request(lv: &str, name: &str) -> ManageVolumeRequest {
@@ -232,5 +233,63 @@ async fn hosts_report_the_volume_group_capacity() {
     assert!(
         matches!(unknown, Error::NotFound(ref m) if m.contains("elsewhere@lvm")),
         "{unknown}"
+    );
+}
+
+/// On LVM a volume from a snapshot would need its data copied: refused, saying why.
+/// Deletes remove the LVs with the records, and a volume whose LV still has snapshot
+/// LVs (managed or not) is refused, as Cinder refuses it, rather than taking them along.
+#[tokio::test]
+async fn lvm_refuses_volumes_from_snapshots_and_deletes_in_cinders_order() {
+    let env = LvmEnv::new("deletes", &standard_layout());
+    let backend = env.backend().await;
+    let volume = managed_volume(&backend, "vol-a", "a").await;
+    let snapshot = backend
+        .manage_snapshot(&snapshot_request(&volume.id, "snap-a1"))
+        .await
+        .unwrap();
+
+    let request = CreateVolumeRequest {
+        snapshot_id: snapshot.id.clone(),
+        name: Some("copy".into()),
+        description: None,
+        size: None,
+        metadata: Metadata::new(),
+    };
+    let refused = backend.create_volume(&request).await.unwrap_err();
+    assert!(
+        matches!(refused, Error::BadRequest(ref m) if m.contains("dd") && m.contains("does not copy data")),
+        "{refused}"
+    );
+    assert_eq!(
+        backend.volumes(&ListFilter::default()).await.unwrap().len(),
+        1
+    );
+
+    let busy = backend.delete_volume(&volume.id).await.unwrap_err();
+    assert!(
+        matches!(busy, Error::InvalidState(ref m) if m.contains("have snapshots")),
+        "{busy}"
+    );
+    backend.delete_snapshot(&snapshot.id).await.unwrap();
+    assert!(
+        !env.lv_names()
+            .contains(&format!("_snapshot-{}", snapshot.id))
+    );
+
+    let lv = format!("volume-{}", volume.id);
+    let unmanaged = backend.delete_volume(&volume.id).await.unwrap_err();
+    assert!(
+        matches!(unmanaged, Error::InvalidState(ref m) if m.contains("VolumeIsBusy") && m.contains("snap-a2")),
+        "the other snapshot LV of vol-a: {unmanaged}"
+    );
+    assert!(env.lv_names().contains(&lv), "nothing removed");
+
+    let plain = managed_volume(&backend, "plain", "plain").await;
+    backend.delete_volume(&plain.id).await.unwrap();
+    assert!(!env.lv_names().contains(&format!("volume-{}", plain.id)));
+    assert!(
+        backend.volume(&plain.id).await.is_err(),
+        "the record is gone"
     );
 }

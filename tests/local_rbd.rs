@@ -7,9 +7,10 @@ mod isolated;
 mod rbd_tool;
 
 use ceph_pool::{CephPool, HOST};
+use snapport::backend::local::LocalBackend;
 use snapport::backend::{
-    Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, ManageableSnapshot,
-    Metadata, Reference,
+    Backend, CreateVolumeRequest, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    ManageableSnapshot, Metadata, Reference, Snapshot, Volume,
 };
 
 fn volume_request(image: &str) -> ManageVolumeRequest {
@@ -35,7 +36,7 @@ fn snapshot_request(volume_id: &str, snapshot: &str) -> ManageSnapshotRequest {
     }
 }
 
-async fn managed_volume(backend: &impl Backend, image: &str) -> snapport::backend::Volume {
+async fn managed_volume(backend: &impl Backend, image: &str) -> Volume {
     backend
         .manage_volume(&volume_request(image))
         .await
@@ -227,19 +228,25 @@ async fn same_named_snapshots_of_two_images_go_to_their_own_volumes() {
     );
 }
 
+/// Image `vol-a` with its snapshot `golden`, both managed.
+async fn golden(pool: &CephPool) -> (LocalBackend, Volume, Snapshot) {
+    pool.seed(&["vol-a"], &["vol-a@golden"]);
+    let backend = pool.backend().await;
+    let volume = managed_volume(&backend, "vol-a").await;
+    let snapshot = backend
+        .manage_snapshot(&snapshot_request(&volume.id, "golden"))
+        .await
+        .unwrap();
+    (backend, volume, snapshot)
+}
+
 #[tokio::test]
 async fn a_snapshot_with_a_clone_stays_protected_on_unmanage() {
     let Some(pool) = CephPool::new("clone") else {
         return;
     };
-    pool.seed(&["vol-a"], &["vol-a@golden"]);
-    let backend = pool.backend().await;
-    let volume = managed_volume(&backend, "vol-a").await;
+    let (backend, volume, snapshot) = golden(&pool).await;
     let image = format!("volume-{}", volume.id);
-    let snapshot = backend
-        .manage_snapshot(&snapshot_request(&volume.id, "golden"))
-        .await
-        .unwrap();
     let name = format!("snapshot-{}", snapshot.id);
     pool.rbd_ok(&[
         "clone",
@@ -346,5 +353,74 @@ async fn a_cluster_that_does_not_answer_fails_in_time() {
     assert!(
         matches!(err, Error::Backend(ref m) if m.contains("timed out after 2 s")),
         "{err}"
+    );
+}
+
+/// Volumes from a managed snapshot are `rbd clone`s of it, recorded in the catalog;
+/// the snapshot cannot be deleted while they exist, the volume not while it has
+/// snapshots; deleted in that order, nothing is left.
+#[tokio::test]
+async fn volumes_are_cloned_from_a_snapshot_and_deleted_in_order() {
+    let Some(pool) = CephPool::new("clone-create") else {
+        return;
+    };
+    let (backend, volume, snapshot) = golden(&pool).await;
+    let image = format!("volume-{}", volume.id);
+
+    let request = CreateVolumeRequest {
+        snapshot_id: snapshot.id.clone(),
+        name: Some("from-golden".into()),
+        description: None,
+        size: Some(2),
+        metadata: Metadata::new(),
+    };
+    let clone = backend.create_volume(&request).await.unwrap();
+    assert_eq!(
+        (clone.name.as_deref(), clone.size, clone.status.as_str()),
+        (Some("from-golden"), 2, "available")
+    );
+    let clone_image = format!("volume-{}", clone.id);
+    let parent = pool
+        .listing()
+        .into_iter()
+        .find(|entry| entry.image == clone_image && entry.snapshot.is_none())
+        .unwrap_or_else(|| panic!("{clone_image} is in the pool"));
+    assert_eq!(
+        parent.parent.as_deref(),
+        Some(format!("{image}@snapshot-{}", snapshot.id).as_str()),
+        "a clone of the snapshot"
+    );
+    assert_eq!(parent.size, 2 << 30, "grown to the size asked for");
+
+    let smaller = CreateVolumeRequest {
+        size: Some(0),
+        ..request.clone()
+    };
+    let refused = backend.create_volume(&smaller).await.unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("cannot be smaller than the snapshot size"),
+        "{refused}"
+    );
+
+    let busy = backend.delete_snapshot(&snapshot.id).await.unwrap_err();
+    assert!(busy.to_string().contains("rbd"), "Ceph's own words: {busy}");
+    let has_snapshots = backend.delete_volume(&volume.id).await.unwrap_err();
+    assert!(
+        matches!(has_snapshots, Error::InvalidState(_)),
+        "{has_snapshots}"
+    );
+
+    backend.delete_volume(&clone.id).await.unwrap();
+    backend.delete_snapshot(&snapshot.id).await.unwrap();
+    backend.delete_volume(&volume.id).await.unwrap();
+    assert!(pool.images().is_empty(), "{:?}", pool.images());
+    assert!(
+        backend
+            .volumes(&ListFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

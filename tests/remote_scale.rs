@@ -170,6 +170,7 @@ async fn a_batch_lists_the_host_once_and_refuses_a_reference_it_already_imported
         },
         label: "cloud fake".into(),
         items,
+        in_order: false,
     };
     let stop = AtomicBool::new(false);
     let control = Control {

@@ -1,7 +1,9 @@
 //! The details pane's content: every field of the selected item, as label/value pairs.
 
-use crate::backend::Metadata;
+use crate::backend::side_effects::delete_consequence;
+use crate::backend::{Driver, Metadata, driver_on};
 
+use super::keymap::Action;
 use super::rows::{Importable, extra_info};
 use super::{App, Rows};
 
@@ -97,13 +99,21 @@ impl App {
                         for reference in refs {
                             fields.push(field("unmanaged", reference));
                         }
+                        let driver = driver_on(&self.hosts, v.host.as_deref());
+                        let why = if driver == Driver::LvmThick {
+                            " (a delete that went back to 'available' failed for this reason)"
+                        } else {
+                            ""
+                        };
                         fields.push(field(
                             "warning",
                             format!(
                                 "the back end holds {} snapshot(s) of this volume that Cinder does \
-                                 not manage: a delete of the volume fails (it returns to \
-                                 'available') until they are removed or imported",
-                                refs.len()
+                                 not manage: {}{why}; retire it ({}) to import them, delete every \
+                                 snapshot, then the volume",
+                                refs.len(),
+                                delete_consequence(&driver, "this volume"),
+                                self.keymap.label(Action::Retire)
                             ),
                         ));
                     }

@@ -8,7 +8,7 @@ use super::Button;
 use super::form::edit;
 use super::keymap::{Action, Key, KeyCode};
 use super::migrate::MIGRATE_WORD;
-use super::plan::BULK_WORD;
+use super::plan::{BULK_WORD, DELETE_WORD};
 
 /// Focus, typed text and the reason the last Enter did not proceed.
 #[derive(Debug, Clone, Default)]
@@ -33,11 +33,15 @@ pub struct Typing<'a> {
 }
 
 /// True for keys a typed confirmation needs (the count, or the word): the key table
-/// may not take them for a dialog.
+/// may not take them for a dialog. (A retirement's volume name takes every character:
+/// its dialog lets them all type.)
 pub fn typed(key: Key) -> bool {
     match key.code {
         KeyCode::Char(c) if !key.ctrl && !key.alt => {
-            c.is_ascii_digit() || BULK_WORD.contains(c) || MIGRATE_WORD.contains(c)
+            c.is_ascii_digit()
+                || BULK_WORD.contains(c)
+                || DELETE_WORD.contains(c)
+                || MIGRATE_WORD.contains(c)
         }
         KeyCode::Backspace | KeyCode::Delete => true,
         _ => false,

@@ -1,16 +1,20 @@
-//! Imports and exports: from marked rows to a plan, a confirmation, a journaled batch
-//! and a summary, item by item.
+//! Imports, exports, deletes, creates and retirements: from marked rows to a plan, a
+//! confirmation, a journaled batch and a summary, item by item.
 
+use crate::backend::side_effects::delete_consequence;
 use crate::backend::{
-    Driver, Error, ManageSnapshotRequest, ManageVolumeRequest, Volume, driver_on,
+    Driver, Error, ManageSnapshotRequest, ManageVolumeRequest, Snapshot, Volume, driver_on,
 };
 use crate::batch;
+use crate::batch::retire::Survey;
 use crate::migrate::Action as MigrateAction;
+use crate::migrate::plan::IdRef;
 
+use super::create_form::CreateForm;
 use super::form::ImportForm;
 use super::keymap::Action;
 use super::msg::{Effect, Manage, RequestId};
-use super::plan::{ExportItem, ExportKind, ExportPlan, Parent};
+use super::plan::{ExportItem, ExportKind, ExportPlan, Parent, Removal, RetirePlan};
 use super::rows::Importable;
 use super::table::{Row, Table};
 use super::update::Effects;
@@ -43,6 +47,7 @@ pub(super) fn job_item(
 /// Starts the confirmed plan: one journaled batch, progress per item in a dialog.
 pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
     app.view_mut().rows.nav_mut().clear_marks();
+    let mut in_order = false;
     let (title, items): (String, Vec<batch::Item>) = match plan {
         Plan::Import(plan) => (
             format!("Import of {} {}", plan.items.len(), plan.noun()),
@@ -59,9 +64,22 @@ pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
                 .collect(),
         ),
         Plan::Export(plan) => (
-            format!("Export of {} {}", plan.items.len(), plan.kind.noun()),
-            export_items(plan),
+            format!(
+                "{} of {} {}",
+                plan.removal.verb(),
+                plan.items.len(),
+                plan.kind.noun()
+            ),
+            removal_items(plan),
         ),
+        Plan::Create(plan) => (format!("Create of {} volume(s)", plan.count), plan.items()),
+        Plan::Retire(plan) => {
+            in_order = true;
+            (
+                format!("Retirement of volume {}", plan.name()),
+                plan.survey.items(),
+            )
+        }
     };
     let request = app.request(items.len());
     let labels: Vec<String> = items.iter().map(|item| item.label.clone()).collect();
@@ -76,19 +94,32 @@ pub(super) fn launch(app: &mut App, plan: Plan) -> Effects {
             })
             .collect(),
     }));
-    vec![Effect::Batch { request, items }]
+    vec![Effect::Batch {
+        request,
+        items,
+        in_order,
+    }]
 }
 
-/// The batch items of an export plan.
-fn export_items(plan: ExportPlan) -> Vec<batch::Item> {
+/// The batch action that exports or deletes the snapshot or volume `id`.
+fn removal_action(removal: Removal, kind: ExportKind, id: String) -> MigrateAction {
+    match (removal, kind) {
+        (Removal::Export, ExportKind::Snapshots) => MigrateAction::UnmanageSnapshot { id },
+        (Removal::Export, ExportKind::Volumes) => MigrateAction::UnmanageVolume { id },
+        (Removal::Delete, ExportKind::Snapshots) => MigrateAction::DeleteSnapshot {
+            snapshot: IdRef::Id(id),
+        },
+        (Removal::Delete, ExportKind::Volumes) => MigrateAction::DeleteVolume { id },
+    }
+}
+
+/// The batch items of an export or delete plan.
+fn removal_items(plan: ExportPlan) -> Vec<batch::Item> {
     plan.items
         .into_iter()
-        .map(|export| batch::Item {
-            label: export.label,
-            action: match plan.kind {
-                ExportKind::Snapshots => MigrateAction::UnmanageSnapshot { id: export.id },
-                ExportKind::Volumes => MigrateAction::UnmanageVolume { id: export.id },
-            },
+        .map(|item| batch::Item {
+            label: item.label,
+            action: removal_action(plan.removal, plan.kind, item.id),
         })
         .collect()
 }
@@ -102,6 +133,9 @@ pub(super) fn read_only_refusal(app: &mut App, action: Action) -> Effects {
         Action::Import => "Import (manage)",
         Action::ImportByReference => "Import by reference (manage)",
         Action::Migrate => "Migration (unmanage here, manage on the target)",
+        Action::Delete => "Delete",
+        Action::CreateVolume => "Creating volumes from a snapshot",
+        Action::Retire => "Retiring a volume",
         _ => "Export (unmanage)",
     };
     app.notice(
@@ -125,7 +159,12 @@ fn refused_items(app: &App, action: Action) -> Vec<batch::Item> {
     let view = app.view();
     let host = view.scope.host.clone().unwrap_or_default();
     match (action, &view.rows) {
-        (Action::Export, _) => export_plan(app).map(export_items).unwrap_or_default(),
+        (Action::Export, _) => removal_plan(app, Removal::Export)
+            .map(removal_items)
+            .unwrap_or_default(),
+        (Action::Delete, _) => removal_plan(app, Removal::Delete)
+            .map(removal_items)
+            .unwrap_or_default(),
         (Action::Import, Rows::Manageable(table)) => table
             .chosen()
             .into_iter()
@@ -284,17 +323,28 @@ fn volume_driver(app: &App, id: &str) -> Driver {
     }
 }
 
-pub(super) fn export(app: &mut App) -> Effects {
-    if let Some(plan) = export_plan(app) {
+/// "name (id)" or the id, as the operator knows a snapshot.
+fn snapshot_label(snapshot: &Snapshot) -> String {
+    match snapshot.name.as_deref() {
+        Some(name) if !name.is_empty() => format!("{name} ({})", snapshot.id),
+        _ => snapshot.id.clone(),
+    }
+}
+
+/// Opens the confirmation of an export or delete of the chosen snapshots or volumes.
+pub(super) fn remove(app: &mut App, removal: Removal) -> Effects {
+    if let Some(plan) = removal_plan(app, removal) {
         app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Export(plan)))));
     }
     Vec::new()
 }
 
-/// The export of the chosen snapshots or volumes; `None` when nothing is chosen.
-fn export_plan(app: &App) -> Option<ExportPlan> {
+/// The export or delete of the chosen snapshots or volumes; `None` when nothing is
+/// chosen.
+fn removal_plan(app: &App, removal: Removal) -> Option<ExportPlan> {
     let plan = match &app.view().rows {
         Rows::Snapshots(t) => ExportPlan {
+            removal,
             kind: ExportKind::Snapshots,
             items: t
                 .chosen()
@@ -303,32 +353,107 @@ fn export_plan(app: &App) -> Option<ExportPlan> {
                     let s = &row.snapshot;
                     ExportItem {
                         id: s.id.clone(),
-                        label: match s.name.as_deref() {
-                            Some(name) if !name.is_empty() => format!("{name} ({})", s.id),
-                            _ => s.id.clone(),
-                        },
+                        label: snapshot_label(s),
                         parent: Some(Parent {
                             id: s.volume_id.clone(),
                             label: app.volume_label(&s.volume_id),
                             driver: volume_driver(app, &s.volume_id),
                         }),
+                        busy: None,
                     }
                 })
                 .collect(),
         },
         Rows::Volumes(t) => ExportPlan {
+            removal,
             kind: ExportKind::Volumes,
             items: t
                 .chosen()
                 .into_iter()
-                .map(|row| ExportItem {
-                    id: row.volume.id.clone(),
-                    label: app.volume_label(&row.volume.id),
-                    parent: None,
+                .map(|row| {
+                    let label = app.volume_label(&row.volume.id);
+                    let held = app.unmanaged_of(&row.volume).unwrap_or_default();
+                    let busy = (removal == Removal::Delete && !held.is_empty()).then(|| {
+                        format!(
+                            "the back end holds {} snapshot(s) of volume {label} that Cinder \
+                             does not manage: {}",
+                            held.len(),
+                            delete_consequence(&volume_driver(app, &row.volume.id), "it")
+                        )
+                    });
+                    ExportItem {
+                        id: row.volume.id.clone(),
+                        label,
+                        parent: None,
+                        busy,
+                    }
                 })
                 .collect(),
         },
         _ => return None,
     };
     (!plan.items.is_empty()).then_some(plan)
+}
+
+/// Opens the form that creates volumes from the selected snapshot.
+pub(super) fn create_volumes(app: &mut App) -> Effects {
+    let Rows::Snapshots(t) = &app.view().rows else {
+        return Vec::new();
+    };
+    let Some(row) = t.selected() else {
+        return Vec::new();
+    };
+    let snapshot = row.snapshot.clone();
+    let label = snapshot_label(&snapshot);
+    let driver = volume_driver(app, &snapshot.volume_id);
+    app.modal = Some(Modal::CreateForm(Box::new(CreateForm::new(
+        &snapshot, label, driver,
+    ))));
+    Vec::new()
+}
+
+/// Asks what stands in the way of the selected volume's delete; the review opens
+/// when the answer comes.
+pub(super) fn retire(app: &mut App) -> Effects {
+    let Rows::Volumes(t) = &app.view().rows else {
+        return Vec::new();
+    };
+    let Some(row) = t.selected() else {
+        return Vec::new();
+    };
+    let volume_id = row.volume.id.clone();
+    let request = app.request(1);
+    app.survey = Some(request);
+    app.notice(
+        "Retire",
+        format!(
+            "Looking at what stands in the way of volume {}: its snapshots, the back end's \
+             snapshots of it, its attachments…",
+            app.volume_label(&volume_id)
+        ),
+        false,
+    );
+    vec![Effect::Survey { request, volume_id }]
+}
+
+/// The survey arrived: the review of the retirement, or why it could not be made.
+pub(super) fn surveyed(app: &mut App, request: RequestId, result: Result<Box<Survey>, Error>) {
+    app.settle(request);
+    if app.survey != Some(request) {
+        return;
+    }
+    app.survey = None;
+    if !matches!(app.modal, None | Some(Modal::Notice(_))) {
+        return;
+    }
+    app.modal = Some(match result {
+        Ok(survey) => Modal::Confirm(Box::new(Confirm::new(Plan::Retire(RetirePlan {
+            survey: *survey,
+        })))),
+        Err(err) => Modal::Notice(super::Notice {
+            title: "Cannot retire".to_string(),
+            text: err.to_string(),
+            error: true,
+        }),
+    });
 }

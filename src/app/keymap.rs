@@ -211,6 +211,9 @@ pub enum Action {
     Export,
     Backends,
     Migrate,
+    Delete,
+    CreateVolume,
+    Retire,
     AcceptDefaults,
     Confirm,
     Cancel,
@@ -257,6 +260,9 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Export, "export", &["x", "ctrl-d"]),
     (Action::Backends, "backends", &["b"]),
     (Action::Migrate, "migrate", &["M"]),
+    (Action::Delete, "delete", &["X", "delete"]),
+    (Action::CreateVolume, "create_volume", &["c"]),
+    (Action::Retire, "retire", &["R"]),
     (Action::AcceptDefaults, "accept_defaults", &["ctrl-y"]),
     (Action::Confirm, "confirm", &["enter"]),
     (Action::Cancel, "cancel", &["esc"]),
@@ -297,7 +303,13 @@ impl Action {
     pub fn mutating(self) -> bool {
         matches!(
             self,
-            Action::Import | Action::ImportByReference | Action::Export | Action::Migrate
+            Action::Import
+                | Action::ImportByReference
+                | Action::Export
+                | Action::Migrate
+                | Action::Delete
+                | Action::CreateVolume
+                | Action::Retire
         )
     }
 }
@@ -374,12 +386,36 @@ const BINDINGS: &[Binding] = &[
         "migrate volumes with their snapshots to another back end…",
         Some("migrate"),
     ),
+    bind(
+        C::Volumes,
+        A::Delete,
+        "delete volumes: destroys their data…",
+        None,
+    ),
+    bind(
+        C::Volumes,
+        A::Retire,
+        "retire the volume: import its back-end snapshots, delete them all, delete it…",
+        Some("retire"),
+    ),
     bind(C::Snapshots, A::Open, "details", None),
     bind(
         C::Snapshots,
         A::Export,
         "export (unmanage) snapshots…",
         Some("export"),
+    ),
+    bind(
+        C::Snapshots,
+        A::Delete,
+        "delete snapshots: destroys their data…",
+        None,
+    ),
+    bind(
+        C::Snapshots,
+        A::CreateVolume,
+        "create volumes from the snapshot…",
+        Some("new volume"),
     ),
     bind(C::Manageable, A::Open, "details", None),
     bind(
@@ -807,7 +843,7 @@ mod tests {
     }
 
     #[test]
-    fn only_imports_exports_and_migrations_mutate() {
+    fn only_changes_to_the_back_end_mutate() {
         let mutating: Vec<_> = ACTIONS
             .iter()
             .filter(|(a, _, _)| a.mutating())
@@ -815,7 +851,15 @@ mod tests {
             .collect();
         assert_eq!(
             mutating,
-            ["import", "import_by_reference", "export", "migrate"]
+            [
+                "import",
+                "import_by_reference",
+                "export",
+                "migrate",
+                "delete",
+                "create_volume",
+                "retire"
+            ]
         );
     }
 }

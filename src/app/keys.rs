@@ -2,11 +2,15 @@
 //! key table binds it to on the current screen.
 
 use super::commands::{BackendList, command, complete, guess_host, open_backend_list};
+use super::create_form::{CreateForm, CreateOutcome};
 use super::form::{FormOutcome, ImportForm, edit};
 use super::gate::{Typing, Verdict};
-use super::jobs::{export, import, import_by_reference, launch, read_only_refusal};
-use super::keymap::{Action, Context, Key};
+use super::jobs::{
+    create_volumes, import, import_by_reference, launch, read_only_refusal, remove, retire,
+};
+use super::keymap::{Action, Context, Key, KeyCode};
 use super::listing::{push, reload, reload_caches};
+use super::plan::Removal;
 use super::rows::Importable;
 use super::table::Table;
 use super::update::Effects;
@@ -66,6 +70,10 @@ pub(super) fn modal_key(app: &mut App, modal: Modal, key: Key) -> Effects {
             };
             form_outcome(app, form, outcome);
         }
+        Modal::CreateForm(mut form) => {
+            let action = app.keymap.action(Context::ImportForm, key);
+            create_outcome(app, form.key(action, key), form);
+        }
         Modal::Confirm(confirm) => return confirm_key(app, confirm, key),
         Modal::Switcher(switcher) => return switcher::key(app, switcher, key),
         Modal::Migrate(wizard) => return migrate::key(app, wizard, key),
@@ -79,6 +87,16 @@ pub(super) fn form_outcome(app: &mut App, form: Box<ImportForm>, outcome: FormOu
         FormOutcome::Cancelled => {}
         FormOutcome::Submitted(plan) => {
             app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Import(plan)))));
+        }
+    }
+}
+
+fn create_outcome(app: &mut App, outcome: CreateOutcome, form: Box<CreateForm>) {
+    match outcome {
+        CreateOutcome::Editing => app.modal = Some(Modal::CreateForm(form)),
+        CreateOutcome::Cancelled => {}
+        CreateOutcome::Submitted(plan) => {
+            app.modal = Some(Modal::Confirm(Box::new(Confirm::new(Plan::Create(plan)))));
         }
     }
 }
@@ -97,24 +115,30 @@ pub(super) fn move_choice(selected: &mut usize, len: usize, action: Option<Actio
 }
 
 pub(super) fn confirm_key(app: &mut App, mut confirm: Box<Confirm>, key: Key) -> Effects {
-    let action = app.keymap.action(Context::Dialog, key);
+    let typing_a_name = confirm.plan.types_name()
+        && matches!(
+            key.code,
+            KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete
+        )
+        && !key.ctrl
+        && !key.alt;
+    let action = app
+        .keymap
+        .action(Context::Dialog, key)
+        .filter(|_| !typing_a_name);
     if let Some(scroll) = scrolled(confirm.scroll, app.page / 2, action) {
         confirm.scroll = scroll.min(confirm.plan.items().saturating_sub(1));
         app.modal = Some(Modal::Confirm(confirm));
         return Vec::new();
     }
-    let typing = match &confirm.plan {
-        Plan::Export(plan) if plan.needs_typing() => Some(Typing {
-            accepts: &|typed| plan.accepts(typed),
-            hint: format!(
-                "type {} or '{}' to confirm this bulk export",
-                plan.items.len(),
-                super::plan::BULK_WORD
-            ),
-        }),
-        _ => None,
-    };
-    match confirm.gate.key(action, key, typing) {
+    let plan = &confirm.plan;
+    let accepts = |typed: &str| plan.accepts(typed);
+    let typing = plan.typing().map(|typed| Typing {
+        accepts: &accepts,
+        hint: typed.hint,
+    });
+    let verdict = confirm.gate.key(action, key, typing);
+    match verdict {
         Verdict::Cancel => Vec::new(),
         Verdict::Proceed => launch(app, confirm.plan),
         Verdict::Stay => {
@@ -263,7 +287,10 @@ pub(super) fn act_on_table(app: &mut App, context: Context, action: Action) -> E
         },
         Action::Import => import(app),
         Action::ImportByReference => import_by_reference(app),
-        Action::Export => export(app),
+        Action::Export => remove(app, Removal::Export),
+        Action::Delete => remove(app, Removal::Delete),
+        Action::CreateVolume => create_volumes(app),
+        Action::Retire => retire(app),
         Action::Backends => switcher::open(app, None),
         Action::Migrate => migrate::start(app, None),
         // Keys of the import form and of dialogs: never bound on a list screen.

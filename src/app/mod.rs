@@ -6,6 +6,7 @@
 //! beside it.
 
 pub mod commands;
+pub mod create_form;
 pub mod details;
 pub mod form;
 pub mod gate;
@@ -28,12 +29,13 @@ use tui_input::Input;
 
 use crate::backend::{BackendInfo, ManageableSnapshot, Volume, backend_of};
 
+use self::create_form::CreateForm;
 use self::form::ImportForm;
 use self::gate::Gate;
 use self::keymap::{Action, Context, Keymap};
 use self::migrate::Wizard;
 use self::msg::RequestId;
-use self::plan::{ExportPlan, ImportPlan};
+use self::plan::{CreatePlan, ExportPlan, ImportPlan, RetirePlan};
 use self::rows::{HostRow, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow};
 use self::switcher::Switcher;
 use self::table::{Navigate, Table};
@@ -183,14 +185,18 @@ pub enum Button {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     Import(ImportPlan),
+    /// An export or a delete.
     Export(ExportPlan),
+    Create(CreatePlan),
+    Retire(RetirePlan),
 }
 
 /// The confirmation dialog: it holds exactly what will run.
 #[derive(Debug, Clone)]
 pub struct Confirm {
     pub plan: Plan,
-    /// The buttons; bulk exports need the count or `export` typed.
+    /// The buttons; bulk exports and deletes need the count or the word typed, a
+    /// retirement the volume's name.
     pub gate: Gate,
     /// The first item shown when the items do not all fit.
     pub scroll: usize,
@@ -253,6 +259,7 @@ pub enum Modal {
     Help { scroll: u16 },
     Notice(Notice),
     ImportForm(Box<ImportForm>),
+    CreateForm(Box<CreateForm>),
     Confirm(Box<Confirm>),
     Job(Job),
     Switcher(Switcher),
@@ -341,6 +348,8 @@ pub struct App {
     pub host_snapshots: HashMap<String, Cached<ManageableSnapshot>>,
     /// Every volume name seen, for snapshot rows.
     pub volume_names: HashMap<String, String>,
+    /// The survey a retirement waits for.
+    pub survey: Option<RequestId>,
     /// Outstanding replies per request.
     pending: BTreeMap<RequestId, usize>,
     next_request: RequestId,
@@ -367,6 +376,7 @@ impl App {
             host_volumes: HashMap::new(),
             host_snapshots: HashMap::new(),
             volume_names: HashMap::new(),
+            survey: None,
             pending: BTreeMap::new(),
             next_request: 0,
         }

@@ -1,13 +1,45 @@
-//! The exact work a confirmation dialog stands for: what will be imported or exported,
-//! and the side effects the operator must read before saying yes.
+//! The exact work a confirmation dialog stands for: what will be imported, exported,
+//! deleted, created or retired, and the side effects the operator must read before
+//! saying yes.
 
-use crate::backend::side_effects::{export_warning, import_effect};
-use crate::backend::{Driver, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference};
+use crate::backend::side_effects::{create_effect, delete_effect, export_warning, import_effect};
+use crate::backend::{
+    CreateVolumeRequest, Driver, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
+};
+use crate::batch::retire::Survey;
 
 use super::msg::Manage;
 
 /// The word that confirms a bulk export, besides the count.
 pub const BULK_WORD: &str = "export";
+
+/// The word that confirms a bulk delete, besides the count.
+pub const DELETE_WORD: &str = "delete";
+
+/// Whether a removal forgets the records (export) or destroys the data (delete).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Export,
+    Delete,
+}
+
+impl Removal {
+    /// The word typed to confirm a bulk removal, besides the count.
+    pub fn word(self) -> &'static str {
+        match self {
+            Removal::Export => BULK_WORD,
+            Removal::Delete => DELETE_WORD,
+        }
+    }
+
+    /// The verb for titles and buttons.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Removal::Export => "Export",
+            Removal::Delete => "Delete",
+        }
+    }
+}
 
 /// Bulk exports above this many items need the count (or [`BULK_WORD`]) typed.
 pub const BULK_THRESHOLD: usize = 3;
@@ -153,20 +185,177 @@ impl ImportPlan {
     }
 }
 
+/// What must be typed before a plan runs: the prompt, and what to say when it was not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typed {
+    pub prompt: String,
+    pub hint: String,
+}
+
 impl super::Plan {
     /// What the confirmation shows.
     pub fn summary(&self) -> Summary {
         match self {
             super::Plan::Import(plan) => plan.summary(),
             super::Plan::Export(plan) => plan.summary(),
+            super::Plan::Create(plan) => plan.summary(),
+            super::Plan::Retire(plan) => plan.summary(),
         }
     }
 
-    /// How many items it imports or exports.
+    /// How many items it runs.
     pub fn items(&self) -> usize {
         match self {
             super::Plan::Import(plan) => plan.items.len(),
             super::Plan::Export(plan) => plan.items.len(),
+            super::Plan::Create(plan) => plan.count as usize,
+            super::Plan::Retire(plan) => plan.survey.items().len(),
+        }
+    }
+
+    /// The dialog's title.
+    pub fn title(&self) -> String {
+        match self {
+            super::Plan::Import(_) => "Confirm import".to_string(),
+            super::Plan::Export(plan) => format!("Confirm {}", plan.removal.word()),
+            super::Plan::Create(_) => "Confirm create".to_string(),
+            super::Plan::Retire(_) => "Review the retirement".to_string(),
+        }
+    }
+
+    /// The label of the button that runs it.
+    pub fn action(&self) -> String {
+        let count = self.items();
+        match self {
+            super::Plan::Import(_) => format!("Import {count}"),
+            super::Plan::Export(plan) => format!("{} {count}", plan.removal.verb()),
+            super::Plan::Create(_) => format!("Create {count}"),
+            super::Plan::Retire(_) => "Retire".to_string(),
+        }
+    }
+
+    /// What must be typed before it runs, if anything: the count or the word for a
+    /// bulk removal, the volume's name for a retirement.
+    pub fn typing(&self) -> Option<Typed> {
+        match self {
+            super::Plan::Export(plan) if plan.needs_typing() => {
+                let (count, word) = (plan.items.len(), plan.removal.word());
+                Some(Typed {
+                    prompt: format!("Type {count} or '{word}' to confirm: "),
+                    hint: format!("type {count} or '{word}' to confirm this bulk {word}"),
+                })
+            }
+            super::Plan::Retire(plan) => Some(Typed {
+                prompt: format!("Type the volume's name ({}) to retire it: ", plan.name()),
+                hint: if plan.blocked() {
+                    "nothing can run: clear what is in the way first".to_string()
+                } else {
+                    format!("type {} to retire the volume", plan.name())
+                },
+            }),
+            _ => None,
+        }
+    }
+
+    /// True when `typed` confirms it (see [`Self::typing`]).
+    pub fn accepts(&self, typed: &str) -> bool {
+        match self {
+            super::Plan::Export(plan) => plan.accepts(typed),
+            super::Plan::Retire(plan) => !plan.blocked() && typed.trim() == plan.name(),
+            _ => true,
+        }
+    }
+
+    /// True when what is typed is a name: every character key types, none scrolls.
+    pub fn types_name(&self) -> bool {
+        matches!(self, super::Plan::Retire(_))
+    }
+}
+
+/// Volumes to create from one managed snapshot, as confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatePlan {
+    /// The snapshot as the operator knows it.
+    pub snapshot_label: String,
+    /// What every create sends (the name is the base of numbered names).
+    pub request: CreateVolumeRequest,
+    pub count: u64,
+    /// The driver of the snapshot's host: how it makes the volumes.
+    pub driver: Driver,
+}
+
+impl CreatePlan {
+    /// The batch items: one create per volume, names numbered when several.
+    pub fn items(&self) -> Vec<crate::batch::Item> {
+        let base = self.request.name.clone().unwrap_or_default();
+        crate::batch::create::numbered(&self.request, &base, self.count)
+    }
+
+    /// What the confirmation shows: the snapshot, how the driver makes the volumes,
+    /// and each new volume.
+    pub fn summary(&self) -> Summary {
+        let size = self
+            .request
+            .size
+            .map(|gib| format!(" ({gib} GiB)"))
+            .unwrap_or_default();
+        Summary {
+            heading: format!(
+                "Create {} volume(s) from snapshot {}:",
+                self.count, self.snapshot_label
+            ),
+            groups: Vec::new(),
+            warnings: vec![create_effect(&self.driver)],
+            items: self
+                .items()
+                .iter()
+                .map(|item| format!("create volume '{}'{size}", item.label))
+                .collect(),
+        }
+    }
+}
+
+/// A volume to retire, as surveyed: the plan runs in order once its name is typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetirePlan {
+    pub survey: Survey,
+}
+
+impl RetirePlan {
+    /// What the operator types: the volume's name, else its id.
+    pub fn name(&self) -> &str {
+        self.survey.name()
+    }
+
+    /// True when something stands in the way that the plan cannot clear.
+    pub fn blocked(&self) -> bool {
+        !self.survey.blockers().is_empty()
+    }
+
+    /// What the review shows: the data destroyed, what is in the way and why it is
+    /// imported first, what cannot be cleared, and the numbered steps.
+    pub fn summary(&self) -> Summary {
+        let blockers = self
+            .survey
+            .blockers()
+            .into_iter()
+            .map(|blocker| format!("cannot run: {blocker}"));
+        Summary {
+            heading: self.survey.headline(),
+            groups: vec![self.survey.in_the_way()],
+            warnings: self
+                .survey
+                .why_import()
+                .into_iter()
+                .chain(blockers)
+                .collect(),
+            items: self
+                .survey
+                .steps()
+                .into_iter()
+                .enumerate()
+                .map(|(index, step)| format!("{}. {step}", index + 1))
+                .collect(),
         }
     }
 }
@@ -247,24 +436,28 @@ pub struct Parent {
     pub driver: Driver,
 }
 
-/// One snapshot or volume to export.
+/// One snapshot or volume to export or delete.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportItem {
     pub id: String,
     pub label: String,
     /// For snapshots: the parent volume.
     pub parent: Option<Parent>,
+    /// For a volume to delete: what its driver does while the back end holds snapshots
+    /// of it that Cinder does not manage.
+    pub busy: Option<String>,
 }
 
-/// Snapshots or volumes to export (unmanage), as confirmed.
+/// Snapshots or volumes to export (unmanage) or delete, as confirmed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportPlan {
+    pub removal: Removal,
     pub kind: ExportKind,
     pub items: Vec<ExportItem>,
 }
 
 impl ExportPlan {
-    /// True when the operator must type the count or [`BULK_WORD`].
+    /// True when the operator must type the count or the removal's word.
     pub fn needs_typing(&self) -> bool {
         self.items.len() > BULK_THRESHOLD
     }
@@ -272,12 +465,25 @@ impl ExportPlan {
     /// True when `typed` confirms this plan.
     pub fn accepts(&self, typed: &str) -> bool {
         let typed = typed.trim();
-        typed == self.items.len().to_string() || typed == BULK_WORD
+        typed == self.items.len().to_string() || typed == self.removal.word()
     }
 
-    /// The side effects of this export: for snapshots, one per driver of the parents'
-    /// hosts, stated once for all parents on it.
+    /// The side effects of this export or delete: for exported snapshots, one per
+    /// driver of the parents' hosts, stated once for all parents on it.
     pub fn warnings(&self) -> Vec<String> {
+        if self.removal == Removal::Delete {
+            let noun = self.kind.noun();
+            let mut warnings = vec![delete_effect(&format!("these {noun}"))];
+            if self.kind == ExportKind::Volumes {
+                warnings.push(
+                    "Cinder refuses to delete a volume that still has snapshots, with its own \
+                     message; a volume with back-end snapshots is retired instead (R)."
+                        .to_string(),
+                );
+            }
+            warnings.extend(self.items.iter().filter_map(|item| item.busy.clone()));
+            return warnings;
+        }
         if self.kind == ExportKind::Volumes {
             return vec![
                 "After export each volume's data stays on the back end; Cinder forgets it. \
@@ -322,8 +528,12 @@ impl ExportPlan {
     /// and each item.
     pub fn summary(&self) -> Summary {
         let noun = self.kind.noun();
+        let verb = match self.removal {
+            Removal::Export => "Export (unmanage)",
+            Removal::Delete => "Delete",
+        };
         Summary {
-            heading: format!("Export (unmanage) {} {noun}:", self.items.len()),
+            heading: format!("{verb} {} {noun}:", self.items.len()),
             groups: groups(
                 self.items
                     .iter()
@@ -351,6 +561,7 @@ mod tests {
                 label: format!("{parent}-name ({parent})"),
                 driver,
             }),
+            busy: None,
         }
     }
 
@@ -361,6 +572,7 @@ mod tests {
     #[test]
     fn snapshot_export_counts_per_parent_volume_and_warns_once() {
         let plan = ExportPlan {
+            removal: Removal::Export,
             kind: ExportKind::Snapshots,
             items: vec![
                 snapshot("s1", "v1"),
@@ -387,6 +599,7 @@ mod tests {
         assert!(warning.contains("returns to 'available'"));
         assert_eq!(summary.items, ["snap s1", "snap s2", "snap s3"]);
         let one = ExportPlan {
+            removal: Removal::Export,
             kind: ExportKind::Snapshots,
             items: vec![snapshot("s1", "v1")],
         };
@@ -396,6 +609,7 @@ mod tests {
     #[test]
     fn parents_on_different_drivers_get_their_own_warning() {
         let plan = ExportPlan {
+            removal: Removal::Export,
             kind: ExportKind::Snapshots,
             items: vec![
                 snapshot_on("s1", "v1", Driver::Rbd),
@@ -423,11 +637,13 @@ mod tests {
     #[test]
     fn bulk_export_needs_the_count_or_the_word() {
         let small = ExportPlan {
+            removal: Removal::Export,
             kind: ExportKind::Snapshots,
             items: (0..3).map(|n| snapshot(&n.to_string(), "v")).collect(),
         };
         assert!(!small.needs_typing());
         let bulk = ExportPlan {
+            removal: Removal::Export,
             kind: ExportKind::Snapshots,
             items: (0..4).map(|n| snapshot(&n.to_string(), "v")).collect(),
         };

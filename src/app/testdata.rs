@@ -471,7 +471,7 @@ impl Dataset {
                     }),
                 ]
             }
-            Effect::Batch { request, items } => items
+            Effect::Batch { request, items, .. } => items
                 .iter()
                 .enumerate()
                 .map(|(item, batch_item)| {
@@ -491,17 +491,29 @@ impl Dataset {
                             item,
                             result: Ok(format!("eeeeeeee-0000-4000-8000-00000000000{item}")),
                         }),
-                        Action::ManageVolume { .. } => Msg::Reply(Reply::Managed {
-                            request,
-                            item,
-                            result: Ok(imported_volume_id(item)),
-                        }),
+                        Action::ManageVolume { .. } | Action::CreateVolume { .. } => {
+                            Msg::Reply(Reply::Managed {
+                                request,
+                                item,
+                                result: Ok(imported_volume_id(item)),
+                            })
+                        }
                         Action::UnmanageSnapshot { .. } => Msg::Reply(Reply::Unmanaged {
                             request,
                             item,
                             result: Ok(()),
                         }),
                         Action::UnmanageVolume { .. } => Msg::Reply(Reply::Unmanaged {
+                            request,
+                            item,
+                            result: self.volume_unmanage.clone(),
+                        }),
+                        Action::DeleteSnapshot { .. } => Msg::Reply(Reply::Deleted {
+                            request,
+                            item,
+                            result: Ok(()),
+                        }),
+                        Action::DeleteVolume { .. } => Msg::Reply(Reply::Deleted {
                             request,
                             item,
                             result: self.volume_unmanage.clone(),
@@ -534,12 +546,46 @@ impl Dataset {
                 journal,
                 ..
             } => self.run(*request, plan, journal),
+            Effect::Survey { request, volume_id } => vec![Msg::Reply(Reply::Surveyed {
+                request: *request,
+                result: self.survey(volume_id).map(Box::new),
+            })],
             Effect::FindUnfinishedBatches => vec![Msg::Reply(Reply::UnfinishedBatches(Vec::new()))],
             Effect::Switch { .. }
             | Effect::Release { .. }
             | Effect::Stop { .. }
             | Effect::Refused { .. } => Vec::new(),
         }
+    }
+
+    /// What the back end would say stands in the way of the volume's delete.
+    fn survey(
+        &self,
+        volume_id: &str,
+    ) -> Result<crate::batch::retire::Survey, crate::backend::Error> {
+        let volume = self
+            .volumes
+            .iter()
+            .find(|v| v.id == volume_id)
+            .cloned()
+            .ok_or_else(|| crate::backend::Error::NotFound(format!("no volume {volume_id}")))?;
+        Ok(crate::batch::retire::Survey {
+            driver: crate::backend::driver_on(&self.hosts, volume.host.as_deref()),
+            managed: self
+                .snapshots
+                .iter()
+                .filter(|s| s.volume_id == volume_id)
+                .cloned()
+                .collect(),
+            unmanaged: self
+                .manageable
+                .iter()
+                .filter(|e| e.cinder_id.is_none() && e.parent_volume_id() == Some(volume_id))
+                .cloned()
+                .collect(),
+            listing_error: None,
+            volume,
+        })
     }
 
     fn connect(&self, name: &str, hosts: bool) -> Result<Connection, String> {

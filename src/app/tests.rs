@@ -10,7 +10,7 @@ use super::testdata::{
 use super::*;
 use crate::backend::{Error, ListFilter};
 use crate::migrate::Action;
-use crate::migrate::plan::VolumeRef;
+use crate::migrate::plan::IdRef;
 
 fn selected(app: &App) -> Option<String> {
     app.view().rows.nav().selected_key().map(str::to_string)
@@ -30,7 +30,7 @@ fn snapshot_manages(effects: &[Effect]) -> Vec<(String, String, Option<String>)>
         .into_iter()
         .map(|action| match action {
             Action::ManageSnapshot {
-                volume: VolumeRef::Id(volume_id),
+                volume: IdRef::Id(volume_id),
                 reference,
                 name,
                 ..
@@ -127,9 +127,9 @@ fn volumes_know_back_end_snapshots_cinder_does_not_manage() {
     );
     let details = app.details_lines();
     assert!(
-        details
-            .iter()
-            .any(|(l, v)| l == "warning" && v.contains("a delete of the volume fails")),
+        details.iter().any(|(l, v)| l == "warning"
+            && v.contains("VolumeIsBusy")
+            && v.contains("retire it (R)")),
         "{details:?}"
     );
 }
@@ -379,7 +379,7 @@ fn import_of_a_snapshot_with_an_unknown_origin_asks_for_the_parent() {
     let effects = update(&mut app, Msg::Key(ENTER));
     let [
         Action::ManageSnapshot {
-            volume: VolumeRef::Id(volume_id),
+            volume: IdRef::Id(volume_id),
             ..
         },
     ] = batch_actions(&effects).as_slice()
@@ -1207,7 +1207,7 @@ fn a_failed_back_end_listing_shows_on_the_screen_and_offers_import_by_reference(
         )]
     );
     let Action::ManageSnapshot {
-        volume: VolumeRef::Id(volume),
+        volume: IdRef::Id(volume),
         reference,
         name,
         description,
@@ -1382,5 +1382,202 @@ fn a_hosts_back_end_snapshots_open_on_the_listing_the_console_already_has() {
         reloads.len(),
         1,
         "a refresh asks once, for the screen and the caches: {refresh:?}"
+    );
+}
+
+#[test]
+fn a_delete_starts_on_cancel_says_it_destroys_data_and_needs_the_word_for_several() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &command_keys("snapshots"));
+    data.press(&mut app, &[Key::ctrl('a'), Key::char('X')]);
+    let confirm = export_confirm(&app);
+    assert_eq!(confirm.gate.focus, Button::Cancel);
+    let Plan::Export(plan) = &confirm.plan else {
+        panic!("a removal: {:?}", confirm.plan)
+    };
+    assert_eq!(plan.removal, plan::Removal::Delete);
+    assert!(plan.needs_typing(), "{} snapshots", plan.items.len());
+    let summary = plan.summary();
+    assert!(
+        summary.heading.starts_with("Delete "),
+        "{}",
+        summary.heading
+    );
+    assert!(
+        summary.warnings[0].contains("DESTROYS the data")
+            && summary.warnings[0].contains("export (unmanage) would only make Cinder forget"),
+        "{:?}",
+        summary.warnings
+    );
+    assert_eq!(confirm.plan.title(), "Confirm delete");
+
+    assert!(
+        update(&mut app, Msg::Key(ENTER)).is_empty(),
+        "Enter on Cancel"
+    );
+    assert!(app.modal.is_none());
+    data.press(&mut app, &[Key::char('X'), TAB]);
+    assert!(
+        update(&mut app, Msg::Key(ENTER)).is_empty(),
+        "nothing typed"
+    );
+    let hint = export_confirm(&app).gate.hint.clone().unwrap();
+    assert!(hint.contains("'delete'"), "{hint}");
+    data.press(&mut app, &chars("delete"));
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let deleted: Vec<&str> = batch_actions(&effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::DeleteSnapshot {
+                snapshot: IdRef::Id(id),
+            } => id.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(deleted.len(), plan_len(&effects));
+    data.serve(&mut app, effects);
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!("the job: {:?}", app.modal)
+    };
+    assert!(job.title.starts_with("Delete of"), "{}", job.title);
+    assert!(
+        job.items
+            .iter()
+            .all(|item| item.outcome == Outcome::Done("deleted, with its data".into())),
+        "{job:?}"
+    );
+}
+
+fn plan_len(effects: &[Effect]) -> usize {
+    batch_actions(effects).len()
+}
+
+fn command_keys(name: &str) -> Vec<Key> {
+    let mut keys = vec![Key::char(':')];
+    keys.extend(chars(name));
+    keys.push(ENTER);
+    keys
+}
+
+#[test]
+fn volumes_are_created_from_the_selected_snapshot_through_a_form_and_a_confirmation() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &command_keys("snapshots"));
+    data.press(&mut app, &[Key::char('c')]);
+    let Some(Modal::CreateForm(form)) = &app.modal else {
+        panic!("the form: {:?}", app.modal)
+    };
+    let snapshot_size = form.snapshot_size;
+    assert_eq!(form.size.value(), snapshot_size.to_string());
+    assert_eq!(form.count.value(), "1");
+    data.press(&mut app, &[TAB, TAB, Key::plain(KeyCode::Backspace)]);
+    data.press(&mut app, &chars("2"));
+    data.press(&mut app, &[ENTER]);
+    let confirm = export_confirm(&app);
+    let Plan::Create(plan) = &confirm.plan else {
+        panic!("a create: {:?}", confirm.plan)
+    };
+    assert_eq!(plan.count, 2);
+    assert!(
+        plan.summary().warnings[0].contains("LVM driver copies"),
+        "{:?}",
+        plan.summary()
+    );
+    data.press(&mut app, &[TAB]);
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let names: Vec<String> = batch_actions(&effects)
+        .into_iter()
+        .map(|action| match action {
+            Action::CreateVolume { name, size, .. } => {
+                assert_eq!(*size, Some(snapshot_size));
+                name.clone().unwrap()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names[0].ends_with("-volume-1") && names[1].ends_with("-volume-2"));
+}
+
+#[test]
+fn a_volume_is_retired_after_the_review_once_its_name_is_typed() {
+    let data = Dataset::default();
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(selected(&app).as_deref(), Some(DB));
+    let effects = update(&mut app, Msg::Key(Key::char('R')));
+    let [Effect::Survey { volume_id, .. }] = effects.as_slice() else {
+        panic!("a survey: {effects:?}")
+    };
+    assert_eq!(volume_id, DB);
+    assert!(notice(&app).text.contains("stands in the way"));
+    data.serve(&mut app, effects);
+    let confirm = export_confirm(&app);
+    let Plan::Retire(plan) = &confirm.plan else {
+        panic!("a retirement: {:?}", confirm.plan)
+    };
+    assert_eq!(plan.name(), "db-primary");
+    let summary = plan.summary();
+    assert!(summary.heading.contains("DESTROYS"), "{}", summary.heading);
+    assert!(
+        summary.groups[0].contains("2 managed snapshot(s), 2 back-end snapshot(s)"),
+        "{:?}",
+        summary.groups
+    );
+    assert!(summary.warnings[0].contains("VolumeIsBusy"));
+    assert_eq!(confirm.gate.focus, Button::Cancel);
+
+    data.press(&mut app, &[TAB]);
+    assert!(
+        update(&mut app, Msg::Key(ENTER)).is_empty(),
+        "no name typed"
+    );
+    assert!(export_confirm(&app).gate.hint.is_some());
+    // every character types, even the dialog's scroll keys
+    data.press(&mut app, &chars("db-primarj"));
+    data.press(&mut app, &[Key::plain(KeyCode::Backspace), Key::char('y')]);
+    assert_eq!(export_confirm(&app).gate.typed.value(), "db-primary");
+    let effects = update(&mut app, Msg::Key(ENTER));
+    let [
+        Effect::Batch {
+            items, in_order, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("one batch: {effects:?}")
+    };
+    assert!(*in_order);
+    let steps: Vec<String> = items.iter().map(|item| item.action.describe()).collect();
+    assert_eq!(steps.len(), 7, "{steps:?}");
+    assert!(steps[0].starts_with("manage snapshot"), "{steps:?}");
+    assert_eq!(steps[2], "delete the snapshot item 1 imported");
+    assert_eq!(steps[6], format!("delete volume {DB}"));
+}
+
+#[test]
+fn read_only_sessions_refuse_deletes_creates_and_retirements_with_the_reason() {
+    let data = Dataset::read_only();
+    let mut app = data.app();
+    data.press(&mut app, &[ENTER]);
+    // the delete still goes to the back end's read-only layer, which audits the refusal
+    let effects = update(&mut app, Msg::Key(Key::char('X')));
+    let [Effect::Refused { items }] = effects.as_slice() else {
+        panic!("the refused delete: {effects:?}")
+    };
+    let refused: Vec<String> = items.iter().map(|item| item.action.describe()).collect();
+    assert_eq!(refused, [format!("delete volume {DB}")]);
+    assert!(notice(&app).text.contains("read-only"));
+    app.modal = None;
+    assert!(update(&mut app, Msg::Key(Key::char('R'))).is_empty());
+    assert!(notice(&app).text.contains("read-only"));
+    app.modal = None;
+    data.press(&mut app, &command_keys("snapshots"));
+    assert!(update(&mut app, Msg::Key(Key::char('c'))).is_empty());
+    assert!(
+        notice(&app)
+            .text
+            .contains("Creating volumes from a snapshot is unavailable")
     );
 }

@@ -1,6 +1,6 @@
 //! The one place the console's state changes: `update(app, msg) -> effects`.
 
-use super::jobs::job_item;
+use super::jobs::{job_item, surveyed};
 use super::keys::key_input;
 use super::listing::{loaded, page_arrived, push, reload, reload_caches};
 use super::msg::{Effect, Msg, Reply};
@@ -56,6 +56,18 @@ fn replied(app: &mut App, reply: Reply) -> Effects {
         } => {
             let outcome = result.map(|()| "exported; its data stays on the back end".to_string());
             job_item(app, request, item, outcome)
+        }
+        Reply::Deleted {
+            request,
+            item,
+            result,
+        } => {
+            let outcome = result.map(|()| "deleted, with its data".to_string());
+            job_item(app, request, item, outcome)
+        }
+        Reply::Surveyed { request, result } => {
+            surveyed(app, request, result);
+            Vec::new()
         }
         Reply::Connected { request, result } => {
             app.settle(request);

@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::layer::Layer;
-use super::{Backend, Error, ManageSnapshotRequest, ManageVolumeRequest, Result, Snapshot, Volume};
+use super::{
+    Backend, CreateVolumeRequest, Error, ManageSnapshotRequest, ManageVolumeRequest, Result,
+    Snapshot, Volume,
+};
 use crate::sync::lock;
 
 /// How an attempt ended.
@@ -130,10 +133,12 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sudo_user: Option<String>,
     pub backend: Identity,
-    /// `manage_snapshot`, `unmanage_snapshot`, `manage_volume`, `unmanage_volume`, or
-    /// `recover_manage` (crash recovery at start-up).
+    /// `manage_snapshot`, `unmanage_snapshot`, `manage_volume`, `unmanage_volume`,
+    /// `create_volume`, `delete_snapshot`, `delete_volume`, or `recover_manage` (crash
+    /// recovery at start-up).
     pub action: String,
-    /// The back-end reference a manage imports, or the id an unmanage exports.
+    /// The back-end reference a manage imports, the id an unmanage exports or a delete
+    /// deletes, or the snapshot a volume is created from.
     pub target: String,
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub params: Value,
@@ -454,6 +459,39 @@ impl Layer for Audited {
             Value::Null,
             |_| None,
             self.inner.unmanage_volume(id),
+        )
+        .await
+    }
+
+    async fn create_volume(&self, request: &CreateVolumeRequest) -> Result<Volume> {
+        self.audit(
+            "create_volume",
+            &request.snapshot_id,
+            params_of(request),
+            |volume: &Volume| Some(volume.id.clone()),
+            self.inner.create_volume(request),
+        )
+        .await
+    }
+
+    async fn delete_snapshot(&self, id: &str) -> Result<()> {
+        self.audit(
+            "delete_snapshot",
+            id,
+            Value::Null,
+            |_| None,
+            self.inner.delete_snapshot(id),
+        )
+        .await
+    }
+
+    async fn delete_volume(&self, id: &str) -> Result<()> {
+        self.audit(
+            "delete_volume",
+            id,
+            Value::Null,
+            |_| None,
+            self.inner.delete_volume(id),
         )
         .await
     }

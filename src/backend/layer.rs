@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 
 use super::{
-    Backend, BackendInfo, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume,
+    Backend, BackendInfo, CreateVolumeRequest, Host, ListFilter, ManageSnapshotRequest,
+    ManageVolumeRequest, ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume,
 };
 
 /// What a layer adds to the back end below it: its mutations (and, if it wants, how it
@@ -24,6 +24,9 @@ pub trait Layer: Send + Sync {
     async fn unmanage_snapshot(&self, id: &str) -> Result<()>;
     async fn manage_volume(&self, request: &ManageVolumeRequest) -> Result<Volume>;
     async fn unmanage_volume(&self, id: &str) -> Result<()>;
+    async fn create_volume(&self, request: &CreateVolumeRequest) -> Result<Volume>;
+    async fn delete_snapshot(&self, id: &str) -> Result<()>;
+    async fn delete_volume(&self, id: &str) -> Result<()>;
 }
 
 #[async_trait]
@@ -78,5 +81,17 @@ impl<L: Layer> Backend for L {
 
     async fn unmanage_volume(&self, id: &str) -> Result<()> {
         Layer::unmanage_volume(self, id).await
+    }
+
+    async fn create_volume(&self, request: &CreateVolumeRequest) -> Result<Volume> {
+        Layer::create_volume(self, request).await
+    }
+
+    async fn delete_snapshot(&self, id: &str) -> Result<()> {
+        Layer::delete_snapshot(self, id).await
+    }
+
+    async fn delete_volume(&self, id: &str) -> Result<()> {
+        Layer::delete_volume(self, id).await
     }
 }

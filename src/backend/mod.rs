@@ -41,8 +41,8 @@ pub struct BackendInfo {
 
 /// Everything snapport needs from a Cinder-like back end.
 ///
-/// Mutations (`manage_*`, `unmanage_*`) return once the operation has finished on the
-/// back end, not when it was merely accepted.
+/// Mutations (`manage_*`, `unmanage_*`, `create_volume`, `delete_*`) return once the
+/// operation has finished on the back end, not when it was merely accepted.
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// Describes the back end for display.
@@ -84,6 +84,16 @@ pub trait Backend: Send + Sync {
 
     /// Forgets a volume (which must have no managed snapshots) and leaves its data.
     async fn unmanage_volume(&self, id: &str) -> Result<()>;
+
+    /// Creates a volume from a managed snapshot and waits until it is available.
+    async fn create_volume(&self, request: &CreateVolumeRequest) -> Result<Volume>;
+
+    /// Deletes a snapshot with its data, and waits until it is gone.
+    async fn delete_snapshot(&self, id: &str) -> Result<()>;
+
+    /// Deletes a volume with its data (refused while it has snapshots), and waits until
+    /// it is gone.
+    async fn delete_volume(&self, id: &str) -> Result<()>;
 
     /// All managed volumes, collected.
     async fn volumes(&self, filter: &ListFilter) -> Result<Vec<Volume>> {

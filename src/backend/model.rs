@@ -281,6 +281,20 @@ pub struct ManageVolumeRequest {
     pub without_listing: bool,
 }
 
+/// Create a new volume from a managed snapshot (Cinder's `POST /volumes` with
+/// `snapshot_id`): the volume template use of an imported snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateVolumeRequest {
+    pub snapshot_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// GiB; `None` takes the snapshot's size (Cinder refuses less than that).
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
 /// Narrows a volume or snapshot listing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListFilter {

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::layer::Layer;
 use super::{
-    Backend, BackendInfo, Error, ManageSnapshotRequest, ManageVolumeRequest, Result, Snapshot,
-    Volume,
+    Backend, BackendInfo, CreateVolumeRequest, Error, ManageSnapshotRequest, ManageVolumeRequest,
+    Result, Snapshot, Volume,
 };
 
 /// Read-only view of a back end.
@@ -54,5 +54,17 @@ impl Layer for ReadOnly {
 
     async fn unmanage_volume(&self, _id: &str) -> Result<()> {
         refuse("volume unmanage")
+    }
+
+    async fn create_volume(&self, _request: &CreateVolumeRequest) -> Result<Volume> {
+        refuse("volume create")
+    }
+
+    async fn delete_snapshot(&self, _id: &str) -> Result<()> {
+        refuse("snapshot delete")
+    }
+
+    async fn delete_volume(&self, _id: &str) -> Result<()> {
+        refuse("volume delete")
     }
 }

@@ -84,6 +84,30 @@ pub fn export_warning(driver: &Driver, volume: &str) -> String {
     )
 }
 
+/// What a delete of `items` (e.g. `these 2 snapshots`) does, against an export.
+pub fn delete_effect(items: &str) -> String {
+    format!(
+        "a delete DESTROYS the data of {items} on the back end and cannot be undone; an \
+         export (unmanage) would only make Cinder forget them and keep the data"
+    )
+}
+
+/// How Cinder's driver makes a volume from a snapshot on a back end run by `driver`.
+pub fn create_effect(driver: &Driver) -> String {
+    match driver {
+        Driver::LvmThick | Driver::LvmThin => "Cinder's LVM driver copies the snapshot's data \
+             into each new LV (dd): it takes as long as the data is large"
+            .to_string(),
+        Driver::Rbd => "Cinder's RBD driver clones the protected snapshot into each new image \
+             (copy-on-write): the snapshot stays protected, and cannot be deleted, while a \
+             clone of it exists"
+            .to_string(),
+        Driver::Unknown(_) => "Cinder's driver makes each volume from the snapshot's data, \
+             by copy or by clone"
+            .to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +136,12 @@ mod tests {
         );
         assert!(import_effect(&Driver::Rbd, true).contains("image to volume-<new id>"));
         assert!(import_effect(&Driver::default(), false).contains("may rename"));
+    }
+
+    #[test]
+    fn deletes_and_creates_say_what_happens_to_the_data() {
+        assert!(delete_effect("2 volumes").contains("DESTROYS the data of 2 volumes"));
+        assert!(create_effect(&Driver::LvmThick).contains("dd"));
+        assert!(create_effect(&Driver::Rbd).contains("clones the protected snapshot"));
     }
 }

@@ -169,7 +169,7 @@ mod tests {
     fn manage_of(item: &Item) -> (&str, &str, Option<&str>, &Metadata, bool) {
         match &item.action {
             Action::ManageSnapshot {
-                volume: crate::migrate::plan::VolumeRef::Id(parent),
+                volume: crate::migrate::plan::IdRef::Id(parent),
                 reference,
                 name,
                 metadata,

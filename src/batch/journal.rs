@@ -79,6 +79,28 @@ impl State {
             .count()
     }
 
+    /// True once every item has the outcome the batch needs: each done for a batch run
+    /// in order, else each done or failed.
+    pub fn settled(&self) -> bool {
+        (1..=self.items.len()).all(|number| {
+            if self.batch.in_order {
+                self.item(number).is_done()
+            } else {
+                self.has_outcome(number)
+            }
+        })
+    }
+
+    /// True when item `number` is still to run: in a batch run in order, a failed item
+    /// runs again.
+    pub fn to_run(&self, number: usize) -> bool {
+        if self.batch.in_order {
+            !self.item(number).is_done()
+        } else {
+            !self.has_outcome(number)
+        }
+    }
+
     /// How many items have an outcome.
     pub fn finished(&self) -> usize {
         (1..=self.items.len())
@@ -207,6 +229,7 @@ mod tests {
             },
             label: "local lvm vg=vg0".into(),
             items: vec![manage("snap-a"), manage("snap-b"), manage("snap-c")],
+            in_order: false,
         }
     }
 
@@ -244,6 +267,37 @@ mod tests {
         assert!(
             text.contains(r#""item":3"#) && text.contains(r#""reconciled":true"#),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_batch_in_order_runs_a_failed_item_again_and_is_settled_only_when_all_are_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.journal.jsonl");
+        let in_order = Batch {
+            in_order: true,
+            ..batch()
+        };
+        let mut journal = BatchJournal::create(&path, &in_order).unwrap();
+        journal.result(1, Ok(Some("s-1".into())), false).unwrap();
+        journal
+            .result(2, Err("VolumeIsBusy".into()), false)
+            .unwrap();
+        journal.result(3, Ok(Some("s-3".into())), false).unwrap();
+        let state = journal.state();
+        assert!(!state.settled(), "item 2 is not done");
+        assert!(state.to_run(2) && !state.to_run(1));
+
+        let mut unordered = state.clone();
+        unordered.batch.in_order = false;
+        assert!(unordered.settled(), "a failure is an outcome");
+        assert!(!unordered.to_run(2));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""in_order":true"#), "{text}");
+        let plain = serde_json::to_string(&batch()).unwrap();
+        assert!(
+            !plain.contains("in_order"),
+            "old journals stay as they were"
         );
     }
 

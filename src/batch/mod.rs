@@ -3,8 +3,10 @@
 //! `snapport batch resume` finds out what happened and finishes the rest. The batch reuses the migration
 //! engine's actions, back-end calls and reconciliation.
 
+pub mod create;
 pub mod file;
 pub mod journal;
+pub mod retire;
 pub mod run;
 
 use std::path::{Path, PathBuf};
@@ -47,12 +49,17 @@ pub struct Batch {
     /// The back end as the console named it, for lists and summaries.
     pub label: String,
     pub items: Vec<Item>,
+    /// Each item needs the ones before it (a retirement): they run one at a time, in
+    /// order, the first failure stops the batch, and a resume starts again there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_order: bool,
 }
 
-/// One import or export of a batch.
+/// One import, export, create or delete of a batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
-    /// What the operator saw: the back-end reference, or the name or id exported.
+    /// What the operator saw: the back-end reference, the name or id exported or
+    /// deleted, or the name of a new volume.
     pub label: String,
     #[serde(flatten)]
     pub action: Action,

@@ -13,7 +13,7 @@ use super::journal::{BatchJournal, State};
 use super::{Batch, BatchError};
 use crate::backend::{self, Backend, ListFilter};
 use crate::migrate::apply::{execute, find_outcome};
-use crate::migrate::plan::VolumeRef;
+use crate::migrate::plan::IdRef;
 use crate::migrate::{Action, MigrateError};
 use crate::pause::{PausePoint, Stage};
 use crate::sync::lock;
@@ -70,11 +70,11 @@ pub async fn resume(
     let mut found = Vec::new();
     for number in 1..=journal.state().items.len() {
         let state = journal.state();
-        if !state.item(number).needs_reconcile() || state.has_outcome(number) {
+        if !state.item(number).needs_reconcile() || !state.to_run(number) {
             continue;
         }
         let item = &state.batch.items[number - 1];
-        let mut action = item.action.clone();
+        let mut action = resolved(state, &item.action);
         exclude(&mut action, state.new_ids());
         let unclear = |source: MigrateError| BatchError::Unclear {
             item: number,
@@ -91,30 +91,46 @@ pub async fn resume(
     }
     let state = journal.state();
     let pending = (1..=state.items.len())
-        .filter(|number| !state.has_outcome(*number))
+        .filter(|number| state.to_run(*number))
         .collect();
     let state = run(journal, backend, pending, control).await?;
     Ok((state, found))
 }
 
-/// Adds `ids` to the records a manage must not take for its result.
+/// The action with the record an earlier item created filled in, once it is done.
+fn resolved(state: &State, action: &Action) -> Action {
+    match action {
+        Action::DeleteSnapshot {
+            snapshot: IdRef::NewIdOfStep(number),
+        } => match state.item(*number).done.clone().flatten() {
+            Some(id) => Action::DeleteSnapshot {
+                snapshot: IdRef::Id(id),
+            },
+            None => action.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Adds `ids` to the records a manage or create must not take for its result.
 fn exclude<'a>(action: &mut Action, ids: impl Iterator<Item = &'a str>) {
-    if let Action::ManageVolume { known_ids, .. } | Action::ManageSnapshot { known_ids, .. } =
-        action
+    if let Action::ManageVolume { known_ids, .. }
+    | Action::ManageSnapshot { known_ids, .. }
+    | Action::CreateVolume { known_ids, .. } = action
     {
         known_ids.extend(ids.map(str::to_string));
     }
 }
 
-/// Notes, for each manage, the records that already carry its name: after a crash they
-/// are not its result. One listing per parent volume, one for all volume manages.
+/// Notes, for each manage or create, the records that already carry its name: after a
+/// crash they are not its result. One listing per parent volume, one for all volumes.
 async fn remember_known(batch: &mut Batch, backend: &dyn Backend) -> Result<(), BatchError> {
     let mut snapshots: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
     let mut volumes: Option<Vec<(String, Option<String>)>> = None;
     for item in &mut batch.items {
         let (existing, name, known_ids) = match &mut item.action {
             Action::ManageSnapshot {
-                volume: VolumeRef::Id(volume_id),
+                volume: IdRef::Id(volume_id),
                 name,
                 known_ids,
                 ..
@@ -131,6 +147,9 @@ async fn remember_known(batch: &mut Batch, backend: &dyn Backend) -> Result<(), 
                 (&snapshots[volume_id.as_str()], &*name, known_ids)
             }
             Action::ManageVolume {
+                name, known_ids, ..
+            }
+            | Action::CreateVolume {
                 name, known_ids, ..
             } => {
                 if volumes.is_none() {
@@ -161,23 +180,32 @@ async fn run(
 ) -> Result<State, BatchError> {
     let batch = journal.state().batch.clone();
     let journal = Mutex::new(journal);
-    let at_once = if control.pause.is_some() {
-        1
+    if batch.in_order {
+        for number in pending {
+            let action = resolved(lock(&journal).state(), &batch.items[number - 1].action);
+            run_item(&journal, backend, number, &action, control).await?;
+            if !lock(&journal).state().item(number).is_done() {
+                break;
+            }
+        }
     } else {
-        control.at_once.max(1)
-    };
-    let results: Vec<Result<(), BatchError>> = futures::stream::iter(pending)
-        .map(|number| {
-            let action = &batch.items[number - 1].action;
-            run_item(&journal, backend, number, action, control)
-        })
-        .buffered(at_once)
-        .collect()
-        .await;
-    results.into_iter().collect::<Result<(), BatchError>>()?;
+        let at_once = if control.pause.is_some() {
+            1
+        } else {
+            control.at_once.max(1)
+        };
+        let results: Vec<Result<(), BatchError>> = futures::stream::iter(pending)
+            .map(|number| {
+                let action = &batch.items[number - 1].action;
+                run_item(&journal, backend, number, action, control)
+            })
+            .buffered(at_once)
+            .collect()
+            .await;
+        results.into_iter().collect::<Result<(), BatchError>>()?;
+    }
     let mut journal = lock(&journal);
-    let state = journal.state();
-    if (1..=state.items.len()).all(|number| state.has_outcome(number)) {
+    if journal.state().settled() {
         journal.complete()?;
     }
     Ok(journal.state().clone())

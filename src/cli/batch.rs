@@ -18,6 +18,7 @@ use crate::batch::file::RowOptions;
 use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
 use crate::journal::{JournalError, StepState};
+use crate::migrate::Action;
 use crate::output::{self, Format, visible};
 use crate::pause::PausePoint;
 
@@ -193,6 +194,7 @@ fn summary(state: &State, found: &[usize], journal: &Path) -> Result<(), Failure
         let outcome = state.item(number);
         let line = match (&outcome.done, &outcome.error) {
             (Some(Some(new_id)), _) => format!("{} -> {new_id}", item.label),
+            (Some(None), _) if item.action.is_delete() => format!("{}: deleted", item.label),
             (Some(None), _) => format!("{}: exported", item.label),
             (None, Some(error)) => {
                 failed += 1;
@@ -245,15 +247,17 @@ async fn import(global: &Global, paths: &Paths, args: ImportArgs) -> Result<(), 
         spec: &spec,
         paths,
     };
-    run_items(&target, items, &args.run).await
+    run_items(&target, items, false, &args.run).await
 }
 
-/// Runs `items` as one journaled batch, a progress bar on a terminal's stderr, then
+/// Runs `items` as one journaled batch (`in_order`: one at a time, stopping at the
+/// first failure, see [`Batch::in_order`]), a progress bar on a terminal's stderr, then
 /// prints what each item became, in input order. Fails (exit 1) when an item failed
 /// or a stop left items to run; a read-only session is refused before anything.
 pub async fn run_items(
     target: &Target<'_>,
     items: Vec<Item>,
+    in_order: bool,
     run: &RunArgs,
 ) -> Result<(), Failure> {
     if target.backend.info().read_only {
@@ -276,6 +280,7 @@ pub async fn run_items(
         backend: target.spec.clone(),
         label: target.backend.info().label,
         items,
+        in_order,
     };
     tracing::info!(journal = %path.display(), items = batch.items.len(), "batch starts");
     let started = controlled(&report, run.concurrency, async |control| {
@@ -329,7 +334,8 @@ async fn controlled<T>(
     Ok(result)
 }
 
-fn progress_bar(len: usize) -> ProgressBar {
+/// A bar of `len` steps on stderr when it is a terminal, hidden otherwise.
+pub(crate) fn progress_bar(len: usize) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -350,10 +356,10 @@ fn json_results(state: &State) -> String {
         .enumerate()
         .map(|(index, item)| {
             let outcome = state.item(index + 1);
-            let mut object = if item.action.is_manage() {
-                json!({ "reference": item.label })
-            } else {
-                json!({ "id": item.label })
+            let mut object = match &item.action {
+                action if action.is_manage() => json!({ "reference": item.label }),
+                Action::CreateVolume { .. } => json!({ "name": item.label }),
+                _ => json!({ "id": item.label }),
             };
             match (&outcome.done, &outcome.error) {
                 (Some(Some(new_id)), _) => object["id"] = json!(new_id),
@@ -375,6 +381,9 @@ fn print_results(state: &State) {
         match (&outcome.done, &outcome.error) {
             (Some(Some(new_id)), _) => {
                 println!("{}", visible(&format!("{} -> {new_id}", item.label)))
+            }
+            (Some(None), _) if item.action.is_delete() => {
+                println!("{}", visible(&format!("{}: deleted", item.label)))
             }
             (Some(None), _) => println!(
                 "{} unmanaged; its data stays on the back end",

@@ -1,10 +1,12 @@
 //! The commands on one back end's resources: hosts, volumes and snapshots, listed,
-//! imported and exported. Several imports or exports run as one journaled batch.
+//! imported and exported (created, deleted and retired in `lifecycle`). Several imports
+//! or exports run as one journaled batch.
 
 use clap::{Args, Subcommand};
 use futures::StreamExt;
 
 use super::batch;
+use super::lifecycle::{self, Deleted};
 use super::{Failure, FormatArg, confirm, exit};
 use crate::backend::side_effects::export_warning;
 use crate::backend::{
@@ -53,9 +55,10 @@ pub struct ImportFields {
     pub properties: Vec<(String, String)>,
 }
 
+/// Ids an export or a delete acts on, confirmed and run as one batch.
 #[derive(Debug, Args)]
-pub struct UnmanageArgs {
-    /// Ids to unmanage.
+pub struct IdsArgs {
+    /// Ids of the volumes or snapshots.
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<String>,
     /// Do not ask for confirmation.
@@ -98,7 +101,14 @@ pub enum VolumeAction {
         run: batch::RunArgs,
     },
     /// Forget volumes, leaving their data on the back end.
-    Unmanage(UnmanageArgs),
+    Unmanage(IdsArgs),
+    /// Create volumes from a managed snapshot, waiting until they are available.
+    Create(lifecycle::CreateArgs),
+    /// Delete volumes with their data (Cinder refuses a volume with snapshots).
+    Delete(IdsArgs),
+    /// Import a volume's unmanaged back-end snapshots, delete all its snapshots, then
+    /// delete the volume, as one journaled batch (`batch resume` finishes it).
+    Retire(lifecycle::RetireArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,7 +146,9 @@ pub enum SnapshotAction {
         run: batch::RunArgs,
     },
     /// Forget snapshots, leaving their data on the back end.
-    Unmanage(UnmanageArgs),
+    Unmanage(IdsArgs),
+    /// Delete snapshots with their data.
+    Delete(IdsArgs),
 }
 
 fn metadata(properties: Vec<(String, String)>) -> Metadata {
@@ -161,7 +173,7 @@ impl Resource {
 async fn unmanage(
     target: &batch::Target<'_>,
     resource: Resource,
-    args: UnmanageArgs,
+    args: IdsArgs,
 ) -> Result<(), Failure> {
     let backend = target.backend;
     if !backend.info().read_only {
@@ -199,7 +211,7 @@ async fn unmanage(
         concurrency: args.concurrency,
         format: args.format,
     };
-    batch::run_items(target, items, &run).await
+    batch::run_items(target, items, false, &run).await
 }
 
 /// The parent volumes of the snapshots `ids`, each once, in order, with the driver of
@@ -278,7 +290,7 @@ async fn manage<R: Into<Action>>(
             .into(),
         })
         .collect();
-    batch::run_items(target, items, run).await
+    batch::run_items(target, items, false, run).await
 }
 
 /// Runs one non-interactive command against `target`'s back end, printing to stdout.
@@ -325,6 +337,11 @@ pub async fn run_command(
             VolumeAction::Unmanage(args) => {
                 return unmanage(target, Resource::Volume, args).await;
             }
+            VolumeAction::Create(args) => return lifecycle::create(target, args).await,
+            VolumeAction::Delete(args) => {
+                return lifecycle::delete(target, Deleted::Volume, args).await;
+            }
+            VolumeAction::Retire(args) => return lifecycle::retire(target, args).await,
         },
         ResourceCommand::Snapshot { action } => match action {
             SnapshotAction::List { volume, format } => {
@@ -361,6 +378,9 @@ pub async fn run_command(
             }
             SnapshotAction::Unmanage(args) => {
                 return unmanage(target, Resource::Snapshot, args).await;
+            }
+            SnapshotAction::Delete(args) => {
+                return lifecycle::delete(target, Deleted::Snapshot, args).await;
             }
         },
     };

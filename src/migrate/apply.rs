@@ -13,11 +13,12 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use super::journal::{Journal, Phase, RollbackVolume, State};
-use super::plan::{Action, Item, Plan, Side, Step, VolumeRef, number_steps};
+use super::plan::{Action, IdRef, Item, Plan, Side, Step, number_steps};
 use super::preflight::{self, Problem, Sides};
 use super::{MigrateError, Result};
 use crate::backend::{
-    self, Backend, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Reference,
+    self, Backend, CreateVolumeRequest, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    Reference,
 };
 pub use crate::pause::{PausePoint, Stage};
 use crate::sync::lock;
@@ -216,10 +217,10 @@ fn pending(state: &State, phase: Phase, chains: &[Vec<Step>]) -> Vec<Vec<Step>> 
 fn resolved(state: &State, phase: Phase, step: &Step) -> Step {
     let mut step = step.clone();
     if let Action::ManageSnapshot { volume, .. } = &mut step.action
-        && let VolumeRef::NewIdOfStep(number) = *volume
+        && let IdRef::NewIdOfStep(number) = *volume
         && let Some(id) = state.new_id(phase, number)
     {
-        *volume = VolumeRef::Id(id.to_string());
+        *volume = IdRef::Id(id.to_string());
     }
     step
 }
@@ -306,14 +307,17 @@ pub(crate) async fn find_outcome(
     action: &Action,
 ) -> Result<Option<Option<String>>> {
     let created = match action {
-        Action::UnmanageSnapshot { id } => {
+        Action::UnmanageSnapshot { id }
+        | Action::DeleteSnapshot {
+            snapshot: IdRef::Id(id),
+        } => {
             let left = settled(number, || async {
                 Ok(backend.snapshot(id).await?.status.to_string())
             })
             .await?;
             return Ok(left.is_none().then_some(None));
         }
-        Action::UnmanageVolume { id } => {
+        Action::UnmanageVolume { id } | Action::DeleteVolume { id } => {
             let left = settled(number, || async {
                 Ok(backend.volume(id).await?.status.to_string())
             })
@@ -321,6 +325,12 @@ pub(crate) async fn find_outcome(
             return Ok(left.is_none().then_some(None));
         }
         Action::ManageVolume {
+            name,
+            metadata,
+            known_ids,
+            ..
+        }
+        | Action::CreateVolume {
             name,
             metadata,
             known_ids,
@@ -342,7 +352,7 @@ pub(crate) async fn find_outcome(
             status.map(|status| (id, status))
         }
         Action::ManageSnapshot {
-            volume: VolumeRef::Id(volume_id),
+            volume: IdRef::Id(volume_id),
             name,
             metadata,
             known_ids,
@@ -367,7 +377,7 @@ pub(crate) async fn find_outcome(
             .await?;
             status.map(|status| (id, status))
         }
-        Action::ManageSnapshot { .. } => return Ok(None),
+        Action::ManageSnapshot { .. } | Action::DeleteSnapshot { .. } => return Ok(None),
     };
     match created {
         None => Ok(None),
@@ -499,12 +509,12 @@ async fn undo_steps(state: &State, sides: Sides<'_>) -> Result<Vec<RollbackVolum
                     without_listing: false,
                 },
             ));
-            VolumeRef::NewIdOfStep(next + steps.len() - 1)
+            IdRef::NewIdOfStep(next + steps.len() - 1)
         } else {
-            VolumeRef::Id(volume_plan.volume.id.clone())
+            IdRef::Id(volume_plan.volume.id.clone())
         };
         let siblings = match &parent {
-            VolumeRef::Id(id) if snapshots.iter().any(|(_, place)| place.left_source) => {
+            IdRef::Id(id) if snapshots.iter().any(|(_, place)| place.left_source) => {
                 let filter = ListFilter {
                     volume_id: Some(id.clone()),
                     ..ListFilter::default()
@@ -593,7 +603,7 @@ pub(crate) async fn execute(
             without_listing,
             ..
         } => {
-            let VolumeRef::Id(volume_id) = volume else {
+            let IdRef::Id(volume_id) = volume else {
                 return Err(backend::Error::NotFound(
                     "the parent volume was not created".into(),
                 ));
@@ -609,6 +619,32 @@ pub(crate) async fn execute(
             };
             backend.manage_snapshot(&request).await.map(|s| Some(s.id))
         }
+        Action::CreateVolume {
+            snapshot_id,
+            name,
+            description,
+            size,
+            metadata,
+            ..
+        } => {
+            let request = CreateVolumeRequest {
+                snapshot_id: snapshot_id.clone(),
+                name: name.clone(),
+                description: description.clone(),
+                size: *size,
+                metadata: metadata.clone(),
+            };
+            backend.create_volume(&request).await.map(|v| Some(v.id))
+        }
+        Action::DeleteSnapshot { snapshot } => {
+            let IdRef::Id(id) = snapshot else {
+                return Err(backend::Error::NotFound(
+                    "the snapshot to delete was not imported".into(),
+                ));
+            };
+            backend.delete_snapshot(id).await.map(|()| None)
+        }
+        Action::DeleteVolume { id } => backend.delete_volume(id).await.map(|()| None),
     }
 }
 
@@ -814,6 +850,6 @@ mod tests {
         let Action::ManageSnapshot { volume, .. } = &left[0][0].action else {
             panic!("{left:?}")
         };
-        assert_eq!(volume, &VolumeRef::Id("n1".into()));
+        assert_eq!(volume, &IdRef::Id("n1".into()));
     }
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{MIGRATED_FROM, MigrateError, Result, SOURCE_ID};
 use crate::backend::{
-    Backend, Driver, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
-    Snapshot, Volume, driver_on,
+    Backend, CreateVolumeRequest, Driver, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
+    Metadata, Reference, Snapshot, Volume, driver_on,
 };
 
 /// The plan file format this snapport writes and reads.
@@ -65,10 +65,11 @@ pub enum Side {
     Target,
 }
 
-/// The volume a snapshot manage goes under: known, or created by an earlier step.
+/// A record a step acts on: known by id, or created by an earlier step (the volume a
+/// snapshot manage goes under, the imported snapshot a retirement deletes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum VolumeRef {
+pub enum IdRef {
     Id(String),
     NewIdOfStep(usize),
 }
@@ -108,7 +109,7 @@ pub enum Action {
         without_listing: bool,
     },
     ManageSnapshot {
-        volume: VolumeRef,
+        volume: IdRef,
         reference: Reference,
         name: Option<String>,
         description: Option<String>,
@@ -122,6 +123,26 @@ pub enum Action {
         /// Import without the host's manageable listing (see the request's field).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         without_listing: bool,
+    },
+    /// A new volume from a managed snapshot (batches only, never a migration step).
+    CreateVolume {
+        snapshot_id: String,
+        name: Option<String>,
+        description: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<u64>,
+        metadata: Metadata,
+        /// Volumes with this name that existed before the step: not its result.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        known_ids: Vec<String>,
+    },
+    /// Deletes a snapshot with its data (batches only).
+    DeleteSnapshot {
+        snapshot: IdRef,
+    },
+    /// Deletes a volume with its data (batches only).
+    DeleteVolume {
+        id: String,
     },
 }
 
@@ -145,14 +166,40 @@ impl Action {
                 reference.label(),
                 name.as_deref().unwrap_or("")
             ),
+            Action::CreateVolume {
+                snapshot_id, name, ..
+            } => format!(
+                "create volume '{}' from snapshot {snapshot_id}",
+                name.as_deref().unwrap_or("")
+            ),
+            Action::DeleteSnapshot {
+                snapshot: IdRef::Id(id),
+            } => format!("delete snapshot {id}"),
+            Action::DeleteSnapshot {
+                snapshot: IdRef::NewIdOfStep(number),
+            } => format!("delete the snapshot item {number} imported"),
+            Action::DeleteVolume { id } => format!("delete volume {id}"),
         }
     }
 
-    /// True for steps that create a resource (and so have a new id).
+    /// True for steps that import a resource (and so have a new id).
     pub fn is_manage(&self) -> bool {
         matches!(
             self,
             Action::ManageVolume { .. } | Action::ManageSnapshot { .. }
+        )
+    }
+
+    /// True for steps that make a record (imports and creates), which have a new id.
+    pub fn creates(&self) -> bool {
+        self.is_manage() || matches!(self, Action::CreateVolume { .. })
+    }
+
+    /// True for steps that destroy data.
+    pub fn is_delete(&self) -> bool {
+        matches!(
+            self,
+            Action::DeleteSnapshot { .. } | Action::DeleteVolume { .. }
         )
     }
 }
@@ -160,7 +207,7 @@ impl Action {
 impl From<ManageSnapshotRequest> for Action {
     fn from(request: ManageSnapshotRequest) -> Self {
         Action::ManageSnapshot {
-            volume: VolumeRef::Id(request.volume_id),
+            volume: IdRef::Id(request.volume_id),
             reference: request.reference,
             name: request.name,
             description: request.description,
@@ -168,6 +215,19 @@ impl From<ManageSnapshotRequest> for Action {
             known_ids: Vec::new(),
             force: request.force,
             without_listing: request.without_listing,
+        }
+    }
+}
+
+impl From<CreateVolumeRequest> for Action {
+    fn from(request: CreateVolumeRequest) -> Self {
+        Action::CreateVolume {
+            snapshot_id: request.snapshot_id,
+            name: request.name,
+            description: request.description,
+            size: request.size,
+            metadata: request.metadata,
+            known_ids: Vec::new(),
         }
     }
 }
@@ -264,7 +324,7 @@ pub fn volume_steps(
             snapshot.id.as_str(),
             Side::Target,
             Action::ManageSnapshot {
-                volume: VolumeRef::NewIdOfStep(manage_volume_step),
+                volume: IdRef::NewIdOfStep(manage_volume_step),
                 reference: snapshot.reference.clone(),
                 name: snapshot.name.clone(),
                 description: snapshot.description.clone(),
@@ -567,7 +627,7 @@ mod tests {
         else {
             panic!("step 5 manages a snapshot")
         };
-        assert_eq!(volume, &VolumeRef::NewIdOfStep(4));
+        assert_eq!(volume, &IdRef::NewIdOfStep(4));
         assert_eq!(metadata[SOURCE_ID], "s1");
         assert_eq!(plan.volumes[0].source_host, "old@lvm#vg");
         assert_eq!(

@@ -4,7 +4,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use super::plan::{Action, Side, Step, VolumeRef};
+use super::plan::{Action, IdRef, Side, Step};
 use super::{MIGRATED_FROM, MigrateError, Result, SOURCE_ID};
 use crate::backend::snapshot_keys::locate;
 use crate::backend::{
@@ -237,6 +237,12 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                         problems.push(Problem::new(reference.label(), clash));
                     }
                 }
+                Action::CreateVolume { .. }
+                | Action::DeleteSnapshot { .. }
+                | Action::DeleteVolume { .. } => problems.push(Problem::new(
+                    &step.item,
+                    format!("{}: not a migration step", step.action.describe()),
+                )),
                 Action::ManageSnapshot {
                     volume,
                     reference,
@@ -244,10 +250,10 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                     ..
                 } => {
                     let host = match volume {
-                        VolumeRef::NewIdOfStep(number) => {
+                        IdRef::NewIdOfStep(number) => {
                             new_volumes.get(number).map(|(h, _)| h.to_string())
                         }
-                        VolumeRef::Id(id) => parent_host(backend, id, &mut problems).await?,
+                        IdRef::Id(id) => parent_host(backend, id, &mut problems).await?,
                     };
                     let Some(host) = host else { continue };
                     if bad_hosts.contains(&(step.on, host.clone())) {
@@ -257,8 +263,8 @@ pub async fn check(sides: Sides<'_>, chains: &[Vec<Step>]) -> Result<()> {
                     // One name may be listed under several parents (RBD): the entry
                     // under this snapshot's volume decides.
                     let is_parent = |e: &ManageableSnapshot| match volume {
-                        VolumeRef::Id(id) => e.is_snapshot_of(id),
-                        VolumeRef::NewIdOfStep(number) => new_volumes
+                        IdRef::Id(id) => e.is_snapshot_of(id),
+                        IdRef::NewIdOfStep(number) => new_volumes
                             .get(number)
                             .zip(e.source_reference.as_ref())
                             .is_some_and(|((_, lv), origin)| origin.same_object(lv)),

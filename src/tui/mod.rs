@@ -156,6 +156,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Modal::ImportForm(form)) => {
             widgets::form::render(frame, area, form, &app.keymap, theme)
         }
+        Some(Modal::CreateForm(form)) => {
+            widgets::create_form::render(frame, area, form, &app.keymap, theme)
+        }
         Some(Modal::Confirm(confirm)) => {
             widgets::confirm::confirm(frame, area, confirm, &app.keymap, theme)
         }

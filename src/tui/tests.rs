@@ -446,3 +446,30 @@ fn control_characters_from_the_back_end_never_reach_the_screen() {
     screens("hostile_volume", &data, &views[1]);
     screens("hostile_import_form", &data, &views[3]);
 }
+
+/// The delete dialog says plainly that a delete destroys data and an export does not.
+#[test]
+fn delete_confirm_says_it_destroys_data() {
+    let path = keys(&[&command("snapshots"), &chars(" X")]);
+    screens("delete_confirm", &Dataset::default(), &path);
+}
+
+#[test]
+fn create_volume_form_and_confirmation() {
+    let form = keys(&[&command("snapshots"), &chars("c")]);
+    screens("create_volume_form", &Dataset::default(), &form);
+    let confirm = keys(&[&form, &[TAB, TAB], &chars("3"), &[ENTER]]);
+    screens(
+        "create_volume_confirm",
+        &Dataset::with_driver(Driver::Rbd),
+        &confirm,
+    );
+}
+
+/// The retirement's review: what stands in the way, why the back-end snapshots are
+/// imported first, the steps, and the volume's name to type.
+#[test]
+fn retire_review() {
+    let path = keys(&[&[ENTER, Key::char('R')], &chars("db-pri")]);
+    screens("retire_review", &Dataset::default(), &path);
+}

@@ -17,11 +17,12 @@ pub mod protocol;
 
 use self::protocol::{Connection, Effect, Load, Page, Ran, Reply, RequestId, Review, RunEnd};
 use crate::backend::{self, Backend};
+use crate::batch::retire::Survey;
 use crate::batch::{self, Batch, Control};
 use crate::config::BackendSpec;
 use crate::connect::Directory;
 use crate::migrate::preflight::Sides;
-use crate::migrate::{Options, Plan, service};
+use crate::migrate::{self, Options, Plan, service};
 use crate::pause::PausePoint;
 use crate::sync::lock;
 
@@ -104,12 +105,16 @@ impl Worker {
                     worker.send(Reply::UnfinishedBatches(journals));
                 });
             }
-            Effect::Batch { request, items } => {
+            Effect::Batch {
+                request,
+                items,
+                in_order,
+            } => {
                 let stop = self.stop_flag(request);
                 let worker = self.clone();
                 let current = lock(&self.shared.current).clone();
                 self.keep(tokio::spawn(async move {
-                    worker.batch(request, items, current, stop).await
+                    worker.batch(request, items, in_order, current, stop).await
                 }));
             }
             effect => {
@@ -229,6 +234,10 @@ impl Worker {
                     let _ = crate::migrate::apply::execute(backend, &item.action).await;
                 }
             }
+            Effect::Survey { request, volume_id } => {
+                let result = Survey::of(backend, &volume_id).await.map(Box::new);
+                self.send(Reply::Surveyed { request, result });
+            }
             Effect::Switch { .. }
             | Effect::Release { .. }
             | Effect::Stop { .. }
@@ -265,32 +274,41 @@ impl Worker {
         Ok(Connection { info, hosts })
     }
 
-    /// Runs an import or export as a journaled batch, reporting each item as it ends.
-    /// Items the batch could not reach (its journal failed) are reported failed.
+    /// Runs imports, exports, creates or deletes as a journaled batch, reporting each
+    /// item as it ends. Items the batch did not reach (its journal failed, or an item of
+    /// a batch run in order failed) are reported failed, with why.
     async fn batch(
         self,
         request: RequestId,
         items: Vec<batch::Item>,
+        in_order: bool,
         current: Opened,
         stop: Arc<AtomicBool>,
     ) {
-        let manages: Vec<bool> = items.iter().map(|item| item.action.is_manage()).collect();
+        let actions: Vec<migrate::Action> = items.iter().map(|item| item.action.clone()).collect();
         let reported = Mutex::new(vec![false; items.len()]);
         let report = |number: usize, result: &backend::Result<Option<String>>| {
             let item = number - 1;
             lock(&reported)[item] = true;
             let result = result.clone();
-            self.send(if manages[item] {
+            let action = &actions[item];
+            self.send(if action.creates() {
                 Reply::Managed {
                     request,
                     item,
                     result: result.map(Option::unwrap_or_default),
                 }
+            } else if action.is_delete() {
+                Reply::Deleted {
+                    request,
+                    item,
+                    result: result.map(drop),
+                }
             } else {
                 Reply::Unmanaged {
                     request,
                     item,
-                    result: result.map(|_| ()),
+                    result: result.map(drop),
                 }
             });
         };
@@ -300,6 +318,7 @@ impl Worker {
                     backend: spec,
                     label: current.backend.info().label,
                     items,
+                    in_order,
                 };
                 tracing::info!(journal = %path.display(), "batch starts");
                 let pause = PausePoint::from_env(&[batch::PAUSE_SCOPE]);
@@ -309,21 +328,25 @@ impl Worker {
                     report: &report,
                     at_once: batch::AT_ONCE,
                 };
-                batch::start(&path, batch, current.backend.as_ref(), control)
-                    .await
-                    .map(drop)
-                    .map_err(|err| err.to_string())
+                match batch::start(&path, batch, current.backend.as_ref(), control).await {
+                    Ok(state) if !state.complete => Err(format!(
+                        "not run: an earlier item failed or the console stopped; \
+                         `snapport batch resume {}` goes on from there",
+                        path.display()
+                    )),
+                    Ok(_) => Ok(()),
+                    Err(err) => Err(format!("the batch stopped: {err}")),
+                }
             }
-            Err(err) => Err(err),
+            Err(err) => Err(format!("the batch stopped: {err}")),
         };
         if let Err(err) = result {
             tracing::warn!(error = %err, "batch stopped");
-            let missing: Vec<usize> = (1..=manages.len())
+            let missing: Vec<usize> = (1..=actions.len())
                 .filter(|number| !lock(&reported)[number - 1])
                 .collect();
             for number in missing {
-                let error = backend::Error::Backend(format!("the batch stopped: {err}"));
-                report(number, &Err(error));
+                report(number, &Err(backend::Error::Backend(err.clone())));
             }
         }
         lock(&self.shared.stops).remove(&request);

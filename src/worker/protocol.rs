@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::backend::{
     BackendInfo, Error, Host, ListFilter, ManageableSnapshot, ManageableVolume, Snapshot, Volume,
 };
+use crate::batch::retire::Survey;
 use crate::migrate::{Event, IdMap, Outcome, Plan, Problem};
 
 /// Identifies one request to the back end.
@@ -36,6 +37,17 @@ pub enum Reply {
         request: RequestId,
         item: usize,
         result: Result<(), Error>,
+    },
+    /// One delete of a job finished.
+    Deleted {
+        request: RequestId,
+        item: usize,
+        result: Result<(), Error>,
+    },
+    /// What stands in the way of a volume's delete was read.
+    Surveyed {
+        request: RequestId,
+        result: Result<Box<Survey>, Error>,
     },
     /// A back end was opened by name; the worker keeps it as connection `request`.
     Connected {
@@ -87,11 +99,18 @@ pub enum Effect {
         request: RequestId,
         load: Load,
     },
-    /// Imports or exports, journaled as one batch; each item's outcome comes back as
-    /// [`Msg::Managed`] or [`Msg::Unmanaged`] with its index.
+    /// Imports, exports, creates or deletes, journaled as one batch (`in_order`: one
+    /// at a time, stopping at the first failure); each item's outcome comes back as
+    /// [`Reply::Managed`], [`Reply::Unmanaged`] or [`Reply::Deleted`] with its index.
     Batch {
         request: RequestId,
         items: Vec<crate::batch::Item>,
+        in_order: bool,
+    },
+    /// Reads what stands in the way of deleting a volume, for its retirement.
+    Survey {
+        request: RequestId,
+        volume_id: String,
     },
     /// Changes a read-only session refused at once: each still goes to the back end,
     /// whose read-only layer refuses it, so that the audit trail records the attempt.

@@ -35,6 +35,9 @@ pub struct Listed {
     pub image: String,
     pub snapshot: Option<String>,
     pub protected: bool,
+    /// The `image@snapshot` a clone was made of.
+    pub parent: Option<String>,
+    pub size: u64,
 }
 
 impl CephPool {
@@ -135,6 +138,13 @@ impl CephPool {
                 image: entry["image"].as_str().expect("a name").to_string(),
                 snapshot: entry["snapshot"].as_str().map(String::from),
                 protected: entry["protected"] == "true",
+                parent: entry["parent"]["image"].as_str().map(|image| {
+                    format!(
+                        "{image}@{}",
+                        entry["parent"]["snapshot"].as_str().unwrap_or("")
+                    )
+                }),
+                size: entry["size"].as_u64().unwrap_or_default(),
             })
             .collect()
     }

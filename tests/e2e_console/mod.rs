@@ -5,10 +5,11 @@ use std::time::Duration;
 use crate::cinder_harness::Harness;
 use crate::tmux::Tmux;
 
-/// Opens the console on cloud `e2e`, goes to the volumes of `host` (a pool of the
-/// harness), marks `volume` (shown with `name`) and opens the migration wizard towards
-/// cloud `e2e-b`. Returns the wizard's target-host step as shown.
-pub fn migrate_to_b(h: &Harness, tmux: &Tmux, host: &str, name: &str, volume: &str) -> String {
+/// The console on cloud `e2e` in a new tmux session, on the volumes of `host` (a pool of
+/// the harness), filtered to `volume` (shown with `name`).
+pub fn console_on_volume(h: &Harness, host: &str, name: &str, volume: &str) -> Tmux {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = Tmux::start(&unique[..8]);
     tmux.type_text(&h.console_line("e2e"));
     tmux.keys(&["Enter"]);
     tmux.wait_text(host);
@@ -18,7 +19,14 @@ pub fn migrate_to_b(h: &Harness, tmux: &Tmux, host: &str, name: &str, volume: &s
     tmux.wait_text(name);
     tmux.keys(&["/"]);
     tmux.type_text(volume);
-    tmux.keys(&["Enter", "Space"]);
+    tmux.keys(&["Enter"]);
+    tmux
+}
+
+/// Marks the one volume `tmux` shows and opens the migration wizard towards cloud
+/// `e2e-b`. Returns the wizard's target-host step as shown.
+pub fn migrate_to_b(h: &Harness, tmux: &Tmux) -> String {
+    tmux.keys(&["Space"]);
     tmux.wait_text("1 marked");
     tmux.type_text(":migrate e2e-b");
     tmux.keys(&["Enter"]);

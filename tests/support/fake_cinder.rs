@@ -196,6 +196,30 @@ impl Storage {
         );
     }
 
+    /// A volume's delete as the driver makes it: LVM refuses while snapshot LVs of it
+    /// remain (VolumeIsBusy); RBD moves the image with its snapshots to the trash.
+    fn remove_volume(&self, image: &str) -> bool {
+        let has_snapshots = self
+            .lvs()
+            .values()
+            .any(|lv| lv.origin.as_deref() == Some(image));
+        if has_snapshots {
+            return false;
+        }
+        self.lvs().remove(image);
+        self.image_snapshots()
+            .retain(|(owner, _), _| owner != image);
+        true
+    }
+
+    /// A managed snapshot's delete: its LV, or its snapshot on the volume's image.
+    fn remove_snapshot(&self, volume_id: &str, id: &str) {
+        let name = format!("{}{id}", self.snapshot_prefix());
+        self.lvs().remove(&name);
+        self.image_snapshots()
+            .remove(&(format!("volume-{volume_id}"), name));
+    }
+
     pub fn remove_lv(&self, name: &str) -> Option<Lv> {
         self.lvs().remove(name)
     }
@@ -318,9 +342,47 @@ impl Recorded {
 
 #[derive(Debug, Clone)]
 enum Pending {
-    Manage { polls_left: u32, source_lv: String },
-    Unmanage { polls_left: u32 },
+    Manage {
+        polls_left: u32,
+        source_lv: String,
+    },
+    Unmanage {
+        polls_left: u32,
+    },
+    /// A volume being created from a snapshot.
+    Create {
+        polls_left: u32,
+    },
+    Delete {
+        polls_left: u32,
+    },
 }
+
+impl Pending {
+    /// The same change with one poll less to go, or `None` when this poll settles it.
+    fn polled(self) -> Result<Pending, Pending> {
+        let mut next = self.clone();
+        let left = match &mut next {
+            Pending::Manage { polls_left, .. }
+            | Pending::Unmanage { polls_left }
+            | Pending::Create { polls_left }
+            | Pending::Delete { polls_left } => polls_left,
+        };
+        if *left > 1 {
+            *left -= 1;
+            Ok(next)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// Cinder's refusal to unmanage or delete a volume that has snapshots (or is attached,
+/// or in a status that forbids it).
+const VOLUME_BUSY: &str = "Invalid volume: Volume status must be available or error or \
+     error_restoring or error_extending or error_managing and must not be migrating, attached, \
+     belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots \
+     after volume transfer.";
 
 #[derive(Debug, Clone)]
 struct VolumeRecord {
@@ -332,6 +394,8 @@ struct VolumeRecord {
     host: String,
     metadata: Value,
     attached: bool,
+    /// The snapshot it was created from.
+    snapshot_id: Option<String>,
     created_at: String,
     pending: Option<Pending>,
 }
@@ -626,6 +690,7 @@ impl FakeCloud {
                 host: self.shared.storage.pool.clone(),
                 metadata: json!({}),
                 attached: false,
+                snapshot_id: None,
                 created_at,
                 pending: None,
             },
@@ -1137,6 +1202,9 @@ fn route(
             manage_volume(shared, body, version)
         }
         ("POST", ["snapshots", id, "action"]) => snapshot_action(shared, id, body),
+        ("POST", ["volumes"]) => create_volume(shared, body),
+        ("DELETE", ["volumes", id]) => delete_volume(shared, id),
+        ("DELETE", ["snapshots", id]) => delete_snapshot(shared, id),
         ("POST", ["volumes", id, "action"]) => volume_action(shared, id, body),
         _ => not_found(),
     }
@@ -1244,7 +1312,7 @@ fn volume_json(volume: &VolumeRecord, base: &str) -> Value {
     json!({
         "id": volume.id, "status": status, "size": volume.size, "availability_zone": "nova",
         "created_at": volume.created_at, "updated_at": null, "name": volume.name,
-        "description": volume.description, "volume_type": "__DEFAULT__", "snapshot_id": null,
+        "description": volume.description, "volume_type": "__DEFAULT__", "snapshot_id": volume.snapshot_id,
         "source_volid": null, "metadata": volume.metadata,
         "links": [{"rel": "self", "href": format!("{base}/volume/v3/{PROJECT}/volumes/{}", volume.id)}],
         "user_id": USER_ID, "bootable": "false", "encrypted": false, "replication_status": null,
@@ -1373,6 +1441,11 @@ trait Settles {
     fn adopt(&self, storage: &Storage, source: &str) -> Option<u64>;
     /// The status a failed import leaves (the DB value; the view may translate it).
     const FAILED: &'static str;
+    /// Removes what the record names on the back end, as the driver's delete does;
+    /// `false` when the driver refuses (the LVM driver's VolumeIsBusy).
+    fn destroy(&self, storage: &Storage) -> bool;
+    /// Makes the volume a create from a snapshot asked for.
+    fn materialize(&self, storage: &Storage);
     /// The pending change, the status and the size.
     fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64);
 }
@@ -1383,6 +1456,12 @@ impl Settles for VolumeRecord {
         Some(lv.size_gib)
     }
     const FAILED: &'static str = "error_managing";
+    fn destroy(&self, storage: &Storage) -> bool {
+        storage.remove_volume(&format!("volume-{}", self.id))
+    }
+    fn materialize(&self, storage: &Storage) {
+        storage.add_volume_lv(&format!("volume-{}", self.id), self.size);
+    }
     fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64) {
         (&mut self.pending, &mut self.status, &mut self.size)
     }
@@ -1393,6 +1472,11 @@ impl Settles for SnapshotRecord {
         storage.adopt_snapshot(&self.volume_id, source, &self.id)
     }
     const FAILED: &'static str = "error";
+    fn destroy(&self, storage: &Storage) -> bool {
+        storage.remove_snapshot(&self.volume_id, &self.id);
+        true
+    }
+    fn materialize(&self, _storage: &Storage) {}
     fn parts(&mut self) -> (&mut Option<Pending>, &mut String, &mut u64) {
         (&mut self.pending, &mut self.status, &mut self.size)
     }
@@ -1405,18 +1489,18 @@ fn settle<R: Settles>(storage: &Storage, records: &mut BTreeMap<String, R>, id: 
     let Some(record) = records.get_mut(id) else {
         return;
     };
-    let pending = record.parts().0.take();
-    match pending {
-        Some(Pending::Manage {
-            polls_left,
-            source_lv,
-        }) if polls_left > 1 => {
-            *record.parts().0 = Some(Pending::Manage {
-                polls_left: polls_left - 1,
-                source_lv,
-            });
+    let Some(pending) = record.parts().0.take() else {
+        return;
+    };
+    let pending = match pending.polled() {
+        Ok(next) => {
+            *record.parts().0 = Some(next);
+            return;
         }
-        Some(Pending::Manage { source_lv, .. }) => {
+        Err(last) => last,
+    };
+    match pending {
+        Pending::Manage { source_lv, .. } => {
             let adopted = record.adopt(storage, &source_lv);
             let (_, status, size) = record.parts();
             match adopted {
@@ -1427,15 +1511,17 @@ fn settle<R: Settles>(storage: &Storage, records: &mut BTreeMap<String, R>, id: 
                 None => *status = R::FAILED.into(),
             }
         }
-        Some(Pending::Unmanage { polls_left }) if polls_left > 1 => {
-            *record.parts().0 = Some(Pending::Unmanage {
-                polls_left: polls_left - 1,
-            });
+        Pending::Create { .. } => {
+            record.materialize(storage);
+            *record.parts().1 = "available".into();
         }
-        Some(Pending::Unmanage { .. }) => {
+        Pending::Unmanage { .. } => {
             records.remove(id);
         }
-        None => {}
+        Pending::Delete { .. } if record.destroy(storage) => {
+            records.remove(id);
+        }
+        Pending::Delete { .. } => *record.parts().1 = "available".into(),
     }
 }
 
@@ -1756,6 +1842,7 @@ fn manage_volume(shared: &Shared, body: Option<Value>, version: u16) -> Reply {
             .filter(|m| !m.is_null())
             .unwrap_or(json!({})),
         attached: false,
+        snapshot_id: None,
         created_at,
         pending: Some(Pending::Manage {
             polls_left: shared.config.polls_to_settle,
@@ -1777,6 +1864,14 @@ fn snapshot_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
     if !is_unmanage(&body) {
         return Reply::fault(400, "There is no such action");
     }
+    let pending = Pending::Unmanage {
+        polls_left: shared.config.polls_to_settle,
+    };
+    remove_snapshot(shared, id, "unmanaging", pending)
+}
+
+/// Starts an unmanage or a delete of a snapshot, refused as Cinder refuses both.
+fn remove_snapshot(shared: &Shared, id: &str, status: &str, pending: Pending) -> Reply {
     let mut db = shared.db.lock().unwrap();
     let Some(snapshot) = db.snapshots.get_mut(id) else {
         return Reply::fault(404, &format!("Snapshot {id} could not be found."));
@@ -1787,10 +1882,8 @@ fn snapshot_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
             "Invalid snapshot: Snapshot status must be available or error and must not be part of a group.",
         );
     }
-    snapshot.status = "unmanaging".into();
-    snapshot.pending = Some(Pending::Unmanage {
-        polls_left: shared.config.polls_to_settle,
-    });
+    snapshot.status = status.into();
+    snapshot.pending = Some(pending);
     Reply::empty(202)
 }
 
@@ -1798,6 +1891,15 @@ fn volume_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
     if !is_unmanage(&body) {
         return Reply::fault(400, "There is no such action");
     }
+    let pending = Pending::Unmanage {
+        polls_left: shared.config.polls_to_settle,
+    };
+    remove_volume(shared, id, "unmanaging", pending)
+}
+
+/// Starts an unmanage or a delete of a volume: refused with Cinder's words while it has
+/// managed snapshots, is attached or in a status that forbids it.
+fn remove_volume(shared: &Shared, id: &str, status: &str, pending: Pending) -> Reply {
     let mut db = shared.db.lock().unwrap();
     let has_snapshots = db.snapshots.values().any(|s| s.volume_id == id);
     let Some(volume) = db.volumes.get_mut(id) else {
@@ -1811,16 +1913,92 @@ fn volume_action(shared: &Shared, id: &str, body: Option<Value>) -> Reply {
         "error_managing",
     ];
     if !allowed.contains(&volume.status.as_str()) || volume.attached || has_snapshots {
+        return Reply::fault(400, VOLUME_BUSY);
+    }
+    volume.status = status.into();
+    volume.pending = Some(pending);
+    Reply::empty(202)
+}
+
+/// `POST /volumes` with `snapshot_id`: a new volume on the snapshot's parent's host,
+/// at least as large as the snapshot, `creating` until polled enough.
+fn create_volume(shared: &Shared, body: Option<Value>) -> Reply {
+    let allowed = [
+        "size",
+        "snapshot_id",
+        "name",
+        "description",
+        "metadata",
+        "volume_type",
+        "availability_zone",
+    ];
+    let request = match check_schema("volume", &body, &["snapshot_id"], &allowed) {
+        Ok(request) => request,
+        Err(reply) => return reply,
+    };
+    let snapshot_id = request["snapshot_id"].as_str().unwrap_or("").to_string();
+    let mut db = shared.db.lock().unwrap();
+    let Some(snapshot) = db.snapshots.get(&snapshot_id).cloned() else {
+        return Reply::fault(404, &format!("Snapshot {snapshot_id} could not be found."));
+    };
+    if snapshot.status != "available" {
         return Reply::fault(
             400,
-            "Invalid volume: Volume status must be available or error or error_restoring or error_extending or \
-             error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a \
-             transfer, or be disassociated from snapshots after volume transfer.",
+            "Invalid snapshot: Originating snapshot status must be one of 'available' values",
         );
     }
-    volume.status = "unmanaging".into();
-    volume.pending = Some(Pending::Unmanage {
+    let size = request["size"].as_u64().unwrap_or(snapshot.size);
+    if size < snapshot.size {
+        return Reply::fault(
+            400,
+            &format!(
+                "Invalid input received: Volume size '{size}'GB cannot be smaller than the \
+                 snapshot size {}GB. They must be >= original snapshot size.",
+                snapshot.size
+            ),
+        );
+    }
+    let host = db.volumes[&snapshot.volume_id].host.clone();
+    let id = uuid::Uuid::new_v4().to_string();
+    let created_at = FakeCloud::next_time(&mut db);
+    let record = VolumeRecord {
+        id: id.clone(),
+        name: request.get("name").cloned().unwrap_or(Value::Null),
+        description: request.get("description").cloned().unwrap_or(Value::Null),
+        status: "creating".into(),
+        size,
+        host,
+        metadata: request
+            .get("metadata")
+            .cloned()
+            .filter(|m| !m.is_null())
+            .unwrap_or(json!({})),
+        attached: false,
+        snapshot_id: Some(snapshot_id),
+        created_at,
+        pending: Some(Pending::Create {
+            polls_left: shared.config.polls_to_settle,
+        }),
+    };
+    let view = volume_json(&record, &shared.base);
+    db.volumes.insert(id, record);
+    Reply::json(202, json!({"volume": view}))
+}
+
+/// `DELETE /volumes/{id}`: refused as an unmanage is; then `deleting` until polled
+/// enough, and gone, or back to `available` when the back end still holds snapshots of
+/// it (the LVM driver's VolumeIsBusy).
+fn delete_volume(shared: &Shared, id: &str) -> Reply {
+    let pending = Pending::Delete {
         polls_left: shared.config.polls_to_settle,
-    });
-    Reply::empty(202)
+    };
+    remove_volume(shared, id, "deleting", pending)
+}
+
+/// `DELETE /snapshots/{id}`: `deleting` until polled enough, then gone with its data.
+fn delete_snapshot(shared: &Shared, id: &str) -> Reply {
+    let pending = Pending::Delete {
+        polls_left: shared.config.polls_to_settle,
+    };
+    remove_snapshot(shared, id, "deleting", pending)
 }

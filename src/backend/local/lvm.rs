@@ -221,6 +221,12 @@ impl Lvm {
         parse_lvs(&stdout)
     }
 
+    /// Removes an LV of the group with its data.
+    async fn remove(&self, name: &str) -> Result<()> {
+        let lv = format!("{}/{name}", self.vg);
+        self.run("lvremove", &["-f", &lv]).await.map(drop)
+    }
+
     /// Renames an LV inside the group; the data is untouched.
     pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
         self.run("lvrename", &[&self.vg, from, to]).await.map(drop)
@@ -281,6 +287,24 @@ impl Storage for Lvm {
 
     fn managed_snapshot_name(&self, id: &str) -> String {
         snapshot_lv_name(id)
+    }
+
+    /// Cinder's LVM driver makes such a volume by copying the snapshot's data into a new
+    /// LV with dd; snapport copies no data through itself.
+    async fn clone_snapshot(&self, snapshot: &str, _volume: &str, _size_gib: u64) -> Result<()> {
+        Err(Error::BadRequest(format!(
+            "a volume cannot be created from {snapshot} on LVM without copying its data \
+             (Cinder's LVM driver copies it with dd) and snapport does not copy data through \
+             itself: create it through Cinder (--os-cloud) instead"
+        )))
+    }
+
+    async fn remove_volume(&self, key: &str) -> Result<()> {
+        self.remove(key).await
+    }
+
+    async fn remove_snapshot(&self, key: &str) -> Result<()> {
+        self.remove(key).await
     }
 }
 

@@ -18,9 +18,9 @@ use self::lvm::Lvm;
 use self::rbd::{Rbd, RbdConfig};
 use self::storage::{Storage, StorageKind, StoredObject};
 use super::{
-    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status, Volume, backend_of,
-    bytes_to_gib_ceil, volume_lv_name,
+    Backend, BackendInfo, CreateVolumeRequest, Error, Host, ListFilter, ManageSnapshotRequest,
+    ManageVolumeRequest, ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Status,
+    Volume, backend_of, bytes_to_gib_ceil, volume_lv_name,
 };
 use crate::sync::lock;
 
@@ -63,6 +63,8 @@ pub struct LocalBackend {
     storage: Box<dyn Storage>,
     catalog: Mutex<Catalog>,
     host: String,
+    /// Held while a clone is made: the catalog allows one intent per source at a time.
+    cloning: tokio::sync::Mutex<()>,
     /// Beside the catalog: every process holds it shared while it imports, and crash
     /// recovery takes it alone, so that one operator's recovery never mistakes another
     /// operator's import in flight for an interrupted one.
@@ -141,6 +143,7 @@ impl LocalBackend {
             host: format!("{}#{}", backend_of(&backend_name), storage.location()),
             storage,
             catalog: Mutex::new(catalog),
+            cloning: tokio::sync::Mutex::new(()),
             imports_lock: imports_lock.into(),
         };
         if recover {
@@ -588,6 +591,108 @@ impl Backend for LocalBackend {
             )));
         }
         catalog.delete(Kind::Volume, id)?;
+        Ok(())
+    }
+
+    /// A clone of the snapshot where the storage can make one without copying data
+    /// (RBD), recorded with an intent first like an import, so crash recovery settles it.
+    async fn create_volume(&self, request: &CreateVolumeRequest) -> Result<Volume> {
+        let snapshot = self.snapshot(&request.snapshot_id).await?;
+        if snapshot.status != Status::Available {
+            return Err(Error::InvalidState(format!(
+                "Invalid snapshot: Originating snapshot status must be one of 'available' \
+                 values (snapshot {} is {}).",
+                snapshot.id, snapshot.status
+            )));
+        }
+        let size = request.size.unwrap_or(snapshot.size);
+        if size < snapshot.size {
+            return Err(Error::BadRequest(format!(
+                "Invalid input received: Volume size '{size}'GB cannot be smaller than the \
+                 snapshot size {}GB. They must be >= original snapshot size.",
+                snapshot.size
+            )));
+        }
+        let key = self.catalog().snapshot_lv(&snapshot.id)?.ok_or_else(|| {
+            Error::NotFound(format!("Snapshot {} could not be found.", snapshot.id))
+        })?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let lv_name = volume_lv_name(&id);
+        let _cloning = self.cloning.lock().await;
+        let _importing = self.importing()?;
+        self.catalog().insert_volume_intent(
+            &NewRecord {
+                id: &id,
+                name: request.name.as_deref(),
+                description: request.description.as_deref(),
+                size,
+                lv_name: &lv_name,
+                source_lv: &key,
+                metadata: &request.metadata,
+            },
+            &self.host,
+        )?;
+        if let Err(err) = self.storage.clone_snapshot(&key, &lv_name, size).await {
+            self.catalog().delete(Kind::Volume, &id)?;
+            return Err(err);
+        }
+        self.catalog().set_status(Kind::Volume, &id, "available")?;
+        self.volume(&id).await
+    }
+
+    async fn delete_snapshot(&self, id: &str) -> Result<()> {
+        let snapshot = self.snapshot(id).await?;
+        if !snapshot.status_allows_unmanage() {
+            return Err(Error::InvalidState(format!(
+                "Invalid snapshot: Snapshot status must be available or error (snapshot {id} \
+                 is {}).",
+                snapshot.status
+            )));
+        }
+        let key = self.catalog().snapshot_lv(id)?;
+        if let Some(key) = key {
+            self.storage.remove_snapshot(&key).await?;
+        }
+        self.catalog().delete(Kind::Snapshot, id)?;
+        Ok(())
+    }
+
+    /// Refused, as Cinder refuses it, while the volume has managed snapshots; and while
+    /// the storage holds snapshots of it that are not managed (LVM would take them with
+    /// it, Cinder's LVM driver fails with VolumeIsBusy).
+    async fn delete_volume(&self, id: &str) -> Result<()> {
+        let volume = self.volume(id).await?;
+        let managed = self.catalog().snapshots(Some(id))?;
+        if !volume.status_allows_unmanage() || volume.attached || !managed.is_empty() {
+            return Err(Error::InvalidState(
+                "Invalid volume: Volume status must be available or error or error_restoring \
+                 or error_extending or error_managing and must not be migrating, attached, \
+                 belong to a group, have snapshots, awaiting a transfer, or be disassociated \
+                 from snapshots after volume transfer."
+                    .into(),
+            ));
+        }
+        let key = self
+            .catalog()
+            .volume_lv(id)?
+            .unwrap_or_else(|| volume_lv_name(id));
+        let objects = self.storage.objects().await?;
+        let unmanaged: Vec<&str> = objects
+            .iter()
+            .filter(|object| object.origin.as_deref() == Some(key.as_str()))
+            .map(|object| object.reference.as_str())
+            .collect();
+        if !unmanaged.is_empty() {
+            return Err(Error::InvalidState(format!(
+                "VolumeIsBusy: volume {id} ({key}) still has snapshots on the back end that are \
+                 not managed ({}): import and delete them first (snapport volume retire {id})",
+                unmanaged.join(", ")
+            )));
+        }
+        if find(&objects, &key).is_some() {
+            self.storage.remove_volume(&key).await?;
+        }
+        self.catalog().delete(Kind::Volume, id)?;
         Ok(())
     }
 }

@@ -512,6 +512,37 @@ impl Storage for Rbd {
         Ok(())
     }
 
+    /// `rbd clone` of the protected snapshot (copy-on-write, as Cinder's RBD driver
+    /// does), grown to `size_gib` (never less than the snapshot's size, rounded up).
+    async fn clone_snapshot(&self, snapshot: &str, volume: &str, size_gib: u64) -> Result<()> {
+        let (parent, child) = (self.spec(snapshot), self.spec(volume));
+        self.run("rbd", &["clone", &parent, &child]).await?;
+        let size = format!("{size_gib}G");
+        let grown = self.run("rbd", &["resize", "--size", &size, &child]).await;
+        if let Err(err) = grown {
+            let _ = self.run("rbd", &["rm", &child]).await;
+            return Err(err.into());
+        }
+        Ok(())
+    }
+
+    /// `rbd rm`: refused by Ceph while the image has snapshots.
+    async fn remove_volume(&self, key: &str) -> Result<()> {
+        self.run("rbd", &["rm", &self.spec(key)]).await?;
+        Ok(())
+    }
+
+    /// Unprotects the snapshot (refused by Ceph while clones of it exist), then removes it.
+    async fn remove_snapshot(&self, key: &str) -> Result<()> {
+        let spec = self.spec(key);
+        match self.run("rbd", &["snap", "unprotect", &spec]).await {
+            Err(err) if err.errno() == Some(EINVAL) => {}
+            other => other.map(drop)?,
+        }
+        self.run("rbd", &["snap", "rm", &spec]).await?;
+        Ok(())
+    }
+
     /// Protects the snapshot, as the driver does, so that clones can be made of it.
     async fn secure_snapshot(&self, key: &str) -> Result<()> {
         match self.run("rbd", &["snap", "protect", &self.spec(key)]).await {

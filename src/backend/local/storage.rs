@@ -133,6 +133,16 @@ pub trait Storage: Send + Sync {
         self.snapshot_key(volume, &self.managed_snapshot_name(id))
     }
 
+    /// Makes the volume `volume` from the snapshot `snapshot` (a key) without copying
+    /// data through snapport, `size_gib` large; refused where the storage cannot.
+    async fn clone_snapshot(&self, snapshot: &str, volume: &str, size_gib: u64) -> Result<()>;
+
+    /// Removes a volume with its data (the caller has checked it has no snapshots).
+    async fn remove_volume(&self, key: &str) -> Result<()>;
+
+    /// Removes a snapshot with its data.
+    async fn remove_snapshot(&self, key: &str) -> Result<()>;
+
     /// Marks the volumes in use as unsafe where the listing alone cannot tell.
     async fn check_in_use(&self, _volumes: &mut [&mut StoredObject]) -> Result<()> {
         Ok(())

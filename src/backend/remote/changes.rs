@@ -1,5 +1,6 @@
-//! Changes and their end: a manage or unmanage is posted, then its status is polled,
-//! soon at first and then less often, until Cinder has finished it or given up.
+//! Changes and their end: a manage, unmanage, create or delete is sent, then its status
+//! is polled, soon at first and then less often, until Cinder has finished it or given
+//! up.
 
 use std::time::Instant;
 
@@ -86,7 +87,8 @@ impl RemoteBackend {
         }
     }
 
-    /// Waits for `available`; `error` means the import failed and left a record behind.
+    /// Waits for `available`; `error` means the change failed and left a record behind.
+    /// `what` says what was asked (`import …`, `create …`).
     pub(super) async fn wait_available(
         &self,
         operation: Operation,
@@ -97,15 +99,19 @@ impl RemoteBackend {
         self.wait(operation, resource, id, |status| match status {
             Some("available") => Ok(true),
             Some("error") => Err(Error::Backend(format!(
-                "Cinder could not import {what}: {noun} {id} went to status error (the reason is in \
+                "Cinder could not {what}: {noun} {id} went to status error (the reason is in \
                  cinder-volume's log). The error record {id} stays in Cinder; delete it \
                  (openstack volume {snapshot}delete {id}) before trying again.",
                 noun = resource.noun(),
-                snapshot = if matches!(resource, Resource::Snapshot) { "snapshot " } else { "" },
+                snapshot = if matches!(resource, Resource::Snapshot) {
+                    "snapshot "
+                } else {
+                    ""
+                },
             ))),
             Some(_) => Ok(false),
             None => Err(Error::NotFound(format!(
-                "{} {id} disappeared while being imported",
+                "{} {id} disappeared while Cinder was to {what}",
                 resource.noun()
             ))),
         })
@@ -128,24 +134,28 @@ impl RemoteBackend {
         let created: One<Brief> = reply.json(&format!("POST {path}"))?;
         let id = created.item.id;
         tracing::info!(id, what, "import accepted");
-        self.wait_available(operation, resource, &id, what).await?;
+        self.wait_available(operation, resource, &id, &format!("import {what}"))
+            .await?;
         Ok(id)
     }
 
-    /// Waits for the 404 that ends an unmanage.
-    pub(super) async fn wait_gone(
+    /// Sends an unmanage or a delete and waits for the 404 that ends it; `failed`
+    /// says which statuses mean it failed, and why.
+    async fn remove(
         &self,
         operation: Operation,
         resource: Resource,
         id: &str,
+        call: Call<'_>,
+        failed: impl Fn(&str) -> Option<String>,
     ) -> Result<()> {
+        // What the listings say of that resource's back-end object is about to change.
+        self.snapshot_listings.forget_all();
+        self.volume_listings.forget_all();
+        self.session.send(call).await?;
         self.wait(operation, resource, id, |status| match status {
             None => Ok(true),
-            Some(failed @ ("error_deleting" | "error_unmanaging")) => Err(Error::Backend(format!(
-                "Cinder could not unmanage {} {id}: its status is {failed}",
-                resource.noun()
-            ))),
-            Some(_) => Ok(false),
+            Some(status) => failed(status).map_or(Ok(false), |why| Err(Error::Backend(why))),
         })
         .await
     }
@@ -156,17 +166,47 @@ impl RemoteBackend {
         resource: Resource,
         id: &str,
     ) -> Result<()> {
-        // What the listings say of that resource's back-end object is about to change.
-        self.snapshot_listings.forget_all();
-        self.volume_listings.forget_all();
         let path = format!("{}/{id}/action", resource.collection());
-        self.session
-            .send(Call::post(
-                &path,
-                json!({ "os-unmanage": null }),
-                self.options.read_timeout,
-            ))
-            .await?;
-        self.wait_gone(operation, resource, id).await
+        let call = Call::post(
+            &path,
+            json!({ "os-unmanage": null }),
+            self.options.read_timeout,
+        );
+        self.remove(operation, resource, id, call, |status| {
+            matches!(status, "error_deleting" | "error_unmanaging").then(|| {
+                format!(
+                    "Cinder could not unmanage {} {id}: its status is {status}",
+                    resource.noun()
+                )
+            })
+        })
+        .await
+    }
+
+    /// Sends Cinder's DELETE and waits for the 404 that ends it. A delete that failed
+    /// shows in the status: `error_deleting`, or `available` again (the LVM driver's
+    /// VolumeIsBusy: the back end still holds a snapshot of the volume).
+    pub(super) async fn delete(
+        &self,
+        operation: Operation,
+        resource: Resource,
+        id: &str,
+    ) -> Result<()> {
+        let path = format!("{}/{id}", resource.collection());
+        let call = Call::delete(&path, self.options.read_timeout);
+        let noun = resource.noun();
+        self.remove(operation, resource, id, call, |status| match status {
+            "error_deleting" => Some(format!(
+                "Cinder could not delete {noun} {id}: its status is {status} (the reason is in \
+                 cinder-volume's log)"
+            )),
+            "available" => Some(format!(
+                "Cinder did not delete {noun} {id}: its driver refused and the status went back \
+                 to available (on LVM this is VolumeIsBusy: the back end still holds a snapshot \
+                 of it that Cinder does not manage; cinder-volume's log has the reason)"
+            )),
+            _ => None,
+        })
+        .await
     }
 }

@@ -106,6 +106,18 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// A DELETE, never repeated.
+    pub fn delete(path: &'a str, timeout: Duration) -> Self {
+        Self {
+            method: Method::DELETE,
+            path,
+            query: Vec::new(),
+            body: None,
+            timeout,
+            retry: Retry::Never,
+        }
+    }
+
     /// Adds query parameters.
     pub fn query(mut self, pairs: Vec<(&'static str, String)>) -> Self {
         self.query.extend(pairs);

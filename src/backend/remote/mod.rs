@@ -30,8 +30,9 @@ use self::http::{Call, HttpSettings, Microversion, Session};
 use self::imports::{Claims, Listings};
 use self::wire::{One, PoolList, SnapshotWire, VolumeWire};
 use super::{
-    Backend, BackendInfo, Error, Host, ListFilter, ManageSnapshotRequest, ManageVolumeRequest,
-    ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume, backend_of,
+    Backend, BackendInfo, CreateVolumeRequest, Error, Host, ListFilter, ManageSnapshotRequest,
+    ManageVolumeRequest, ManageableSnapshot, ManageableVolume, PageSink, Result, Snapshot, Volume,
+    backend_of,
 };
 
 /// How to reach a cloud, and how patient to be with it.
@@ -89,6 +90,9 @@ pub enum Operation {
     UnmanageSnapshot,
     ManageVolume,
     UnmanageVolume,
+    CreateVolume,
+    DeleteSnapshot,
+    DeleteVolume,
 }
 
 /// A status seen while waiting for Cinder to finish a change.
@@ -97,7 +101,7 @@ pub struct Progress {
     pub operation: Operation,
     /// The Cinder id of the volume or snapshot.
     pub id: String,
-    /// Cinder's status, or `gone` once an unmanaged resource disappeared.
+    /// Cinder's status, or `gone` once an unmanaged or deleted resource disappeared.
     pub status: String,
     pub elapsed: Duration,
     /// True on the last report of the operation (success or failure).
@@ -414,6 +418,48 @@ impl Backend for RemoteBackend {
 
     async fn unmanage_volume(&self, id: &str) -> Result<()> {
         self.unmanage(Operation::UnmanageVolume, Resource::Volume, id)
+            .await
+    }
+
+    async fn create_volume(&self, request: &CreateVolumeRequest) -> Result<Volume> {
+        let mut volume = json!({
+            "snapshot_id": request.snapshot_id,
+            "name": request.name,
+            "description": request.description,
+            "metadata": request.metadata,
+        });
+        if let Some(size) = request.size {
+            volume["size"] = json!(size);
+        }
+        let reply = self
+            .session
+            .send(Call::post(
+                "volumes",
+                json!({ "volume": volume }),
+                self.options.read_timeout,
+            ))
+            .await?;
+        let created: One<wire::Brief> = reply.json("POST volumes")?;
+        let id = created.item.id;
+        let what = format!("a volume from snapshot {}", request.snapshot_id);
+        tracing::info!(id, what, "create accepted");
+        self.wait_available(
+            Operation::CreateVolume,
+            Resource::Volume,
+            &id,
+            &format!("create {what}"),
+        )
+        .await?;
+        self.volume(&id).await
+    }
+
+    async fn delete_snapshot(&self, id: &str) -> Result<()> {
+        self.delete(Operation::DeleteSnapshot, Resource::Snapshot, id)
+            .await
+    }
+
+    async fn delete_volume(&self, id: &str) -> Result<()> {
+        self.delete(Operation::DeleteVolume, Resource::Volume, id)
             .await
     }
 }

@@ -1,4 +1,4 @@
-//! Dialogs: the confirmation of an import or export (warnings, typed count, buttons),
+//! Dialogs: the confirmation of a plan (warnings, typed count or name, buttons),
 //! the progress and results of a job, and notices with the back end's own text.
 
 use ratatui::Frame;
@@ -9,8 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::gate::Gate;
 use crate::app::keymap::{Action, Keymap};
-use crate::app::plan::BULK_WORD;
-use crate::app::{Button, Confirm, Job, Notice, Outcome, Plan};
+use crate::app::{Button, Confirm, Job, Notice, Outcome};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::header::spinner;
 
@@ -79,15 +78,8 @@ fn buttons(focus: Button, action: &str, theme: &Theme) -> Line<'static> {
 /// Only the item list gives up rows, so no warning is ever cut.
 pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, keymap: &Keymap, theme: &Theme) {
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let count = confirm.plan.items();
-    let (title, action, typing) = match &confirm.plan {
-        Plan::Import(_) => ("Confirm import", format!("Import {count}"), None),
-        Plan::Export(plan) => (
-            "Confirm export",
-            format!("Export {count}"),
-            plan.needs_typing().then_some(count),
-        ),
-    };
+    let (title, action) = (confirm.plan.title(), confirm.plan.action());
+    let prompt = confirm.plan.typing().map(|typed| typed.prompt);
     let summary = confirm.plan.summary();
     let mut top = vec![Line::styled(summary.heading, bold)];
     top.extend(summary.groups.iter().map(|g| Line::raw(format!("  {g}"))));
@@ -103,7 +95,6 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, keymap: &Keymap
         .iter()
         .map(|item| Line::raw(format!("  {item}")))
         .collect();
-    let prompt = typing.map(|count| format!("Type {count} or '{BULK_WORD}' to confirm: "));
     let width = width_for(area);
     let text_width = width.saturating_sub(2);
     let rows = gate_rows(&confirm.gate, prompt.is_some());
@@ -127,7 +118,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, keymap: &Keymap
         )
     };
     let height = (fixed + list.height + 2).min(area.height);
-    let inner = dialog(frame, centered(area, width, height), title, theme.danger);
+    let inner = dialog(frame, centered(area, width, height), &title, theme.danger);
     let [body, buttons] = split_bottom(inner, rows);
     let mut y = body.y;
     let mut put = |lines: Vec<Line<'static>>, rows: u16| {

@@ -14,11 +14,12 @@ use crate::tui::theme::Theme;
 
 use super::{centered, dialog, input_view};
 
+/// The width of the fields' labels.
 const LABEL: u16 = 16;
 
 /// A field's label, with `>` before the focused one (visible without colours).
 /// A line of explanation under a field, aligned with the fields' values.
-fn explain(frame: &mut Frame, text: &str, style: Style, area: Rect) {
+pub(super) fn explain(frame: &mut Frame, text: &str, style: Style, area: Rect) {
     let line = format!("{:<w$}{text}", "", w = LABEL as usize);
     frame.render_widget(Paragraph::new(Line::styled(line, style)), area);
 }
@@ -29,6 +30,34 @@ fn field_label(label: &str, focused: bool) -> Span<'static> {
         format!("{marker}{label:<w$}", w = LABEL as usize - 1),
         Style::new().add_modifier(Modifier::BOLD),
     )
+}
+
+/// One field's row in `area`: its label and its value, with the cursor when focused.
+pub(super) fn input_row(
+    frame: &mut Frame,
+    area: Rect,
+    label: &str,
+    input: &tui_input::Input,
+    focused: bool,
+    theme: &Theme,
+) {
+    let room = area.width.saturating_sub(LABEL + 2);
+    let (text, cursor) = input_view(input, room, focused);
+    let style = if focused {
+        theme.selected
+    } else {
+        Style::new().add_modifier(Modifier::UNDERLINED)
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            field_label(label, focused),
+            Span::styled(format!("{text:<w$}", w = room as usize), style),
+        ])),
+        area,
+    );
+    if focused {
+        frame.set_cursor_position(Position::new(area.x + LABEL + cursor, area.y));
+    }
 }
 
 /// Draws the form and puts the cursor in the focused field; `keymap` names the key
@@ -91,25 +120,8 @@ pub fn render(frame: &mut Frame, area: Rect, form: &ImportForm, keymap: &Keymap,
             );
         }
     }
-    let room = inner.width.saturating_sub(LABEL + 2);
     for (field, label, input, y) in inputs {
-        let focused = form.field == field;
-        let (text, cursor) = input_view(input, room, focused);
-        let style = if focused {
-            theme.selected
-        } else {
-            Style::new().add_modifier(Modifier::UNDERLINED)
-        };
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                field_label(label, focused),
-                Span::styled(format!("{text:<w$}", w = room as usize), style),
-            ])),
-            row(y),
-        );
-        if focused {
-            frame.set_cursor_position(Position::new(inner.x + LABEL + cursor, inner.y + y));
-        }
+        input_row(frame, row(y), label, input, form.field == field, theme);
     }
     frame.render_widget(
         Paragraph::new(Line::styled(

@@ -2,6 +2,7 @@
 //! filter bar, help, header, footer and the back-end switcher.
 
 pub mod confirm;
+pub mod create_form;
 pub mod filter;
 pub mod footer;
 pub mod form;
