@@ -36,6 +36,11 @@ pub(super) fn job_item(
     }
     job.items[item].outcome = match outcome {
         Ok(done) => Outcome::Done(done),
+        Err(err) if err.outcome_unknown() => Outcome::Failed(format!(
+            "{err}; whether it happened is not known, so the batch stays unfinished: \
+             `snapport batch resume` (the console names it at its next start) looks on the \
+             back end before sending it again"
+        )),
         Err(err) => Outcome::Failed(err.to_string()),
     };
     if !job.finished() {

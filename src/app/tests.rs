@@ -1581,3 +1581,45 @@ fn read_only_sessions_refuse_deletes_creates_and_retirements_with_the_reason() {
             .contains("Creating volumes from a snapshot is unavailable")
     );
 }
+
+#[test]
+fn a_batch_that_meets_faults_says_so_per_item_and_the_console_keeps_answering() {
+    let data = Dataset {
+        manage_error: Some(Error::NoAnswer(
+            "POST /manageable_volumes: connection closed before the answer".into(),
+        )),
+        ..Dataset::default()
+    };
+    let mut app = data.app();
+    data.press(&mut app, &chars("v"));
+    select(&data, &mut app, "legacy-app");
+    data.press(
+        &mut app,
+        &[Key::char(' '), Key::char('i'), ENTER, TAB, ENTER],
+    );
+    let Some(Modal::Job(job)) = &app.modal else {
+        panic!("the job dialog: {:?}", app.modal)
+    };
+    assert_eq!(job.failures(), 1);
+    let Outcome::Failed(text) = &job.items[0].outcome else {
+        panic!("{:?}", job.items[0].outcome)
+    };
+    assert!(
+        text.starts_with("NoAnswer: POST /manageable_volumes: connection closed"),
+        "{text}"
+    );
+    assert!(text.contains("whether it happened is not known"), "{text}");
+    assert!(text.contains("`snapport batch resume`"), "{text}");
+
+    // the dialog closes and the console goes on: refresh, then back to the hosts
+    data.press(&mut app, &[ENTER]);
+    assert!(app.modal.is_none(), "{:?}", app.modal);
+    let effects = update(&mut app, Msg::Key(Key::char('r')));
+    assert!(!effects.is_empty(), "a refresh is asked of the worker");
+    data.serve(&mut app, effects);
+    data.press(&mut app, &[ESC]);
+    assert!(
+        matches!(app.view().rows, Rows::Hosts(_)),
+        "back on the hosts"
+    );
+}

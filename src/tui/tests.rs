@@ -384,6 +384,17 @@ fn volume_import_dialogs() {
         &Dataset::read_only(),
         &chars("vjjji"),
     );
+    let unanswered = Dataset {
+        manage_error: Some(crate::backend::Error::NoAnswer(
+            "POST /manageable_volumes: timed out after 60 s".into(),
+        )),
+        ..Dataset::default()
+    };
+    screens(
+        "volume_import_unanswered",
+        &unanswered,
+        &keys(&[&confirm, &[TAB, ENTER]]),
+    );
 }
 
 #[test]
