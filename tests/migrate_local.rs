@@ -136,6 +136,30 @@ fn apply_without_yes_or_terminal_is_refused_and_changes_nothing() {
     assert!(!env.journal().exists(), "no journal for a refused apply");
 }
 
+#[test]
+fn a_read_only_apply_changes_nothing_and_its_refusal_is_audited() {
+    let env = Env::create(TWO_VOLUMES);
+    let plan = env.plan();
+    let before = env.world();
+    let refused = env
+        .snapport(["--read-only", "migrate", "apply", "--yes"])
+        .arg(&plan)
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(stderr.contains("read-only"), "{stderr}");
+    assert_eq!(env.world(), before);
+    let audit = isolated::audit(&env.path("xdg"));
+    let outcomes: Vec<&str> = audit
+        .iter()
+        .filter_map(|record| record["outcome"].as_str())
+        .collect();
+    assert!(
+        !outcomes.is_empty() && outcomes.iter().all(|status| *status == "refused_read_only"),
+        "{audit:?}"
+    );
+}
+
 /// Runs `migrate plan` expecting a refusal that names every reason; checks nothing
 /// changed and no plan was written.
 fn assert_plan_refused(env: &Env, volumes: &[String], reasons: &[&str]) {
