@@ -188,3 +188,51 @@ fn on_a_full_disk_no_change_starts_that_cannot_be_audited() {
     );
     assert!(!audited.is_empty());
 }
+
+/// `file` bound read-only onto itself: even root cannot write it. Undone on drop.
+struct ReadOnlyFile(PathBuf);
+
+impl ReadOnlyFile {
+    fn at(file: &Path) -> Self {
+        for args in [&["--bind"][..], &["-o", "remount,ro,bind"][..]] {
+            let mounted = std::process::Command::new("mount")
+                .args(args)
+                .arg(file)
+                .arg(file)
+                .status()
+                .unwrap();
+            assert!(mounted.success(), "mount {args:?} (needs root)");
+        }
+        Self(file.to_path_buf())
+    }
+}
+
+impl Drop for ReadOnlyFile {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_read_only_catalog_is_named_and_nothing_is_renamed() {
+    let env = LvmEnv::new("fault-ro-catalog", &standard_layout());
+    let vol_a = manage_volume(&env, "vol-a");
+    let _read_only = ReadOnlyFile::at(&env.catalog());
+    // Listing needs no write.
+    assert!(snapshots(&env).is_empty());
+    let assert = env
+        .snapport()
+        .args(["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"])
+        .assert()
+        .code(1);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains(&format!("catalog {}", env.catalog().display()))
+            && stderr.contains("read-only"),
+        "{stderr}"
+    );
+    assert!(
+        env.lv_names().contains(&"snap-a1".to_string()),
+        "nothing was renamed"
+    );
+}
