@@ -278,7 +278,14 @@ struct Watchers {
 
 #[derive(Deserialize)]
 struct Df {
+    stats: DfCluster,
     pools: Vec<DfPool>,
+}
+
+#[derive(Deserialize)]
+struct DfCluster {
+    total_bytes: u64,
+    total_avail_bytes: u64,
 }
 
 #[derive(Deserialize)]
@@ -436,14 +443,31 @@ impl Storage for Rbd {
             command: "ceph df".into(),
             message: err.to_string(),
         })?;
-        let pool = df
-            .pools
-            .into_iter()
-            .find(|pool| pool.name == self.pool)
-            .ok_or_else(|| crate::backend::Error::NotFound(format!("no pool {}", self.pool)))?;
+        if let Some(pool) = df.pools.into_iter().find(|pool| pool.name == self.pool) {
+            return Ok(Capacity {
+                size_bytes: pool.stats.stored + pool.stats.max_avail,
+                free_bytes: pool.stats.max_avail,
+            });
+        }
+        // `ceph df` comes from the mgr, which reports a new pool a few seconds late; the
+        // monitor knows at once. Such a pool holds nothing yet: the cluster's figures.
+        let pools = self
+            .run("ceph", &["osd", "pool", "ls", "--format", "json"])
+            .await?;
+        let pools: Vec<String> =
+            serde_json::from_slice(&pools).map_err(|err| CephError::Parse {
+                command: "ceph osd pool ls".into(),
+                message: err.to_string(),
+            })?;
+        if !pools.contains(&self.pool) {
+            return Err(crate::backend::Error::NotFound(format!(
+                "no pool {}",
+                self.pool
+            )));
+        }
         Ok(Capacity {
-            size_bytes: pool.stats.stored + pool.stats.max_avail,
-            free_bytes: pool.stats.max_avail,
+            size_bytes: df.stats.total_bytes,
+            free_bytes: df.stats.total_avail_bytes,
         })
     }
 
