@@ -19,6 +19,7 @@ pub mod demo;
 pub mod lifecycle;
 pub mod migrate;
 pub mod resource;
+pub mod shell;
 
 pub use resource::{ResourceCommand, run_command};
 
@@ -31,7 +32,7 @@ pub mod exit {
 
 /// snapport: import (manage) and export (unmanage) Cinder snapshots.
 #[derive(Debug, Parser)]
-#[command(name = "snapport", version, about, long_about = None)]
+#[command(name = "snapport", version, propagate_version = true, about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -103,6 +104,10 @@ pub enum Command {
     },
     /// The audit trail: every import and export attempt, from every path.
     Audit(audit::AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, …).
+    Completion(shell::CompletionArgs),
+    /// Write the man pages (snapport.1 and one per subcommand) into a directory.
+    Man(shell::ManArgs),
 }
 
 /// How a command prints what it shows, as openstackclient's `-f` and `-c`.
@@ -349,6 +354,11 @@ pub(crate) async fn open(
 /// Runs what the command line asks for; without a command, the console.
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
     match cli.command {
+        Some(Command::Completion(args)) => {
+            shell::completion(args);
+            Ok(())
+        }
+        Some(Command::Man(args)) => shell::man(args),
         Some(Command::Demo(args)) => {
             let config = cli.global.config_file(paths)?;
             let options = console_options(&cli.global, &config, paths, None, None)?;
