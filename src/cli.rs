@@ -30,9 +30,17 @@ pub mod exit {
     pub const REFUSED: i32 = 3;
 }
 
+/// The version and the commit it was built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SNAPPORT_COMMIT"),
+    ")"
+);
+
 /// snapport: import (manage) and export (unmanage) Cinder snapshots.
 #[derive(Debug, Parser)]
-#[command(name = "snapport", version, propagate_version = true, about, long_about = None)]
+#[command(name = "snapport", version = VERSION, propagate_version = true, about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

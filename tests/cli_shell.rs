@@ -1,4 +1,4 @@
-//! What the shell and `man` get from the binary: completion scripts that bash loads
+//! What the shell, `man` and a bug report get from the binary: completion scripts that bash loads
 //! and that know the subcommands and options, man pages that `man` renders.
 
 mod isolated;
@@ -105,4 +105,27 @@ fn man_renders_the_top_page_and_one_per_subcommand() {
     assert!(list.contains("--sort-column <NAME>"), "{list}");
     render("snapport-snapshot-manage.1");
     render("snapport-migrate-apply.1");
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let root = TempDir::new().unwrap();
+    let version = stdout(&root, &["--version"]);
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    let head = git(&["rev-parse", "--short", "HEAD"]);
+    let clean = format!("snapport {} ({head})\n", env!("CARGO_PKG_VERSION"));
+    let dirty = format!("snapport {} ({head}-dirty)\n", env!("CARGO_PKG_VERSION"));
+    if git(&["status", "--porcelain", "--untracked-files=no"]).is_empty() {
+        assert_eq!(version, clean);
+    } else {
+        assert_eq!(version, dirty);
+    }
 }
