@@ -1,5 +1,5 @@
 //! Command-line interface: global back-end options and noun-verb commands like
-//! `openstack`'s. Commands print resources (`-f json|table`) and map failures to exit
+//! `openstack`'s. Commands print resources as openstackclient does (`-f`, `-c`, sort) and map failures to exit
 //! codes: 0 ok, 1 operation failed, 2 usage, 3 refused (read-only or not confirmed).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::backend::{Backend, Error};
 use crate::config::{BackendSpec, ConfigFile, Paths};
-use crate::output::Format;
+use crate::output::{Format, UnknownColumn, View};
 use crate::tui::ConsoleOptions;
 
 pub mod audit;
@@ -19,6 +19,7 @@ pub mod demo;
 pub mod lifecycle;
 pub mod migrate;
 pub mod resource;
+pub mod shell;
 
 pub use resource::{ResourceCommand, run_command};
 
@@ -29,9 +30,17 @@ pub mod exit {
     pub const REFUSED: i32 = 3;
 }
 
+/// The version and the commit it was built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SNAPPORT_COMMIT"),
+    ")"
+);
+
 /// snapport: import (manage) and export (unmanage) Cinder snapshots.
 #[derive(Debug, Parser)]
-#[command(name = "snapport", version, about, long_about = None)]
+#[command(name = "snapport", version = VERSION, propagate_version = true, about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -103,13 +112,63 @@ pub enum Command {
     },
     /// The audit trail: every import and export attempt, from every path.
     Audit(audit::AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, …).
+    Completion(shell::CompletionArgs),
+    /// Write the man pages (snapport.1 and one per subcommand) into a directory.
+    Man(shell::ManArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct FormatArg {
-    /// Output format.
+/// How a command prints what it shows, as openstackclient's `-f` and `-c`.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format: JSON and YAML keep Cinder's field names; `value` prints a row a
+    /// line, space-separated.
     #[arg(short = 'f', long = "format", value_enum, default_value_t)]
     pub format: Format,
+    /// Show this column, named as in the table's header; repeatable.
+    #[arg(short = 'c', long = "column", value_name = "NAME")]
+    pub columns: Vec<String>,
+}
+
+impl OutputArgs {
+    pub fn view(&self) -> View {
+        View {
+            format: self.format,
+            columns: self.columns.clone(),
+            ..View::default()
+        }
+    }
+}
+
+/// A listing's output options: `-f`, `-c`, the sort order and the wide columns.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Sort by this column, named as in the table's header; repeatable, the first
+    /// one first.
+    #[arg(long = "sort-column", value_name = "NAME")]
+    pub sort_columns: Vec<String>,
+    /// Sort ascending (the default).
+    #[arg(long, overrides_with = "sort_descending")]
+    pub sort_ascending: bool,
+    /// Sort descending.
+    #[arg(long, overrides_with = "sort_ascending")]
+    pub sort_descending: bool,
+    /// Show the wide columns too.
+    #[arg(long)]
+    pub long: bool,
+}
+
+impl ListArgs {
+    pub fn view(&self) -> View {
+        View {
+            sort_columns: self.sort_columns.clone(),
+            descending: self.sort_descending,
+            long: self.long,
+            ..self.output.view()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +207,12 @@ impl From<Error> for Failure {
             },
             message: err.to_string(),
         }
+    }
+}
+
+impl From<UnknownColumn> for Failure {
+    fn from(err: UnknownColumn) -> Self {
+        Failure::usage(err.to_string())
     }
 }
 
@@ -296,9 +361,14 @@ pub(crate) async fn open(
 
 /// Runs what the command line asks for; without a command, the console.
 pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
-    let config = cli.global.config_file(paths)?;
     match cli.command {
+        Some(Command::Completion(args)) => {
+            shell::completion(args);
+            Ok(())
+        }
+        Some(Command::Man(args)) => shell::man(args),
         Some(Command::Demo(args)) => {
+            let config = cli.global.config_file(paths)?;
             let options = console_options(&cli.global, &config, paths, None, None)?;
             demo::run(args, options, paths, cli.global.read_only).await
         }
@@ -306,6 +376,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,
         Some(Command::Audit(args)) => audit::run(paths, args),
         Some(Command::Resource(command)) => {
+            let config = cli.global.config_file(paths)?;
             let spec = cli.global.backend_spec(&config)?;
             let backend = open(&spec, paths, cli.global.read_only).await?;
             let target = batch::Target {
@@ -316,6 +387,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
             run_command(&target, command).await
         }
         None => {
+            let config = cli.global.config_file(paths)?;
             let spec = cli.global.backend_spec(&config)?;
             let name = cli.global.backend_name(&config, &spec);
             let options = console_options(&cli.global, &config, paths, name, Some(spec.clone()))?;

@@ -480,3 +480,42 @@ fn two_operators_importing_one_lv_at_once_end_with_it_managed_once() {
     assert!(lvs.contains(&format!("_snapshot-{id}")), "{lvs:?}");
     assert!(!lvs.contains(&"snap-a1".to_string()), "{lvs:?}");
 }
+
+#[test]
+fn listings_print_in_openstacks_formats_on_a_real_volume_group() {
+    let env = LvmEnv::new("cli-formats", &standard_layout());
+    let volume = manage_volume(&env, "vol-a");
+    let stdout = |args: &[&str]| {
+        let output = env.snapport().args(args).assert().success();
+        String::from_utf8(output.get_output().stdout.clone()).unwrap()
+    };
+
+    let references = stdout(&[
+        "snapshot",
+        "manageable",
+        "--host",
+        HOST,
+        "-f",
+        "value",
+        "-c",
+        "Reference",
+        "-c",
+        "Size",
+        "--sort-column",
+        "Size",
+        "--sort-column",
+        "Reference",
+    ]);
+    assert_eq!(references, "snap-a1 1\nsnap-b1 1\nsnap-a2 2\n");
+
+    let ids = stdout(&["volume", "list", "-f", "value", "-c", "ID"]);
+    assert_eq!(ids, format!("{volume}\n"));
+
+    let yaml = stdout(&["volume", "list", "-f", "yaml"]);
+    let volumes: Vec<snapport::backend::Volume> = serde_yaml_ng::from_str(&yaml).unwrap();
+    assert_eq!(volumes[0].id, volume);
+    assert_eq!(volumes[0].name.as_deref(), Some("vol-a"));
+
+    let csv = stdout(&["volume", "list", "-f", "csv", "-c", "Name", "-c", "Size"]);
+    assert_eq!(csv, "Name,Size\nvol-a,1\n");
+}

@@ -1541,3 +1541,75 @@ fn a_retirement_killed_at_each_stage_is_finished_by_batch_resume() {
             .success();
     }
 }
+
+impl Env {
+    /// Runs snapport with the words of `line`, expecting success, and returns its
+    /// stdout.
+    fn stdout(&self, line: &str) -> String {
+        let output = self
+            .snapport()
+            .args(line.split_whitespace())
+            .assert()
+            .success();
+        String::from_utf8(output.get_output().stdout.clone()).unwrap()
+    }
+}
+
+#[test]
+fn lists_print_in_openstacks_formats_columns_and_order() {
+    let env = Env::new();
+    let small = env.cloud.seed_volume("small, \"quoted\"", 1);
+    let big = env.cloud.seed_volume("big", 3);
+
+    let ids = env.stdout("volume list -f value -c ID --sort-column Size --sort-descending");
+    assert_eq!(ids, format!("{big}\n{small}\n"));
+    let rows = env.stdout("volume list -f value -c ID -c Size --sort-column Size");
+    assert_eq!(rows, format!("{small} 1\n{big} 3\n"));
+
+    let csv = env.stdout("volume list -f csv -c Name -c Size --sort-column Size");
+    assert_eq!(csv, "Name,Size\n\"small, \"\"quoted\"\"\",1\nbig,3\n");
+
+    let yaml = env.stdout("volume list -f yaml --sort-column Name");
+    let volumes: Vec<snapport::backend::Volume> = serde_yaml_ng::from_str(&yaml).unwrap();
+    let names: Vec<_> = volumes.iter().map(|v| v.name.clone().unwrap()).collect();
+    assert_eq!(names, ["big", "small, \"quoted\""]);
+    let json = env.json(&["volume", "list", "-c", "ID", "-c", "Status"]);
+    assert_keys(&json[0], &["id", "status"]);
+
+    let table = env.stdout("volume list");
+    assert!(!table.contains("Created At"), "{table}");
+    let long = env.stdout("volume list --long");
+    assert!(
+        long.lines().next().unwrap().contains("Created At"),
+        "{long}"
+    );
+
+    let hosts = env.stdout("host list -f value -c Host -c Driver");
+    assert_eq!(hosts, "node@lvm#lvm LVM (thick)\n");
+}
+
+#[test]
+fn an_unknown_column_is_a_usage_error_before_anything_is_sent() {
+    let env = Env::new();
+    let volume = env.cloud.seed_volume("vol-a", 1);
+    env.cloud
+        .storage()
+        .add_snapshot_lv("snap-b", &format!("volume-{volume}"), 1);
+    let out = env
+        .snapport()
+        .args(["volume", "list", "-c", "id"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("no column 'id'") && stderr.contains("'ID'"),
+        "{stderr}"
+    );
+    let posts = env.posts();
+    env.snapport()
+        .args(["snapshot", "manage", "--volume", &volume, "--ref", "snap-b"])
+        .args(["-c", "Nmae"])
+        .assert()
+        .code(2);
+    assert_eq!(env.posts(), posts, "nothing imported");
+}

@@ -3,10 +3,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use clap::Args;
 
-use super::{Failure, FormatArg};
+use super::{Failure, ListArgs};
 use crate::backend::audit::{AuditLog, Record};
 use crate::config::Paths;
-use crate::output::{self, Tabular};
+use crate::output::{Column, Tabular, column};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -15,7 +15,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_since)]
     pub since: Option<DateTime<FixedOffset>>,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub list: ListArgs,
 }
 
 /// RFC 3339, or a date meaning that day's local midnight.
@@ -37,14 +37,14 @@ fn parse_since(text: &str) -> Result<DateTime<FixedOffset>, String> {
 }
 
 impl Tabular for Record {
-    const HEADERS: &'static [&'static str] = &[
-        "TIME",
-        "USER",
-        "BACK END",
-        "ACTION",
-        "TARGET",
-        "OUTCOME",
-        "REQUEST ID",
+    const COLUMNS: &'static [Column] = &[
+        column("TIME", &["time"]),
+        column("USER", &["user", "sudo_user"]),
+        column("BACK END", &["backend"]),
+        column("ACTION", &["action"]),
+        column("TARGET", &["target"]),
+        column("OUTCOME", &["outcome", "new_id", "error"]),
+        column("REQUEST ID", &["request_id"]),
     ];
 
     fn cells(&self) -> Vec<String> {
@@ -87,10 +87,7 @@ pub fn run(paths: &Paths, args: AuditArgs) -> Result<(), Failure> {
         code: super::exit::FAILED,
         message,
     })?;
-    print!(
-        "{}",
-        output::list(&since(records, args.since), args.format.format)
-    );
+    print!("{}", args.list.view().list(&since(records, args.since))?);
     Ok(())
 }
 

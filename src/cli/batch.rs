@@ -9,17 +9,17 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::migrate::stop_on_signal;
-use super::{Failure, FormatArg, Global, confirm, exit};
+use super::{Failure, Global, OutputArgs, confirm, exit};
 use crate::backend::{self, Backend};
 use crate::batch::file::RowOptions;
 use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
 use crate::journal::{JournalError, StepState};
 use crate::migrate::Action;
-use crate::output::{self, Format, visible};
+use crate::output::{self, Column, Format, Tabular, column, visible};
 use crate::pause::PausePoint;
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +68,7 @@ pub struct RunArgs {
     #[arg(long, default_value_t = batch::AT_ONCE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub concurrency: usize,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub output: OutputArgs,
 }
 
 /// Where a command-line batch journals, and the back end it runs on.
@@ -260,6 +260,7 @@ pub async fn run_items(
     in_order: bool,
     run: &RunArgs,
 ) -> Result<(), Failure> {
+    run.output.view().check::<ItemResult>()?;
     if target.backend.info().read_only {
         return Err(refuse_read_only(
             target.backend,
@@ -289,9 +290,9 @@ pub async fn run_items(
     .await?;
     bar.finish_and_clear();
     let state = started?;
-    match run.format.format {
-        Format::Json => print!("{}", json_results(&state)),
-        Format::Table => print_results(&state),
+    match run.output.format {
+        Format::Table if run.output.columns.is_empty() => print_results(&state),
+        _ => print!("{}", run.output.view().list(&item_results(&state))?),
     }
     outcome(&state, &path)
 }
@@ -348,29 +349,65 @@ pub(crate) fn progress_bar(len: usize) -> ProgressBar {
 
 /// One object per item in input order: the reference (the id for an export), the new
 /// resource's `id` when an import worked, the `error` when the item failed.
-fn json_results(state: &State) -> String {
-    let results: Vec<Value> = state
+/// What one item of a batch became, for `-f json|yaml|csv|value`: the reference an
+/// import or the name a create started from, the id (new, or the one exported or
+/// deleted), or the error.
+#[derive(Debug, Serialize)]
+struct ItemResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl Tabular for ItemResult {
+    const COLUMNS: &'static [Column] = &[
+        column("Reference", &["reference"]),
+        column("Name", &["name"]),
+        column("ID", &["id"]),
+        column("Error", &["error"]),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        [&self.reference, &self.name, &self.id, &self.error]
+            .map(|cell| cell.clone().unwrap_or_default())
+            .to_vec()
+    }
+}
+
+fn item_results(state: &State) -> Vec<ItemResult> {
+    state
         .batch
         .items
         .iter()
         .enumerate()
         .map(|(index, item)| {
             let outcome = state.item(index + 1);
-            let mut object = match &item.action {
-                action if action.is_manage() => json!({ "reference": item.label }),
-                Action::CreateVolume { .. } => json!({ "name": item.label }),
-                _ => json!({ "id": item.label }),
+            let label = Some(item.label.clone());
+            let (reference, name, id) = match &item.action {
+                action if action.is_manage() => (label, None, None),
+                Action::CreateVolume { .. } => (None, label, None),
+                _ => (None, None, label),
+            };
+            let mut result = ItemResult {
+                reference,
+                name,
+                id,
+                error: None,
             };
             match (&outcome.done, &outcome.error) {
-                (Some(Some(new_id)), _) => object["id"] = json!(new_id),
+                (Some(Some(new_id)), _) => result.id = Some(new_id.clone()),
                 (Some(None), _) => {}
-                (None, Some(error)) => object["error"] = json!(error),
-                (None, None) => object["error"] = json!(pending_text(outcome)),
+                (None, Some(error)) => result.error = Some(error.clone()),
+                (None, None) => result.error = Some(pending_text(outcome)),
             }
-            object
+            result
         })
-        .collect();
-    serde_json::to_string_pretty(&results).expect("results serialize") + "\n"
+        .collect()
 }
 
 /// A line per item in input order: imports as `reference -> new id` on stdout, exports

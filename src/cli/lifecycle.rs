@@ -7,15 +7,15 @@ use clap::Args;
 
 use super::batch::{self, RunArgs, Target};
 use super::resource::ImportFields;
-use super::{Failure, FormatArg, confirm, exit};
+use super::{Failure, OutputArgs, confirm, exit};
 use crate::backend::side_effects::delete_effect;
-use crate::backend::{Backend, CreateVolumeRequest, Metadata};
+use crate::backend::{Backend, CreateVolumeRequest, Metadata, Volume};
 use crate::batch::Item;
 use crate::batch::create::MOST_VOLUMES;
 use crate::batch::retire::Survey;
 use crate::migrate::Action;
 use crate::migrate::plan::IdRef;
-use crate::output::{self, visible};
+use crate::output::visible;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
@@ -34,7 +34,7 @@ pub struct CreateArgs {
     #[arg(long, default_value_t = crate::batch::AT_ONCE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub concurrency: usize,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -46,7 +46,7 @@ pub struct RetireArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub output: OutputArgs,
 }
 
 /// Which kind of record a delete destroys.
@@ -56,11 +56,11 @@ pub enum Deleted {
     Snapshot,
 }
 
-fn run_args(concurrency: usize, format: FormatArg) -> RunArgs {
+fn run_args(concurrency: usize, output: OutputArgs) -> RunArgs {
     RunArgs {
         no_listing: false,
         concurrency,
-        format,
+        output,
     }
 }
 
@@ -77,13 +77,15 @@ pub async fn create(target: &Target<'_>, args: CreateArgs) -> Result<(), Failure
         metadata: metadata.clone(),
     };
     if args.count == 1 {
+        let view = args.output.view();
+        view.check::<Volume>()?;
         let bar = batch::progress_bar(1);
         bar.set_message(format!("creating a volume from snapshot {}", args.snapshot));
         let volume = backend
             .create_volume(&request(args.fields.name.clone()))
             .await;
         bar.finish_and_clear();
-        print!("{}", output::one(&volume?, args.format.format));
+        print!("{}", view.one(&volume?)?);
         return Ok(());
     }
     let base = match args.fields.name.clone() {
@@ -91,7 +93,7 @@ pub async fn create(target: &Target<'_>, args: CreateArgs) -> Result<(), Failure
         None => snapshot_label(backend, &args.snapshot).await,
     };
     let items = crate::batch::create::numbered(&request(None), &base, args.count);
-    let run = run_args(args.concurrency, args.format);
+    let run = run_args(args.concurrency, args.output);
     batch::run_items(target, items, false, &run).await
 }
 
@@ -142,7 +144,7 @@ pub async fn delete(
             },
         })
         .collect();
-    let run = run_args(args.concurrency, args.format);
+    let run = run_args(args.concurrency, args.output);
     batch::run_items(target, items, false, &run).await
 }
 
@@ -170,7 +172,7 @@ pub async fn retire(target: &Target<'_>, args: RetireArgs) -> Result<(), Failure
                 .into(),
         });
     }
-    let run = run_args(1, args.format);
+    let run = run_args(1, args.output);
     batch::run_items(target, survey.items(), true, &run).await
 }
 

@@ -7,14 +7,14 @@ use futures::StreamExt;
 
 use super::batch;
 use super::lifecycle::{self, Deleted};
-use super::{Failure, FormatArg, confirm, exit};
+use super::{Failure, ListArgs, OutputArgs, confirm, exit};
 use crate::backend::side_effects::export_warning;
 use crate::backend::{
     Backend, Driver, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, Metadata, Reference,
     driver_on, parse_property,
 };
 use crate::migrate::Action;
-use crate::output;
+use crate::output::{self, Tabular};
 
 /// Commands that read or change resources of one back end.
 #[derive(Debug, Subcommand)]
@@ -39,7 +39,7 @@ pub enum ResourceCommand {
 #[derive(Debug, Subcommand)]
 pub enum HostAction {
     /// List volume services with capacity.
-    List(FormatArg),
+    List(ListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,7 +68,7 @@ pub struct IdsArgs {
     #[arg(long, default_value_t = crate::batch::AT_ONCE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
     pub concurrency: usize,
     #[command(flatten)]
-    pub format: FormatArg,
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,14 +79,14 @@ pub enum VolumeAction {
         #[arg(long)]
         host: Option<String>,
         #[command(flatten)]
-        format: FormatArg,
+        list: ListArgs,
     },
     /// List volumes on a back end, managed or not.
     Manageable {
         #[arg(long)]
         host: String,
         #[command(flatten)]
-        format: FormatArg,
+        list: ListArgs,
     },
     /// Import back-end volumes; several `--ref`s run as one journaled batch.
     Manage {
@@ -119,14 +119,14 @@ pub enum SnapshotAction {
         #[arg(long)]
         volume: Option<String>,
         #[command(flatten)]
-        format: FormatArg,
+        list: ListArgs,
     },
     /// List snapshots on a back end, managed or not.
     Manageable {
         #[arg(long)]
         host: String,
         #[command(flatten)]
-        format: FormatArg,
+        list: ListArgs,
     },
     /// Import back-end snapshots under an existing volume; several `--ref`s run as one
     /// journaled batch.
@@ -209,7 +209,7 @@ async fn unmanage(
     let run = batch::RunArgs {
         no_listing: false,
         concurrency: args.concurrency,
-        format: args.format,
+        output: args.output,
     };
     batch::run_items(target, items, false, &run).await
 }
@@ -248,28 +248,30 @@ async fn parents(backend: &dyn Backend, ids: &[String]) -> Vec<(String, Driver)>
         .await
 }
 
-/// Imports `references`: one reference prints the new resource, as `one` does it;
-/// several run as one journaled batch whose items are named after their references
-/// (so that a resumed batch can tell them apart: `--name` is for a single reference).
-async fn manage<R: Into<Action>>(
+/// Imports `references`: one reference prints the new resource `one` returns; several
+/// run as one journaled batch whose items are named after their references (so that a
+/// resumed batch can tell them apart: `--name` is for a single reference).
+async fn manage<T: Tabular, R: Into<Action>>(
     target: &batch::Target<'_>,
     references: Vec<String>,
     fields: ImportFields,
     run: &batch::RunArgs,
     request: impl Fn(Reference, Option<String>, Option<String>, Metadata) -> R,
-    one: impl AsyncFnOnce(R) -> Result<String, Failure>,
+    one: impl AsyncFnOnce(R) -> Result<T, Failure>,
 ) -> Result<(), Failure> {
     let metadata = metadata(fields.properties);
     if let [reference] = references.as_slice() {
+        let view = run.output.view();
+        view.check::<T>()?;
         let reference = Reference::name(reference);
-        let printed = one(request(
+        let imported = one(request(
             reference,
             fields.name,
             fields.description,
             metadata,
         ))
         .await?;
-        print!("{printed}");
+        print!("{}", view.one(&imported)?);
         return Ok(());
     }
     if fields.name.is_some() {
@@ -302,18 +304,18 @@ pub async fn run_command(
     let printed = match command {
         ResourceCommand::Host {
             action: HostAction::List(f),
-        } => output::list(&backend.hosts().await?, f.format),
+        } => f.view().list(&backend.hosts().await?)?,
         ResourceCommand::Volume { action } => match action {
-            VolumeAction::List { host, format } => {
+            VolumeAction::List { host, list } => {
                 let filter = ListFilter {
                     host,
                     ..ListFilter::default()
                 };
-                output::list(&backend.volumes(&filter).await?, format.format)
+                list.view().list(&backend.volumes(&filter).await?)?
             }
-            VolumeAction::Manageable { host, format } => {
-                output::list(&backend.manageable_volumes(&host).await?, format.format)
-            }
+            VolumeAction::Manageable { host, list } => list
+                .view()
+                .list(&backend.manageable_volumes(&host).await?)?,
             VolumeAction::Manage {
                 host,
                 references,
@@ -328,10 +330,7 @@ pub async fn run_command(
                     metadata,
                     without_listing: run.no_listing,
                 };
-                let one = async |request| {
-                    let volume = backend.manage_volume(&request).await?;
-                    Ok(output::one(&volume, run.format.format))
-                };
+                let one = async |request| Ok(backend.manage_volume(&request).await?);
                 return manage(target, references, fields, &run, request, one).await;
             }
             VolumeAction::Unmanage(args) => {
@@ -344,16 +343,16 @@ pub async fn run_command(
             VolumeAction::Retire(args) => return lifecycle::retire(target, args).await,
         },
         ResourceCommand::Snapshot { action } => match action {
-            SnapshotAction::List { volume, format } => {
+            SnapshotAction::List { volume, list } => {
                 let filter = ListFilter {
                     volume_id: volume,
                     ..ListFilter::default()
                 };
-                output::list(&backend.snapshots(&filter).await?, format.format)
+                list.view().list(&backend.snapshots(&filter).await?)?
             }
-            SnapshotAction::Manageable { host, format } => {
-                output::list(&backend.manageable_snapshots(&host).await?, format.format)
-            }
+            SnapshotAction::Manageable { host, list } => list
+                .view()
+                .list(&backend.manageable_snapshots(&host).await?)?,
             SnapshotAction::Manage {
                 volume,
                 references,
@@ -370,10 +369,7 @@ pub async fn run_command(
                     force,
                     without_listing: run.no_listing,
                 };
-                let one = async |request| {
-                    let snapshot = backend.manage_snapshot(&request).await?;
-                    Ok(output::one(&snapshot, run.format.format))
-                };
+                let one = async |request| Ok(backend.manage_snapshot(&request).await?);
                 return manage(target, references, fields, &run, request, one).await;
             }
             SnapshotAction::Unmanage(args) => {
