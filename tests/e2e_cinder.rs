@@ -1143,22 +1143,8 @@ fn the_console_wizard_moves_a_volume_to_the_other_cinder() {
         !hosts.contains(&format!("{}  up", h.var("SNAPPORT_E2E_POOL"))),
         "only b's hosts are offered:\n{hosts}"
     );
-    tmux.keys(&["Enter"]);
-    let review = tmux.wait_for_within(Duration::from_secs(60), "the preflight", |screen| {
-        screen.contains("Preflight passed")
-    });
+    let review = e2e_console::migrate_one_volume(&tmux);
     assert!(review.contains("1. on e2e: unmanage snapshot"), "{review}");
-    tmux.keys(&["Enter"]);
-    let confirm = tmux.wait_text("confirm");
-    assert!(confirm.contains("> [ Cancel ] <"), "{confirm}");
-    tmux.keys(&["Tab", "Enter"]);
-    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
-        screen.contains("Migration complete: all 4 step(s) done.")
-    });
-    assert!(summary.contains("2 moved, 0 in transit"), "{summary}");
-    tmux.keys(&["Enter", "q"]);
-    tmux.wait_text("EXIT=0");
-    tmux.assert_restored();
 
     // a forgot them, b has them, as the journal's id map says
     for path in [

@@ -712,24 +712,11 @@ fn the_console_wizard_moves_an_rbd_volume_to_the_other_cloud_on_the_same_pool() 
         offered.contains(h.var("SNAPPORT_E2E_B_RBD_POOL")),
         "{hosts}"
     );
-    tmux.keys(&["Enter"]);
-    let review = tmux.wait_for_within(Duration::from_secs(60), "the preflight", |screen| {
-        screen.contains("Preflight passed")
-    });
+    let review = e2e_console::migrate_one_volume(&tmux);
     assert!(
         review.contains(&format!("manage snapshot snapshot-{daily}")),
         "RBD's snapshot name: {review}"
     );
-    tmux.keys(&["Enter"]);
-    tmux.wait_text("confirm");
-    tmux.keys(&["Tab", "Enter"]);
-    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
-        screen.contains("Migration complete: all 4 step(s) done.")
-    });
-    assert!(summary.contains("2 moved, 0 in transit"), "{summary}");
-    tmux.keys(&["Enter", "q"]);
-    tmux.wait_text("EXIT=0");
-    tmux.assert_restored();
 
     let journal = std::fs::read_dir(&migrations)
         .expect("the migrations dir")

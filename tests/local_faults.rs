@@ -114,19 +114,28 @@ fn a_catalog_locked_by_another_process_is_named_after_the_busy_timeout() {
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     // Listing still works while another process writes.
     assert!(snapshots(&env).is_empty());
+    import_refused_by_the_catalog(
+        &env,
+        &vol_a,
+        "locked by another process (gave up waiting after 10 s)",
+    );
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert!(snapshots(&env).is_empty(), "no record, none `creating`");
+}
+
+/// Imports `snap-a1` under `volume`, which must fail (exit 1) with a message that names
+/// the catalog file and says `why`; the LV keeps its name.
+fn import_refused_by_the_catalog(env: &LvmEnv, volume: &str, why: &str) {
     let assert = env
         .snapport()
-        .args(["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"])
+        .args(["snapshot", "manage", "--volume", volume, "--ref", "snap-a1"])
         .assert()
         .code(1);
     let stderr = stderr_of(&assert);
     assert!(
-        stderr.contains(&format!("catalog {}", env.catalog().display()))
-            && stderr.contains("locked by another process (gave up waiting after 10 s)"),
+        stderr.contains(&format!("catalog {}", env.catalog().display())) && stderr.contains(why),
         "{stderr}"
     );
-    holder.execute_batch("ROLLBACK").unwrap();
-    assert!(snapshots(&env).is_empty(), "no record, none `creating`");
     assert!(
         env.lv_names().contains(&"snap-a1".to_string()),
         "nothing was renamed"
@@ -220,19 +229,5 @@ fn a_read_only_catalog_is_named_and_nothing_is_renamed() {
     let _read_only = ReadOnlyFile::at(&env.catalog());
     // Listing needs no write.
     assert!(snapshots(&env).is_empty());
-    let assert = env
-        .snapport()
-        .args(["snapshot", "manage", "--volume", &vol_a, "--ref", "snap-a1"])
-        .assert()
-        .code(1);
-    let stderr = stderr_of(&assert);
-    assert!(
-        stderr.contains(&format!("catalog {}", env.catalog().display()))
-            && stderr.contains("read-only"),
-        "{stderr}"
-    );
-    assert!(
-        env.lv_names().contains(&"snap-a1".to_string()),
-        "nothing was renamed"
-    );
+    import_refused_by_the_catalog(&env, &vol_a, "read-only");
 }

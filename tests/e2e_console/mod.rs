@@ -34,3 +34,25 @@ pub fn migrate_to_b(h: &Harness, tmux: &Tmux) -> String {
         screen.contains("target host") && screen.contains(h.var("SNAPPORT_E2E_B_POOL"))
     })
 }
+
+/// From the wizard's target-host step, takes the host offered, confirms the plan once
+/// the preflight passed (focus starts on Cancel) and runs the migration of one volume
+/// with one snapshot to its summary, then quits the console. Returns the plan's review.
+pub fn migrate_one_volume(tmux: &Tmux) -> String {
+    tmux.keys(&["Enter"]);
+    let review = tmux.wait_for_within(Duration::from_secs(60), "the preflight", |screen| {
+        screen.contains("Preflight passed")
+    });
+    tmux.keys(&["Enter"]);
+    let confirm = tmux.wait_text("confirm");
+    assert!(confirm.contains("> [ Cancel ] <"), "{confirm}");
+    tmux.keys(&["Tab", "Enter"]);
+    let summary = tmux.wait_for_within(Duration::from_secs(180), "the summary", |screen| {
+        screen.contains("Migration complete: all 4 step(s) done.")
+    });
+    assert!(summary.contains("2 moved, 0 in transit"), "{summary}");
+    tmux.keys(&["Enter", "q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+    review
+}
