@@ -19,7 +19,12 @@ pub enum ConfigError {
     #[error("cannot read {path}: {message}")]
     Read { path: PathBuf, message: String },
     #[error("{path} is not valid YAML: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        path: PathBuf,
+        /// The line and column the parser stopped at, when it says (from 1).
+        location: Option<(usize, usize)>,
+        message: String,
+    },
     #[error("cloud '{name}' is not defined{}", describe_sources(.files, .known))]
     UnknownCloud {
         name: String,
@@ -70,7 +75,8 @@ impl ConfigSources {
         Self { env, dirs }
     }
 
-    fn var(&self, name: &str) -> Option<&str> {
+    /// A variable's value; an empty one counts as unset.
+    pub fn var(&self, name: &str) -> Option<&str> {
         self.env
             .get(name)
             .map(String::as_str)
@@ -203,18 +209,58 @@ pub struct CloudConfig {
     pub exposed_secrets: Vec<PathBuf>,
 }
 
-/// The `auth` keys whose values are secrets.
-const SECRET_KEYS: &[&str] = &["password", "application_credential_secret", "token"];
+/// What the names of keys whose values are secrets end with: `password`,
+/// `application_credential_secret`, `token`, and their kin (`admin_password`,
+/// `client_secret`, …), whatever the case or spelling (`-` or `_`).
+const SECRET_WORDS: &[&str] = &["password", "secret", "token"];
+
+/// True when the value of `key` is a secret.
+pub fn is_secret(key: &str) -> bool {
+    let key = normalize_key(&key.to_ascii_lowercase());
+    SECRET_WORDS
+        .iter()
+        .any(|word| key == *word || key.ends_with(&format!("_{word}")))
+}
 
 /// True when `layer`'s cloud `name` holds a secret (in `auth` or at its top level).
 fn holds_secret(layer: &Value, name: &str) -> bool {
     let Some(cloud) = layer.get("clouds").and_then(|clouds| clouds.get(name)) else {
         return false;
     };
-    let auth = cloud.get("auth");
-    SECRET_KEYS
-        .iter()
-        .any(|key| cloud.get(*key).is_some() || auth.and_then(|a| a.get(*key)).is_some())
+    let secret_in = |mapping: Option<&Value>| {
+        mapping
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .any(|(key, _)| key.as_str().is_some_and(is_secret))
+    };
+    secret_in(Some(cloud)) || secret_in(cloud.get("auth"))
+}
+
+/// What stands for a secret in what snapport shows.
+pub const MASK: &str = "********";
+
+/// `value` with the value of every secret key masked, at any depth.
+fn masked(value: &Value) -> Value {
+    match value {
+        Value::Mapping(mapping) => Value::Mapping(
+            mapping
+                .iter()
+                .map(|(key, value)| {
+                    let secret = key.as_str().is_some_and(is_secret) && !value.is_null();
+                    let shown = if secret {
+                        Value::String(MASK.into())
+                    } else {
+                        masked(value)
+                    };
+                    (key.clone(), shown)
+                })
+                .collect(),
+        ),
+        Value::Sequence(items) => Value::Sequence(items.iter().map(masked).collect()),
+        Value::Tagged(tagged) => masked(&tagged.value),
+        other => other.clone(),
+    }
 }
 
 /// True when users other than the owner may read `path`.
@@ -264,34 +310,144 @@ struct RawCloud {
     auth: BTreeMap<String, String>,
 }
 
+/// One of the two files openstack reads cloud settings from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloudFile {
+    /// clouds.yaml: the clouds.
+    Clouds,
+    /// secure.yaml: secrets kept apart, merged over clouds.yaml.
+    Secure,
+}
+
+impl CloudFile {
+    /// The file's name as operators know it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CloudFile::Clouds => "clouds.yaml",
+            CloudFile::Secure => "secure.yaml",
+        }
+    }
+
+    /// The variable that names the file.
+    pub fn variable(self) -> &'static str {
+        match self {
+            CloudFile::Clouds => "OS_CLIENT_CONFIG_FILE",
+            CloudFile::Secure => "OS_CLIENT_SECURE_FILE",
+        }
+    }
+
+    /// Where openstack looks for it, in order: the variable's file when set, then
+    /// `<base>.yaml|yml|json` in each directory of the search path.
+    pub fn candidates(self, sources: &ConfigSources) -> Vec<PathBuf> {
+        let base = self.name().trim_end_matches(".yaml");
+        let explicit = sources.var(self.variable()).map(PathBuf::from);
+        let searched = sources
+            .dirs
+            .iter()
+            .flat_map(|dir| ["yaml", "yml", "json"].map(|ext| dir.join(format!("{base}.{ext}"))));
+        explicit.into_iter().chain(searched).collect()
+    }
+
+    /// The file read: the first candidate that is a readable file.
+    pub fn find(self, sources: &ConfigSources) -> Option<PathBuf> {
+        self.candidates(sources)
+            .into_iter()
+            .find(|path| path.is_file())
+    }
+}
+
+/// clouds.yaml and secure.yaml as found on the search path, read and merged.
+#[derive(Debug, Clone)]
+pub struct CloudFiles {
+    /// The files read, clouds.yaml first, each with its document.
+    layers: Vec<(PathBuf, Value)>,
+    /// Their merge: secure.yaml's settings over clouds.yaml's.
+    document: Value,
+}
+
+impl CloudFiles {
+    /// Finds and reads both files; a file not found is no error.
+    pub fn read(sources: &ConfigSources) -> Result<Self, ConfigError> {
+        let mut files = Self {
+            layers: Vec::new(),
+            document: Value::Mapping(Mapping::new()),
+        };
+        for file in [CloudFile::Clouds, CloudFile::Secure] {
+            if let Some(path) = file.find(sources) {
+                let layer = read_yaml(&path)?;
+                deep_merge(&mut files.document, layer.clone());
+                files.layers.push((path, layer));
+            }
+        }
+        Ok(files)
+    }
+
+    /// The files read.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.layers.iter().map(|(path, _)| path.clone()).collect()
+    }
+
+    /// The clouds, merged.
+    fn clouds(&self) -> Mapping {
+        self.document
+            .get("clouds")
+            .and_then(Value::as_mapping)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The names of the clouds, in the files' order.
+    pub fn names(&self) -> Vec<String> {
+        self.clouds()
+            .keys()
+            .filter_map(|k| k.as_str().map(String::from))
+            .collect()
+    }
+
+    /// The first file that defines cloud `name`.
+    pub fn defining(&self, name: &str) -> Option<&Path> {
+        self.layers
+            .iter()
+            .find(|(_, layer)| layer.get("clouds").and_then(|c| c.get(name)).is_some())
+            .map(|(path, _)| path.as_path())
+    }
+
+    /// Every cloud as snapport reads it, secrets masked: those of the files, merged,
+    /// and the `envvars` cloud the `OS_*` variables describe.
+    pub fn masked(&self, sources: &ConfigSources) -> Mapping {
+        let mut clouds = self.clouds();
+        if let Some(env) = env_cloud(sources) {
+            let settings = env
+                .settings
+                .into_iter()
+                .map(|(key, value)| (Value::String(key), Value::String(value)))
+                .collect();
+            clouds.insert(Value::String(env_name(sources)), Value::Mapping(settings));
+        }
+        match masked(&Value::Mapping(clouds)) {
+            Value::Mapping(clouds) => clouds,
+            _ => unreachable!("a mapping stays a mapping"),
+        }
+    }
+}
+
+/// The name of the cloud the `OS_*` variables describe.
+fn env_name(sources: &ConfigSources) -> String {
+    sources
+        .var("OS_CLOUD_NAME")
+        .unwrap_or("envvars")
+        .to_string()
+}
+
 /// Resolves the cloud to use: `cloud`, else `OS_CLOUD`, else the `envvars` cloud when
 /// `OS_*` variables describe one, else the only cloud in clouds.yaml.
 pub fn load(cloud: Option<&str>, sources: &ConfigSources) -> Result<CloudConfig, ConfigError> {
-    let clouds_file = first_existing(sources, "clouds", "OS_CLIENT_CONFIG_FILE");
-    let secure_file = first_existing(sources, "secure", "OS_CLIENT_SECURE_FILE");
-    let mut files = Vec::new();
-    let mut layers = Vec::new();
-    let mut document = Value::Mapping(Mapping::new());
-    for path in [clouds_file, secure_file].into_iter().flatten() {
-        let layer = read_yaml(&path)?;
-        deep_merge(&mut document, layer.clone());
-        layers.push((path.clone(), layer));
-        files.push(path);
-    }
-    let clouds = document
-        .get("clouds")
-        .and_then(Value::as_mapping)
-        .cloned()
-        .unwrap_or_default();
-    let known: Vec<String> = clouds
-        .keys()
-        .filter_map(|k| k.as_str().map(String::from))
-        .collect();
+    let read = CloudFiles::read(sources)?;
+    let files = read.paths();
+    let clouds = read.clouds();
+    let known = read.names();
     let env_cloud = env_cloud(sources);
-    let env_name = sources
-        .var("OS_CLOUD_NAME")
-        .unwrap_or("envvars")
-        .to_string();
+    let env_name = env_name(sources);
     let wanted = cloud.or(sources.var("OS_CLOUD"));
 
     let (name, raw, from_files) = match (wanted, env_cloud) {
@@ -320,27 +476,14 @@ pub fn load(cloud: Option<&str>, sources: &ConfigSources) -> Result<CloudConfig,
     let mut config = resolve(&name, raw, sources)?;
     if from_files {
         config.files = files;
-        config.exposed_secrets = layers
+        config.exposed_secrets = read
+            .layers
             .into_iter()
             .filter(|(path, layer)| holds_secret(layer, &name) && readable_by_others(path))
             .map(|(path, _)| path)
             .collect();
     }
     Ok(config)
-}
-
-/// The first readable `<base>.yaml|yml|json` on the search path; the variable's file, when
-/// set, comes first.
-fn first_existing(sources: &ConfigSources, base: &str, variable: &str) -> Option<PathBuf> {
-    let explicit = sources.var(variable).map(PathBuf::from);
-    let searched = sources
-        .dirs
-        .iter()
-        .flat_map(|dir| ["yaml", "yml", "json"].map(|ext| dir.join(format!("{base}.{ext}"))));
-    explicit
-        .into_iter()
-        .chain(searched)
-        .find(|path| path.is_file())
 }
 
 fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
@@ -353,7 +496,13 @@ fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
     }
     let parse_error = |message: String| ConfigError::Parse {
         path: path.to_path_buf(),
+        location: None,
         message,
+    };
+    let yaml_error = |err: serde_yaml_ng::Error| ConfigError::Parse {
+        path: path.to_path_buf(),
+        location: err.location().map(|at| (at.line(), at.column())),
+        message: err.to_string(),
     };
     // The YAML parser slows down with the square of the depth of flow collections, and
     // its reader refuses more than 128 levels anyway: refuse them before parsing.
@@ -367,8 +516,8 @@ fn read_yaml(path: &Path) -> Result<Value, ConfigError> {
     let budget = NODES_BASE + text.len();
     NodeCounter(std::cell::Cell::new(budget))
         .deserialize(serde_yaml_ng::Deserializer::from_str(&text))
-        .map_err(|err| parse_error(err.to_string()))?;
-    serde_yaml_ng::from_str(&text).map_err(|err| parse_error(err.to_string()))
+        .map_err(yaml_error)?;
+    serde_yaml_ng::from_str(&text).map_err(yaml_error)
 }
 
 /// The deepest nesting of `[…]` and `{…}` read; the YAML reader's own limit.
@@ -818,6 +967,35 @@ mod tests {
         assert_eq!(flow_depth("a: '[[[' # {{{\nb: \"{\\\"[\"\nc: [x]"), 1);
         assert_eq!(flow_depth("name: O'Brien [x]"), 1);
         assert_eq!(flow_depth(&"[".repeat(200)), 200);
+    }
+
+    #[test]
+    fn secrets_are_masked_at_any_depth_whatever_their_spelling() {
+        for key in [
+            "password",
+            "application_credential_secret",
+            "token",
+            "Admin-Password",
+            "client_secret",
+        ] {
+            assert!(is_secret(key), "{key}");
+        }
+        for key in ["username", "auth_url", "token_endpoint", "passwords_hint"] {
+            assert!(!is_secret(key), "{key}");
+        }
+        let document: Value = serde_yaml_ng::from_str(
+            "clouds: {a: {password: p1, auth: {username: u, application-credential-secret: s2}, \
+             extra: [{token: t3}], empty_token: null}}",
+        )
+        .unwrap();
+        let shown = serde_yaml_ng::to_string(&masked(&document)).unwrap();
+        for secret in ["p1", "s2", "t3"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let a = &masked(&document)["clouds"]["a"];
+        assert_eq!(a["auth"]["username"].as_str(), Some("u"));
+        assert_eq!(a["password"].as_str(), Some(MASK));
+        assert!(a["empty_token"].is_null(), "nothing to hide");
     }
 
     #[test]
