@@ -24,13 +24,13 @@ pub async fn open(
     let (backend, identity): (Box<dyn Backend>, Identity) = match spec {
         BackendSpec::Local {
             vg,
-            catalog,
             host,
             lvm_system_dir,
+            ..
         } => {
             let config = LocalConfig {
                 vg: vg.clone(),
-                catalog: catalog.clone().unwrap_or_else(|| paths.default_catalog(vg)),
+                catalog: spec.catalog(paths).expect("a local back end has a catalog"),
                 backend_name: host.clone(),
                 lvm_system_dir: lvm_system_dir
                     .clone()
@@ -40,17 +40,15 @@ pub async fn open(
         }
         BackendSpec::Rbd {
             pool,
-            catalog,
             host,
             ceph_conf,
             ceph_user,
             timeout,
+            ..
         } => {
             let config = RbdConfig {
                 pool: pool.clone(),
-                catalog: catalog
-                    .clone()
-                    .unwrap_or_else(|| paths.default_rbd_catalog(pool)),
+                catalog: spec.catalog(paths).expect("an RBD back end has a catalog"),
                 backend_name: host.clone(),
                 ceph_conf: ceph_conf.clone(),
                 ceph_user: ceph_user.clone(),
@@ -140,6 +138,6 @@ impl Directory {
 
     /// Where the console writes migration plans, journals and id maps.
     pub fn migrations_dir(&self) -> PathBuf {
-        self.paths.state_dir.join("migrations")
+        self.paths.migrations_dir()
     }
 }

@@ -1,11 +1,15 @@
 //! Where snapport keeps its files (XDG), and its config file: named back ends for
 //! `--backend`, migration and the console's switcher, the theme and key overrides.
 
+pub mod check;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+use check::{Position, place};
 
 /// Why the config file could not be used.
 #[derive(Debug, Error)]
@@ -15,8 +19,13 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid config file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    #[error("invalid config file {}: {message}", place(.path, *.position))]
+    Parse {
+        path: PathBuf,
+        /// Where the parser stopped, when it says.
+        position: Option<Position>,
+        message: String,
+    },
     #[error("no back end named '{0}' in the config file (tables [backends.NAME])")]
     UnknownBackend(String),
     #[error("cannot determine a home directory for snapport's files")]
@@ -65,6 +74,12 @@ impl Paths {
     pub fn audit_file(&self) -> PathBuf {
         self.state_dir.join("audit.jsonl")
     }
+
+    /// Where the console writes migration plans, journals and id maps
+    /// (`migrate apply` writes its journal beside its plan).
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.state_dir.join("migrations")
+    }
 }
 
 /// A back end named in the config file, or recorded in a batch journal to reopen it.
@@ -99,6 +114,22 @@ pub enum BackendSpec {
 }
 
 impl BackendSpec {
+    /// The catalog of a local back end, named or the default one of its VG or pool;
+    /// none for a cloud.
+    pub fn catalog(&self, paths: &Paths) -> Option<PathBuf> {
+        match self {
+            BackendSpec::Local { vg, catalog, .. } => {
+                Some(catalog.clone().unwrap_or_else(|| paths.default_catalog(vg)))
+            }
+            BackendSpec::Rbd { pool, catalog, .. } => Some(
+                catalog
+                    .clone()
+                    .unwrap_or_else(|| paths.default_rbd_catalog(pool)),
+            ),
+            BackendSpec::Cloud { .. } => None,
+        }
+    }
+
     /// A short description for lists of back ends.
     pub fn describe(&self) -> String {
         match self {
@@ -117,7 +148,7 @@ impl BackendSpec {
 }
 
 /// The config file, `config.toml`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConfigFile {
     /// Theme name (a file in `themes/`) or path.
@@ -131,11 +162,17 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads `path`; a missing file is an empty config unless `required`.
     pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
+        match Self::text(path, required)? {
+            Some(text) => Self::parse(&text, path),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// The text of the file at `path`; none when it is missing and not `required`.
+    pub fn text(path: &Path, required: bool) -> Result<Option<String>, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, path),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => {
-                Ok(Self::default())
-            }
+            Ok(text) => Ok(Some(text)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
             Err(source) => Err(ConfigError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -143,10 +180,12 @@ impl ConfigFile {
         }
     }
 
-    /// Parses the text of the config file at `path` (named in the error).
+    /// Parses the text of the config file at `path` (named in the error, with the line
+    /// and column the parser stopped at).
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|err| ConfigError::Parse {
             path: path.to_path_buf(),
+            position: err.span().map(|span| Position::of(text, span.start)),
             message: err.message().to_string(),
         })
     }
