@@ -15,6 +15,7 @@ use crate::tui::ConsoleOptions;
 
 pub mod audit;
 pub mod batch;
+pub mod config;
 pub mod demo;
 pub mod lifecycle;
 pub mod migrate;
@@ -112,6 +113,12 @@ pub enum Command {
     },
     /// The audit trail: every import and export attempt, from every path.
     Audit(audit::AuditArgs),
+    /// snapport's own files: where they are, what they say (secrets masked), whether
+    /// they hold a mistake.
+    Config {
+        #[command(subcommand)]
+        action: config::ConfigAction,
+    },
     /// Print a shell completion script (bash, zsh, fish, …).
     Completion(shell::CompletionArgs),
     /// Write the man pages (snapport.1 and one per subcommand) into a directory.
@@ -231,11 +238,16 @@ impl From<anyhow::Error> for Failure {
 impl Global {
     /// The config file, explicit or default.
     pub fn config_file(&self, paths: &Paths) -> Result<ConfigFile, Failure> {
-        let (path, required) = match &self.config {
+        let (path, required) = self.config_path(paths);
+        ConfigFile::load(&path, required).map_err(|err| Failure::usage(err.to_string()))
+    }
+
+    /// The config file's path, and whether it must exist (when `--config` names it).
+    pub fn config_path(&self, paths: &Paths) -> (PathBuf, bool) {
+        match &self.config {
             Some(path) => (path.clone(), true),
             None => (paths.config_file.clone(), false),
-        };
-        ConfigFile::load(&path, required).map_err(|err| Failure::usage(err.to_string()))
+        }
     }
 
     /// The name of the back end `spec` describes, as `migrate resume` will look it up:
@@ -375,6 +387,7 @@ pub async fn run(cli: Cli, paths: &Paths) -> Result<(), Failure> {
         Some(Command::Migrate { action }) => migrate::run(&cli.global, paths, action).await,
         Some(Command::Batch { action }) => batch::run(&cli.global, paths, action).await,
         Some(Command::Audit(args)) => audit::run(paths, args),
+        Some(Command::Config { action }) => config::run(&cli.global, paths, action),
         Some(Command::Resource(command)) => {
             let config = cli.global.config_file(paths)?;
             let spec = cli.global.backend_spec(&config)?;

@@ -262,7 +262,7 @@ fn compare_cells(a: &str, b: &str) -> Ordering {
 }
 
 /// JSON (pretty, as before) or YAML; both escape control characters themselves.
-fn structured<T: Serialize + ?Sized>(value: &T, format: Format) -> String {
+pub fn structured<T: Serialize + ?Sized>(value: &T, format: Format) -> String {
     match format {
         Format::Yaml => serde_yaml_ng::to_string(value).expect("resources serialize"),
         _ => serde_json::to_string_pretty(value).expect("resources serialize") + "\n",
