@@ -1,5 +1,5 @@
-//! `snapport config path|show|check`, as an operator runs them: the real binary, its
-//! HOME and XDG dirs in a temporary directory.
+//! `snapport config path|show|check` and `batch list`'s output options, as an operator
+//! runs them: the real binary, its HOME and XDG dirs in a temporary directory.
 
 mod isolated;
 
@@ -275,4 +275,79 @@ fn check_says_ok_and_what_it_read_when_all_is_well() {
         "{out}"
     );
     assert!(!out.contains("clouds-pw-1"), "{out}");
+}
+
+/// Two unfinished batch journals in the state dir: an import with two of three items
+/// settled, and a retirement with two of five.
+fn unfinished_batches(home: &Home) -> [PathBuf; 2] {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/batch_journal");
+    let import = std::fs::read_to_string(corpus.join("import.journal.jsonl")).unwrap();
+    let unfinished: Vec<&str> = import.lines().take(5).collect();
+    let retire = std::fs::read_to_string(corpus.join("retire.journal.jsonl")).unwrap();
+    [
+        home.write(
+            "state/snapport/batches/20261129T210602.217Z.journal.jsonl",
+            &(unfinished.join("\n") + "\n"),
+        ),
+        home.write(
+            "state/snapport/batches/20261129T230602.217Z.journal.jsonl",
+            &retire,
+        ),
+    ]
+}
+
+#[test]
+fn batch_list_takes_the_listing_output_options() {
+    let home = Home::new();
+    assert_eq!(
+        home.json(&["batch", "list", "-f", "json"]),
+        Value::Array(vec![])
+    );
+    let [import, retire] = unfinished_batches(&home);
+
+    let listed = home.json(&["batch", "list", "-f", "json"]);
+    assert_eq!(
+        listed,
+        serde_json::json!([
+            {
+                "journal": text(&import),
+                "backend": "local lvm vg=cinder-volumes",
+                "done": 2,
+                "items": 3,
+                "started_at": "2026-11-29T21:06:02.217Z",
+            },
+            {
+                "journal": text(&retire),
+                "backend": "cloud e2e",
+                "done": 2,
+                "items": 5,
+                "started_at": "2026-11-29T23:06:02.217Z",
+            },
+        ])
+    );
+    assert_eq!(
+        home.stdout(&["batch", "list", "-f", "value", "-c", "JOURNAL"]),
+        format!("{}\n{}\n", import.display(), retire.display())
+    );
+    assert_eq!(
+        home.stdout(&[
+            "batch",
+            "list",
+            "-f",
+            "value",
+            "-c",
+            "BACK END",
+            "-c",
+            "DONE",
+            "--sort-column",
+            "STARTED",
+            "--sort-descending",
+        ]),
+        "cloud e2e 2/5\nlocal lvm vg=cinder-volumes 2/3\n"
+    );
+    home.snapport()
+        .args(["batch", "list", "-c", "Journal"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("'JOURNAL'"));
 }

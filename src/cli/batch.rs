@@ -12,14 +12,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::migrate::stop_on_signal;
-use super::{Failure, Global, OutputArgs, confirm, exit};
+use super::{Failure, Global, ListArgs, OutputArgs, confirm, exit};
 use crate::backend::{self, Backend};
 use crate::batch::file::RowOptions;
 use crate::batch::{self, Batch, BatchError, BatchJournal, Control, Item, State};
 use crate::config::{BackendSpec, Paths};
 use crate::journal::{JournalError, StepState};
 use crate::migrate::Action;
-use crate::output::{self, Column, Format, Tabular, column, visible};
+use crate::output::{Column, Format, Tabular, column, visible};
 use crate::pause::PausePoint;
 
 #[derive(Debug, Subcommand)]
@@ -29,7 +29,7 @@ pub enum BatchAction {
     /// description, properties (`k=v;k=v` in CSV, an object in JSON).
     Import(ImportArgs),
     /// List the batches that did not finish (journals in the state dir).
-    List,
+    List(ListArgs),
     /// Finish a batch from its journal: check the items in flight on the back end, run
     /// the items never started, print what each item became.
     Resume(ResumeArgs),
@@ -95,35 +95,59 @@ impl From<BatchError> for Failure {
 pub async fn run(global: &Global, paths: &Paths, action: BatchAction) -> Result<(), Failure> {
     match action {
         BatchAction::Import(args) => import(global, paths, args).await,
-        BatchAction::List => {
-            list(paths);
-            Ok(())
-        }
+        BatchAction::List(args) => list(paths, &args),
         BatchAction::Resume(args) => resume(global, paths, args).await,
     }
 }
 
-fn list(paths: &Paths) {
-    let journals = batch::unfinished(&batch::journals_dir(paths));
-    if journals.is_empty() {
-        eprintln!("no unfinished batches");
-        return;
+/// An unfinished batch, as `batch list` shows it.
+#[derive(Debug, Serialize)]
+struct Unfinished {
+    journal: PathBuf,
+    backend: String,
+    /// Items with an outcome, of `items`.
+    done: usize,
+    items: usize,
+    started_at: String,
+}
+
+impl Tabular for Unfinished {
+    const COLUMNS: &'static [Column] = &[
+        column("JOURNAL", &["journal"]),
+        column("BACK END", &["backend"]),
+        column("DONE", &["done", "items"]),
+        column("STARTED", &["started_at"]),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.journal.display().to_string(),
+            self.backend.clone(),
+            format!("{}/{}", self.done, self.items),
+            self.started_at.clone(),
+        ]
     }
-    let rows: Vec<Vec<String>> = journals
-        .iter()
-        .map(|(path, state)| {
-            vec![
-                path.display().to_string(),
-                state.batch.label.clone(),
-                format!("{}/{}", state.finished(), state.items.len()),
-                state.started_at.clone(),
-            ]
+}
+
+fn list(paths: &Paths, args: &ListArgs) -> Result<(), Failure> {
+    let view = args.view();
+    view.check::<Unfinished>()?;
+    let journals: Vec<Unfinished> = batch::unfinished(&batch::journals_dir(paths))
+        .into_iter()
+        .map(|(journal, state)| Unfinished {
+            journal,
+            backend: state.batch.label.clone(),
+            done: state.finished(),
+            items: state.items.len(),
+            started_at: state.started_at,
         })
         .collect();
-    print!(
-        "{}",
-        output::table(&["JOURNAL", "BACK END", "DONE", "STARTED"], &rows)
-    );
+    if journals.is_empty() && view.format == Format::Table {
+        eprintln!("no unfinished batches");
+        return Ok(());
+    }
+    print!("{}", view.list(&journals)?);
+    Ok(())
 }
 
 async fn resume(global: &Global, paths: &Paths, args: ResumeArgs) -> Result<(), Failure> {
