@@ -54,10 +54,14 @@ impl Home {
         serde_json::from_str(&self.stdout(args)).unwrap()
     }
 
-    /// stderr of `config check`, which fails with exit 1.
-    fn check_fails(&self) -> String {
+    /// stderr of `config check`, which fails with exit 1 naming `place` (`LINE:COLUMN`
+    /// or `LINE:`) of `file` first.
+    fn check_fails_at(&self, file: &Path, place: &str) -> String {
         let output = self.snapport().args(["config", "check"]).assert().code(1);
-        String::from_utf8(output.get_output().stderr.clone()).unwrap()
+        let err = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+        let named = format!("error: {}:{place}", file.display());
+        assert!(err.starts_with(&named), "{named}: {err}");
+        err
     }
 }
 
@@ -207,19 +211,14 @@ fn show_masks_every_secret_in_every_format() {
 fn check_names_the_line_and_column_of_a_broken_config_file() {
     let home = Home::new();
     let config = home.config("theme = \"light\"\n[backends.old]\nvg = \n");
-    let err = home.check_fails();
-    assert!(
-        err.contains(&format!("{}:3:6: ", config.display())),
-        "{err}"
-    );
+    home.check_fails_at(&config, "3:6: ");
 }
 
 #[test]
 fn check_names_the_line_of_a_broken_clouds_yaml() {
     let home = Home::new();
     let clouds = home.clouds("clouds:\n  prod:\n    auth: {\n    region_name: [\n");
-    let err = home.check_fails();
-    assert!(err.contains(&format!("{}:5:", clouds.display())), "{err}");
+    home.check_fails_at(&clouds, "5:");
 }
 
 #[test]
@@ -230,11 +229,7 @@ fn check_finds_a_back_end_naming_a_cloud_clouds_yaml_lacks() {
         "theme = \"light\"\n\n[backends.prod]\nkind = \"cloud\"\ncloud = \"prod\"\n\n\
          [backends.staging]\nkind = \"cloud\"\ncloud = \"stagin\"\n",
     );
-    let err = home.check_fails();
-    assert!(
-        err.contains(&format!("{}:7:11: [backends.staging]", config.display())),
-        "{err}"
-    );
+    let err = home.check_fails_at(&config, "7:11: [backends.staging]");
     assert!(
         err.contains("cloud 'stagin' is not defined") && err.contains("clouds: prod"),
         "{err}"
@@ -245,18 +240,11 @@ fn check_finds_a_back_end_naming_a_cloud_clouds_yaml_lacks() {
 fn check_finds_an_unknown_key_action_and_a_missing_theme() {
     let home = Home::new();
     let config = home.config("[keys]\nrefresh = \"ctrl-r\"\nreload = \"R\"\n");
-    let err = home.check_fails();
-    assert!(
-        err.contains(&format!("{}:3:1: ", config.display()))
-            && err.contains("unknown action 'reload'"),
-        "{err}"
-    );
+    let err = home.check_fails_at(&config, "3:1: ");
+    assert!(err.contains("unknown action 'reload'"), "{err}");
     home.config("theme = \"solarized\"\n");
-    let err = home.check_fails();
-    assert!(
-        err.contains(&format!("{}:1:9: ", config.display())) && err.contains("'solarized'"),
-        "{err}"
-    );
+    let err = home.check_fails_at(&config, "1:9: ");
+    assert!(err.contains("'solarized'"), "{err}");
 }
 
 #[test]
