@@ -25,8 +25,8 @@ pub enum ConfigAction {
     /// merged with secure.yaml (and the `OS_*` variables' cloud), secrets masked.
     Show(OutputArgs),
     /// Parse every file and check what otherwise shows up only later (a back end's
-    /// cloud, a key's action, the theme); name the first problem with its file and
-    /// line, and exit 1.
+    /// cloud or ceph.conf, a key's action, the theme); name the first problem with its
+    /// file and line, and exit 1.
     Check,
 }
 
@@ -270,7 +270,7 @@ fn flatten(path: &str, value: &serde_json::Value, out: &mut Vec<Setting>) {
 }
 
 /// Parses every file, then checks what the parsers cannot: the theme, the keys, every
-/// cloud, the clouds the back ends name. The first problem, or a summary of what was
+/// cloud, the back ends' clouds and files. The first problem, or a summary of what was
 /// read.
 fn check(global: &Global, paths: &Paths, sources: &ConfigSources) -> Result<String, Problem> {
     let (path, required) = global.config_path(paths);
@@ -284,7 +284,7 @@ fn check(global: &Global, paths: &Paths, sources: &ConfigSources) -> Result<Stri
     })?;
     Keymap::with_overrides(&config.keys).map_err(|err| key_problem(&located, err))?;
     check_clouds(&clouds, sources)?;
-    located.check_cloud_backends(sources)?;
+    located.check_backends(sources)?;
 
     let config_line = if path.exists() {
         format!(

@@ -174,17 +174,37 @@ impl Located {
         Problem::at(&self.path, self.backends.get(name).copied(), message)
     }
 
-    /// The first `[backends.NAME]` of kind `cloud` whose cloud clouds.yaml does not
-    /// define (nor the `OS_*` variables), or, without a cloud, when no default cloud
-    /// can be chosen.
-    pub fn check_cloud_backends(&self, sources: &ConfigSources) -> Result<(), Problem> {
+    /// The first `[backends.NAME]` that cannot be opened as written: of kind `cloud`,
+    /// a cloud clouds.yaml does not define (nor the `OS_*` variables), or no cloud when
+    /// no default can be chosen; a local one, a `ceph_conf` or `lvm_system_dir` that
+    /// is not there.
+    pub fn check_backends(&self, sources: &ConfigSources) -> Result<(), Problem> {
         for (name, spec) in &self.config.backends {
-            if let BackendSpec::Cloud { cloud } = spec {
-                clouds::load(cloud.as_deref(), sources)
-                    .map_err(|err| self.backend(name, format!("[backends.{name}]: {err}")))?;
-            }
+            backend_problem(spec, sources)
+                .map_err(|message| self.backend(name, format!("[backends.{name}]: {message}")))?;
         }
         Ok(())
+    }
+}
+
+/// What keeps the back end `spec` from opening, as far as files tell.
+fn backend_problem(spec: &BackendSpec, sources: &ConfigSources) -> Result<(), String> {
+    match spec {
+        BackendSpec::Cloud { cloud } => clouds::load(cloud.as_deref(), sources)
+            .map(drop)
+            .map_err(|err| err.to_string()),
+        BackendSpec::Rbd {
+            ceph_conf: Some(conf),
+            ..
+        } if !conf.is_file() => Err(format!("ceph_conf {} is not a file", conf.display())),
+        BackendSpec::Local {
+            lvm_system_dir: Some(dir),
+            ..
+        } if !dir.is_dir() => Err(format!(
+            "lvm_system_dir {} is not a directory",
+            dir.display()
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -244,6 +264,58 @@ mod tests {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
         Located::load(&path, true)
+    }
+
+    #[test]
+    fn back_ends_are_checked_against_clouds_yaml_and_the_files_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("clouds.yaml"),
+            "clouds:\n  lab:\n    auth_type: none\n    \
+             block_storage_endpoint_override: http://cinder:8776/v3\n",
+        )
+        .unwrap();
+        let sources = ConfigSources {
+            env: BTreeMap::new(),
+            dirs: vec![dir.path().to_path_buf()],
+        };
+        let problem = |text: &str| {
+            located(text)
+                .unwrap()
+                .check_backends(&sources)
+                .err()
+                .map(|problem| (problem.position.map(|p| p.line), problem.message))
+        };
+        assert_eq!(
+            problem("[backends.a]\nkind = \"cloud\"\ncloud = \"lab\"\n"),
+            None
+        );
+        let (line, message) =
+            problem("[backends.a]\nkind = \"cloud\"\ncloud = \"lab\"\n[backends.b]\nkind = \"cloud\"\ncloud = \"lbb\"\n")
+                .unwrap();
+        assert_eq!(line, Some(4));
+        assert!(
+            message.starts_with("[backends.b]: cloud 'lbb' is not defined")
+                && message.contains("clouds: lab"),
+            "{message}"
+        );
+        let (line, message) = problem(
+            "[backends.ceph]\nkind = \"rbd\"\npool = \"p\"\nceph_conf = \"/nonexistent/ceph.conf\"\n",
+        )
+        .unwrap();
+        assert_eq!(line, Some(1));
+        assert_eq!(
+            message,
+            "[backends.ceph]: ceph_conf /nonexistent/ceph.conf is not a file"
+        );
+        let (_, message) = problem(
+            "[backends.lvm]\nkind = \"local\"\nvg = \"vg0\"\nlvm_system_dir = \"/nonexistent/lvm\"\n",
+        )
+        .unwrap();
+        assert!(
+            message.contains("lvm_system_dir /nonexistent/lvm"),
+            "{message}"
+        );
     }
 
     #[test]
