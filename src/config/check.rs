@@ -170,7 +170,7 @@ impl Located {
     }
 
     /// A problem with `[backends.NAME]`.
-    pub fn backend(&self, name: &str, message: impl Into<String>) -> Problem {
+    fn backend(&self, name: &str, message: impl Into<String>) -> Problem {
         Problem::at(&self.path, self.backends.get(name).copied(), message)
     }
 

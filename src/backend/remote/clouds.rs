@@ -215,7 +215,7 @@ pub struct CloudConfig {
 const SECRET_WORDS: &[&str] = &["password", "secret", "token"];
 
 /// True when the value of `key` is a secret.
-pub fn is_secret(key: &str) -> bool {
+fn is_secret(key: &str) -> bool {
     let key = normalize_key(&key.to_ascii_lowercase());
     SECRET_WORDS
         .iter()
@@ -238,7 +238,7 @@ fn holds_secret(layer: &Value, name: &str) -> bool {
 }
 
 /// What stands for a secret in what snapport shows.
-pub const MASK: &str = "********";
+const MASK: &str = "********";
 
 /// `value` with the value of every secret key masked, at any depth.
 fn masked(value: &Value) -> Value {
@@ -336,22 +336,18 @@ impl CloudFile {
         }
     }
 
-    /// Where openstack looks for it, in order: the variable's file when set, then
-    /// `<base>.yaml|yml|json` in each directory of the search path.
-    pub fn candidates(self, sources: &ConfigSources) -> Vec<PathBuf> {
+    /// The file openstack reads: the variable's file when set and there, else the
+    /// first `<base>.yaml|yml|json` in the directories of the search path.
+    pub fn find(self, sources: &ConfigSources) -> Option<PathBuf> {
         let base = self.name().trim_end_matches(".yaml");
         let explicit = sources.var(self.variable()).map(PathBuf::from);
         let searched = sources
             .dirs
             .iter()
             .flat_map(|dir| ["yaml", "yml", "json"].map(|ext| dir.join(format!("{base}.{ext}"))));
-        explicit.into_iter().chain(searched).collect()
-    }
-
-    /// The file read: the first candidate that is a readable file.
-    pub fn find(self, sources: &ConfigSources) -> Option<PathBuf> {
-        self.candidates(sources)
+        explicit
             .into_iter()
+            .chain(searched)
             .find(|path| path.is_file())
     }
 }
