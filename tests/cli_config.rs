@@ -157,6 +157,25 @@ fn path_lists_every_file_from_the_config_the_options_name() {
 }
 
 #[test]
+fn path_still_lists_the_files_when_the_config_file_is_broken() {
+    let home = Home::new();
+    let config = home.config("[backends.old]\nkind = \"local\"\nvg = \n");
+    let rows = home.json(&["config", "path", "-f", "json"]);
+    assert_eq!(row(&rows, "config")["path"], text(&config));
+    assert!(
+        row(&rows, "config")["note"]
+            .as_str()
+            .unwrap()
+            .contains("`snapport config check` says why"),
+        "{rows:#}"
+    );
+    assert_eq!(
+        row(&rows, "audit")["path"],
+        text(&home.root().join("state/snapport/audit.jsonl"))
+    );
+}
+
+#[test]
 fn show_masks_every_secret_in_every_format() {
     let home = Home::new();
     home.config("theme = \"light\"\n[backends.prod]\nkind = \"cloud\"\ncloud = \"prod\"\n");
