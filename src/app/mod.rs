@@ -6,6 +6,7 @@
 //! beside it.
 
 pub mod commands;
+mod copy;
 pub mod create_form;
 pub mod details;
 pub mod form;
@@ -17,6 +18,7 @@ mod listing;
 pub mod migrate;
 pub mod msg;
 pub mod plan;
+mod refresh;
 pub mod rows;
 pub mod switcher;
 pub mod table;
@@ -350,6 +352,12 @@ pub struct App {
     pub volume_names: HashMap<String, String>,
     /// The survey a retirement waits for.
     pub survey: Option<RequestId>,
+    /// What the last action did, for the footer (e.g. how many ids `y` copied); the
+    /// next key clears it.
+    pub status: Option<String>,
+    /// How often a volume or snapshot list with rows in flux reloads by itself; `None`
+    /// reloads only on the refresh key.
+    pub auto_refresh: Option<std::time::Duration>,
     /// Outstanding replies per request.
     pending: BTreeMap<RequestId, usize>,
     next_request: RequestId,
@@ -377,6 +385,8 @@ impl App {
             host_snapshots: HashMap::new(),
             volume_names: HashMap::new(),
             survey: None,
+            status: None,
+            auto_refresh: None,
             pending: BTreeMap::new(),
             next_request: 0,
         }

@@ -331,6 +331,9 @@ impl Row for ManageableRow {
     fn key(&self) -> &str {
         &self.key
     }
+    fn copied(&self) -> &str {
+        self.entry.reference.label()
+    }
     fn cell(&self, column: usize) -> Cow<'_, str> {
         let e = &self.entry;
         match column {

@@ -29,6 +29,10 @@ pub trait Row {
     fn columns() -> &'static [Column];
     /// What marks remember a row by (an id, or a back-end reference).
     fn key(&self) -> &str;
+    /// What the copy key puts on the clipboard: the id, or the back-end reference.
+    fn copied(&self) -> &str {
+        self.key()
+    }
     /// The text of a cell.
     fn cell(&self, column: usize) -> Cow<'_, str>;
     /// A numeric value for sorting, for columns that hold numbers.
@@ -136,6 +140,8 @@ pub trait Navigate {
     fn keep_visible(&mut self, height: usize);
     /// How many rows are marked.
     fn marked_len(&self) -> usize;
+    /// What the copy key copies of the rows an action acts on (see [`Table::chosen`]).
+    fn chosen_copied(&self) -> Vec<String>;
     /// Marks or unmarks a row by key.
     fn toggle_mark(&mut self, key: &str);
     /// Forgets every mark.
@@ -394,6 +400,13 @@ impl<R: Row> Navigate for Table<R> {
 
     fn marked_len(&self) -> usize {
         self.marks.len()
+    }
+
+    fn chosen_copied(&self) -> Vec<String> {
+        self.chosen()
+            .into_iter()
+            .map(|row| row.copied().to_string())
+            .collect()
     }
 
     fn toggle_mark(&mut self, key: &str) {

@@ -554,7 +554,8 @@ impl Dataset {
             Effect::Switch { .. }
             | Effect::Release { .. }
             | Effect::Stop { .. }
-            | Effect::Refused { .. } => Vec::new(),
+            | Effect::Refused { .. }
+            | Effect::Copy { .. } => Vec::new(),
         }
     }
 

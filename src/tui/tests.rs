@@ -223,6 +223,15 @@ fn help_overlay() {
 }
 
 #[test]
+fn the_footer_says_how_many_ids_were_copied() {
+    screens(
+        "copied",
+        &Dataset::default(),
+        &[ENTER, Key::char(' '), Key::char(' '), Key::char('y')],
+    );
+}
+
+#[test]
 fn error_notice() {
     screens("error", &Dataset::default(), &command("volumz"));
 }
