@@ -40,7 +40,7 @@ use self::msg::RequestId;
 use self::plan::{CreatePlan, ExportPlan, ImportPlan, RetirePlan};
 use self::rows::{HostRow, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow};
 use self::switcher::Switcher;
-use self::table::{Navigate, Table};
+use self::table::{Column, Navigate, Row, Table};
 
 pub use self::update::update;
 
@@ -73,6 +73,17 @@ impl Rows {
             Rows::Snapshots(t) => t,
             Rows::Manageable(t) => t,
             Rows::ManageableVolumes(t) => t,
+        }
+    }
+
+    /// The screen's columns, for the legend in help.
+    pub fn columns(&self) -> &'static [Column] {
+        match self {
+            Rows::Hosts(_) => HostRow::columns(),
+            Rows::Volumes(_) => VolumeRow::columns(),
+            Rows::Snapshots(_) => SnapshotRow::columns(),
+            Rows::Manageable(_) => ManageableRow::columns(),
+            Rows::ManageableVolumes(_) => ManageableVolumeRow::columns(),
         }
     }
 

@@ -21,6 +21,8 @@ pub struct Column {
     pub fill: bool,
     /// Columns with a higher number are dropped first when the terminal is narrow.
     pub priority: u8,
+    /// What an abbreviated title counts, for the legend in help.
+    pub about: Option<&'static str>,
 }
 
 /// One row of a list screen.
@@ -434,12 +436,14 @@ mod tests {
                     width: 8,
                     fill: true,
                     priority: 0,
+                    about: None,
                 },
                 Column {
                     title: "SIZE",
                     width: 5,
                     fill: false,
                     priority: 0,
+                    about: None,
                 },
             ];
             COLUMNS
