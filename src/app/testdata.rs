@@ -171,6 +171,7 @@ impl Default for Dataset {
         Self {
             info: BackendInfo {
                 label: "local lvm vg=cinder-volumes".into(),
+                identity: None,
                 read_only: false,
                 warnings: Vec::new(),
             },
@@ -596,6 +597,7 @@ impl Dataset {
         Ok(Connection {
             info: BackendInfo {
                 label: format!("local lvm vg=cinder-volumes host={name}@lvm"),
+                identity: None,
                 read_only: self.info.read_only,
                 warnings: Vec::new(),
             },
