@@ -55,10 +55,7 @@ mod tests {
         };
         let selected = table.selected().unwrap().volume.id.clone();
         assert_eq!(copied(&effects), selected);
-        assert_eq!(
-            app.status.as_deref(),
-            Some("copied 1 id to the clipboard")
-        );
+        assert_eq!(app.status.as_deref(), Some("copied 1 id to the clipboard"));
         data.press(&mut app, &chars("j"));
         assert_eq!(app.status, None, "the next key clears the report");
     }
@@ -71,10 +68,7 @@ mod tests {
         data.press(&mut app, &chars("  "));
         let effects = update(&mut app, Msg::Key(Key::char('y')));
         assert_eq!(copied(&effects), format!("{DB}\n{WEB}"), "in list order");
-        assert_eq!(
-            app.status.as_deref(),
-            Some("copied 2 ids to the clipboard")
-        );
+        assert_eq!(app.status.as_deref(), Some("copied 2 ids to the clipboard"));
     }
 
     #[test]

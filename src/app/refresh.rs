@@ -72,7 +72,10 @@ mod tests {
     fn a_creating_volume_turns_available_without_a_key_keeping_selection_marks_and_filter() {
         let (mut data, mut app) = volumes_with("creating");
         data.press(&mut app, &chars("/-"));
-        data.press(&mut app, &[ENTER, Key::char('j'), Key::char(' '), Key::char('k')]);
+        data.press(
+            &mut app,
+            &[ENTER, Key::char('j'), Key::char(' '), Key::char('k')],
+        );
         let nav = app.view().rows.nav();
         let before = (nav.selected_key().map(str::to_string), nav.marked_len());
         assert_eq!(status_of(&app, DB), "creating");
@@ -80,7 +83,13 @@ mod tests {
         data.volumes[0].status = "available".into();
         let effects = update(&mut app, Msg::Refresh);
         assert!(
-            matches!(effects.as_slice(), [Effect::Load { load: Load::Volumes(_), .. }]),
+            matches!(
+                effects.as_slice(),
+                [Effect::Load {
+                    load: Load::Volumes(_),
+                    ..
+                }]
+            ),
             "one reload of the screen's own list: {effects:?}"
         );
         data.serve(&mut app, effects);

@@ -395,7 +395,12 @@ impl Row for ManageableVolumeRow {
             col("SIZE", 4, 0),
             col("SAFE", 4, 0),
             col("REASON", 16, 1),
-            count_col("SNAPS", 5, 1, "snapshots of the back-end volume on the back end"),
+            count_col(
+                "SNAPS",
+                5,
+                1,
+                "snapshots of the back-end volume on the back end",
+            ),
             col("CINDER ID", 36, 3),
             fill("EXTRA INFO", 12),
         ];

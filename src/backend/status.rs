@@ -134,7 +134,13 @@ mod tests {
 
     #[test]
     fn only_statuses_cinder_leaves_by_itself_are_transient() {
-        for word in ["creating", "deleting", "managing", "unmanaging", "extending"] {
+        for word in [
+            "creating",
+            "deleting",
+            "managing",
+            "unmanaging",
+            "extending",
+        ] {
             assert!(Status::from(word).is_transient(), "{word}");
         }
         for word in ["available", "in-use", "error", "error_managing", "reserved"] {

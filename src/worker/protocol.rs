@@ -158,7 +158,9 @@ pub enum Effect {
     FindUnfinishedBatches,
     /// Puts `text` on the terminal's clipboard. For the console, not the worker: only
     /// the terminal layer writes to the terminal.
-    Copy { text: String },
+    Copy {
+        text: String,
+    },
 }
 
 /// What planning and preflight found.
