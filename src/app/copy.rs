@@ -44,54 +44,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn y_without_marks_copies_the_selected_rows_id() {
+    /// A console after `keys`, and what `y` then asks for.
+    fn y_after(keys: &[Key]) -> (App, Effects) {
         let data = Dataset::default();
         let mut app = data.app();
-        data.press(&mut app, &[ENTER]);
+        data.press(&mut app, keys);
         let effects = update(&mut app, Msg::Key(Key::char('y')));
+        (app, effects)
+    }
+
+    #[test]
+    fn y_without_marks_copies_the_selected_rows_id() {
+        let (mut app, effects) = y_after(&[ENTER]);
         let Rows::Volumes(table) = &app.view().rows else {
             panic!("on the volumes screen")
         };
         let selected = table.selected().unwrap().volume.id.clone();
         assert_eq!(copied(&effects), selected);
         assert_eq!(app.status.as_deref(), Some("copied 1 id to the clipboard"));
-        data.press(&mut app, &chars("j"));
+        update(&mut app, Msg::Key(Key::char('j')));
         assert_eq!(app.status, None, "the next key clears the report");
     }
 
     #[test]
     fn y_with_marks_copies_every_marked_id_one_a_line() {
-        let data = Dataset::default();
-        let mut app = data.app();
-        data.press(&mut app, &[ENTER]);
-        data.press(&mut app, &chars("  "));
-        let effects = update(&mut app, Msg::Key(Key::char('y')));
+        let (app, effects) = y_after(&[ENTER, Key::char(' '), Key::char(' ')]);
         assert_eq!(copied(&effects), format!("{DB}\n{WEB}"), "in list order");
         assert_eq!(app.status.as_deref(), Some("copied 2 ids to the clipboard"));
     }
 
     #[test]
     fn y_on_a_back_end_listing_copies_references() {
-        let data = Dataset::default();
-        let mut app = data.app();
-        data.press(&mut app, &chars("m/backup"));
-        data.press(&mut app, &[ENTER]);
-        let effects = update(&mut app, Msg::Key(Key::char('y')));
+        let (app, effects) = y_after(&[chars("m/backup"), vec![ENTER]].concat());
         assert_eq!(copied(&effects), "backup-2024-06-01");
-        assert_eq!(
-            app.status.as_deref(),
-            Some("copied 1 reference to the clipboard")
-        );
+        let status = app.status.as_deref();
+        assert_eq!(status, Some("copied 1 reference to the clipboard"));
     }
 
     #[test]
     fn y_on_an_empty_list_copies_nothing_and_says_so() {
-        let data = Dataset::default();
-        let mut app = data.app();
-        data.press(&mut app, &chars("/no-such-host"));
-        data.press(&mut app, &[ENTER]);
-        let effects = update(&mut app, Msg::Key(Key::char('y')));
+        let (app, effects) = y_after(&[chars("/no-such-host"), vec![ENTER]].concat());
         assert!(effects.is_empty(), "{effects:?}");
         assert_eq!(app.status.as_deref(), Some("nothing to copy"));
     }

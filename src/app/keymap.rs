@@ -813,6 +813,14 @@ mod tests {
         let keymap = Keymap::with_overrides(&overrides(&[("refresh", "ctrl-l")])).unwrap();
         assert_eq!(keymap.action(C::Hosts, Key::ctrl('l')), Some(A::Refresh));
         assert_eq!(keymap.action(C::Hosts, Key::char('r')), None);
+        let keymap = Keymap::with_overrides(&overrides(&[("copy", "alt-c")])).unwrap();
+        for context in [C::Hosts, C::Volumes, C::Snapshots, C::Manageable] {
+            assert_eq!(
+                keymap.action(context, Key::parse("alt-c").unwrap()),
+                Some(A::Copy)
+            );
+            assert_eq!(keymap.action(context, Key::char('y')), None);
+        }
     }
 
     #[test]
