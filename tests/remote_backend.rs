@@ -977,6 +977,11 @@ async fn application_credentials_log_in_without_a_scope() {
         login["auth"]["identity"]["methods"],
         json!(["application_credential"])
     );
+    assert_eq!(
+        backend.info().identity.as_deref(),
+        Some("cloud=fake application-credential=appcred-0001"),
+        "the header names the credential by id, never its secret"
+    );
 }
 
 #[tokio::test]

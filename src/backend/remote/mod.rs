@@ -259,15 +259,14 @@ impl RemoteBackend {
     /// The cloud, region, project and user (or application credential) this session
     /// uses, from its clouds.yaml entry: names where given, else ids.
     fn who(&self) -> String {
+        use self::clouds::{AuthConfig, Named};
         let cloud = self.session.cloud();
         let identity = self.identity();
         let credential = match &cloud.auth {
-            self::clouds::AuthConfig::ApplicationCredential { credential, .. } => {
-                Some(match credential {
-                    self::clouds::Named::Id(id) => id.clone(),
-                    self::clouds::Named::Name { name, .. } => name.clone(),
-                })
-            }
+            AuthConfig::ApplicationCredential { credential, .. } => Some(match credential {
+                Named::Id(id) => id.clone(),
+                Named::Name { name, .. } => name.clone(),
+            }),
             _ => None,
         };
         let parts = [
