@@ -3,7 +3,7 @@
 
 use super::msg::Effect;
 use super::update::Effects;
-use super::{App, Rows};
+use super::{App, Rows, StatusLine};
 
 /// Copies the ids (references on back-end listings, names on Hosts) of the marked rows,
 /// or of the selected row when none is marked, one a line.
@@ -20,7 +20,10 @@ pub(super) fn copy(app: &mut App) -> Effects {
         1 => format!("copied 1 {what} to the clipboard"),
         n => format!("copied {n} {what}s to the clipboard"),
     };
-    app.status = Some(status);
+    app.status = Some(StatusLine {
+        text: status,
+        error: false,
+    });
     if copied.is_empty() {
         return Vec::new();
     }
@@ -44,6 +47,10 @@ mod tests {
         }
     }
 
+    fn status(app: &App) -> Option<&str> {
+        app.status.as_ref().map(|status| status.text.as_str())
+    }
+
     /// A console after `keys`, and what `y` then asks for.
     fn y_after(keys: &[Key]) -> (App, Effects) {
         let data = Dataset::default();
@@ -61,7 +68,7 @@ mod tests {
         };
         let selected = table.selected().unwrap().volume.id.clone();
         assert_eq!(copied(&effects), selected);
-        assert_eq!(app.status.as_deref(), Some("copied 1 id to the clipboard"));
+        assert_eq!(status(&app), Some("copied 1 id to the clipboard"));
         update(&mut app, Msg::Key(Key::char('j')));
         assert_eq!(app.status, None, "the next key clears the report");
     }
@@ -70,21 +77,20 @@ mod tests {
     fn y_with_marks_copies_every_marked_id_one_a_line() {
         let (app, effects) = y_after(&[ENTER, Key::char(' '), Key::char(' ')]);
         assert_eq!(copied(&effects), format!("{DB}\n{WEB}"), "in list order");
-        assert_eq!(app.status.as_deref(), Some("copied 2 ids to the clipboard"));
+        assert_eq!(status(&app), Some("copied 2 ids to the clipboard"));
     }
 
     #[test]
     fn y_on_a_back_end_listing_copies_references() {
         let (app, effects) = y_after(&[chars("m/backup"), vec![ENTER]].concat());
         assert_eq!(copied(&effects), "backup-2024-06-01");
-        let status = app.status.as_deref();
-        assert_eq!(status, Some("copied 1 reference to the clipboard"));
+        assert_eq!(status(&app), Some("copied 1 reference to the clipboard"));
     }
 
     #[test]
     fn y_on_an_empty_list_copies_nothing_and_says_so() {
         let (app, effects) = y_after(&[chars("/no-such-host"), vec![ENTER]].concat());
         assert!(effects.is_empty(), "{effects:?}");
-        assert_eq!(app.status.as_deref(), Some("nothing to copy"));
+        assert_eq!(status(&app), Some("nothing to copy"));
     }
 }

@@ -186,6 +186,14 @@ pub struct Notice {
     pub error: bool,
 }
 
+/// A line in the footer until the next key: what the last action did (how many ids `y`
+/// copied), or a failure that must not cover the dialog on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusLine {
+    pub text: String,
+    pub error: bool,
+}
+
 /// The button a dialog's Enter activates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Button {
@@ -363,9 +371,8 @@ pub struct App {
     pub volume_names: HashMap<String, String>,
     /// The survey a retirement waits for.
     pub survey: Option<RequestId>,
-    /// What the last action did, for the footer (e.g. how many ids `y` copied); the
-    /// next key clears it.
-    pub status: Option<String>,
+    /// The footer's report until the next key.
+    pub status: Option<StatusLine>,
     /// How often a volume or snapshot list with rows in flux reloads by itself; `None`
     /// reloads only on the refresh key.
     pub auto_refresh: Option<std::time::Duration>,

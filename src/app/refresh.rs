@@ -1,8 +1,9 @@
 //! The auto-refresh: on each interval the screen on top reloads, the way the refresh
 //! key reloads it (rows, selection, marks and filter kept), but only a volume or
 //! snapshot list, only while one of its rows is in a transient status or a job runs,
-//! and never over a reload still in flight. Back-end listings cost a real driver a scan
-//! of the whole back end: they reload only on the refresh key.
+//! never behind another dialog and never over a reload still in flight. Back-end
+//! listings cost a real driver a scan of the whole back end: they reload only on the
+//! refresh key.
 
 use super::listing::reload;
 use super::update::Effects;
@@ -22,7 +23,13 @@ pub(super) fn refresh(app: &mut App) -> Effects {
             .any(|row| row.snapshot.status.is_transient()),
         Rows::Hosts(_) | Rows::Manageable(_) | Rows::ManageableVolumes(_) => return Vec::new(),
     };
-    let job_runs = matches!(&app.modal, Some(Modal::Job(job)) if !job.finished());
+    // Not behind a form or a confirmation: the operator is busy with it, and the list
+    // refreshes when it closes.
+    let job_runs = match &app.modal {
+        None => false,
+        Some(Modal::Job(job)) if !job.finished() => true,
+        Some(_) => return Vec::new(),
+    };
     if view.loading || !(in_flux || job_runs) {
         return Vec::new();
     }
@@ -34,10 +41,11 @@ mod tests {
     use std::time::Duration;
 
     use super::super::keymap::Key;
-    use super::super::msg::{Effect, Load, Msg};
+    use super::super::msg::{Effect, Load, Msg, Reply};
     use super::super::testdata::{DB, Dataset, ENTER, chars};
     use super::super::{Job, JobItem, Outcome, update};
     use super::*;
+    use crate::backend::Error;
 
     /// A console with auto-refresh on, on the volumes screen, the first volume `status`.
     fn volumes_with(status: &str) -> (Dataset, App) {
@@ -143,6 +151,32 @@ mod tests {
         app.auto_refresh = Some(Duration::from_secs(5));
         app.modal = Some(running_job());
         assert_eq!(update(&mut app, Msg::Refresh), Vec::new(), "hosts");
+    }
+
+    #[test]
+    fn a_dialog_holds_the_refresh_until_it_closes() {
+        let (_, mut app) = volumes_with("creating");
+        app.modal = Some(Modal::Help { scroll: 0 });
+        assert_eq!(update(&mut app, Msg::Refresh), Vec::new());
+        app.modal = None;
+        assert_eq!(update(&mut app, Msg::Refresh).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_refresh_behind_a_job_leaves_the_job_on_screen_and_says_so_below() {
+        let (_, mut app) = volumes_with("creating");
+        app.modal = Some(running_job());
+        let [Effect::Load { request, .. }] = update(&mut app, Msg::Refresh)[..] else {
+            panic!("one reload expected")
+        };
+        let error = Error::Backend("HTTP 503 from Cinder".into());
+        let text = format!("Listing failed: {}: {error}", app.view().title());
+        let result = Err(error);
+        update(&mut app, Msg::Reply(Reply::Loaded { request, result }));
+        assert!(matches!(app.modal, Some(Modal::Job(_))), "{:?}", app.modal);
+        let status = app.status.clone().expect("a footer report");
+        assert_eq!((status.text, status.error), (text, true));
+        assert_eq!(status_of(&app, DB), "creating", "the old rows stay");
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let context = app.view().rows.context();
     let mut spans = Vec::new();
     if let Some(status) = &app.status {
-        spans.push(Span::styled(format!("{status}  "), theme.ok));
+        let style = if status.error { theme.danger } else { theme.ok };
+        spans.push(Span::styled(format!("{}  ", status.text), style));
     }
     for binding in app.keymap.bindings(context) {
         let Some(hint) = binding.hint else { continue };
