@@ -41,6 +41,7 @@ fn press(app: &mut App, key: Key) -> Vec<Effect> {
 fn loaded_app() -> App {
     let info = BackendInfo {
         label: "bench".into(),
+        identity: None,
         read_only: false,
         warnings: Vec::new(),
     };

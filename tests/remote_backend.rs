@@ -38,6 +38,11 @@ async fn microversion_is_negotiated_and_sent_on_every_cinder_call() {
     let backend = connect(&cloud, &dir).await;
     assert_eq!(backend.microversion().to_string(), "3.71");
     assert_eq!(backend.info().label, "cloud fake");
+    assert_eq!(
+        backend.info().identity.as_deref(),
+        Some("cloud=fake region=RegionOne project=admin user=admin"),
+        "the console's header: as openstack users name it, never the password"
+    );
     assert!(!backend.tls_verification_disabled());
     backend.hosts().await.unwrap();
     backend.volumes(&ListFilter::default()).await.unwrap();
@@ -972,6 +977,11 @@ async fn application_credentials_log_in_without_a_scope() {
         login["auth"]["identity"]["methods"],
         json!(["application_credential"])
     );
+    assert_eq!(
+        backend.info().identity.as_deref(),
+        Some("cloud=fake application-credential=appcred-0001"),
+        "the header names the credential by id, never its secret"
+    );
 }
 
 #[tokio::test]
@@ -1027,6 +1037,11 @@ async fn noauth_and_admin_token_use_the_configured_endpoint_without_keystone() {
     .await
     .unwrap();
     assert_eq!(backend.info().label, "cloud envvars");
+    assert_eq!(
+        backend.info().identity.as_deref(),
+        Some("cloud=envvars"),
+        "a token names nobody, and is a secret"
+    );
     backend.hosts().await.unwrap();
     let call = cloud.requests_to("GET", "os-services").pop().unwrap();
     assert_eq!(

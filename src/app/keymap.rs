@@ -214,6 +214,7 @@ pub enum Action {
     Delete,
     CreateVolume,
     Retire,
+    Copy,
     AcceptDefaults,
     Confirm,
     Cancel,
@@ -263,6 +264,7 @@ const ACTIONS: &[(Action, &str, &[&str])] = &[
     (Action::Delete, "delete", &["X", "delete"]),
     (Action::CreateVolume, "create_volume", &["c"]),
     (Action::Retire, "retire", &["R"]),
+    (Action::Copy, "copy", &["y"]),
     (Action::AcceptDefaults, "accept_defaults", &["ctrl-y"]),
     (Action::Confirm, "confirm", &["enter"]),
     (Action::Cancel, "cancel", &["esc"]),
@@ -463,6 +465,12 @@ const BINDINGS: &[Binding] = &[
         C::Global,
         A::Command,
         "command (:hosts :volumes :snapshots :backend :migrate …)",
+        None,
+    ),
+    bind(
+        C::Global,
+        A::Copy,
+        "copy ids (references) of the marked or selected rows",
         None,
     ),
     bind(C::Global, A::Backends, "switch back end…", None),
@@ -805,6 +813,14 @@ mod tests {
         let keymap = Keymap::with_overrides(&overrides(&[("refresh", "ctrl-l")])).unwrap();
         assert_eq!(keymap.action(C::Hosts, Key::ctrl('l')), Some(A::Refresh));
         assert_eq!(keymap.action(C::Hosts, Key::char('r')), None);
+        let keymap = Keymap::with_overrides(&overrides(&[("copy", "alt-c")])).unwrap();
+        for context in [C::Hosts, C::Volumes, C::Snapshots, C::Manageable] {
+            assert_eq!(
+                keymap.action(context, Key::parse("alt-c").unwrap()),
+                Some(A::Copy)
+            );
+            assert_eq!(keymap.action(context, Key::char('y')), None);
+        }
     }
 
     #[test]

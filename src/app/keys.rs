@@ -2,6 +2,7 @@
 //! key table binds it to on the current screen.
 
 use super::commands::{BackendList, command, complete, guess_host, open_backend_list};
+use super::copy::copy;
 use super::create_form::{CreateForm, CreateOutcome};
 use super::form::{FormOutcome, ImportForm, edit};
 use super::gate::{Typing, Verdict};
@@ -17,6 +18,7 @@ use super::update::Effects;
 use super::{App, Confirm, Modal, Pane, Plan, Prompt, PromptKind, Rows, Scope, migrate, switcher};
 
 pub(super) fn key_input(app: &mut App, key: Key) -> Effects {
+    app.status = None;
     if let Some(modal) = app.modal.take() {
         return modal_key(app, modal, key);
     }
@@ -291,6 +293,7 @@ pub(super) fn act_on_table(app: &mut App, context: Context, action: Action) -> E
         Action::Delete => remove(app, Removal::Delete),
         Action::CreateVolume => create_volumes(app),
         Action::Retire => retire(app),
+        Action::Copy => copy(app),
         Action::Backends => switcher::open(app, None),
         Action::Migrate => migrate::start(app, None),
         // Keys of the import form and of dialogs: never bound on a list screen.

@@ -9,7 +9,7 @@ use super::msg::{Effect, Load, Page, RequestId};
 use super::rows::{HostRow, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow};
 use super::table::Table;
 use super::update::Effects;
-use super::{App, Cached, Pane, Rows, Scope, View};
+use super::{App, Cached, Pane, Rows, Scope, StatusLine, View};
 
 pub(super) fn load_of(view: &View) -> Load {
     match &view.rows {
@@ -389,12 +389,20 @@ pub(super) fn loaded(app: &mut App, request: RequestId, result: Result<(), Error
         }
         view.error = error.clone();
         // An empty screen shows the failure in its body; one that keeps its old rows
-        // says so in a notice.
+        // says so in a notice, or in the footer when a dialog is open (a job's progress,
+        // behind which an auto-refresh failed), which a notice would replace.
         if let Some(error) = &error
             && view.rows.nav().visible_len() > 0
         {
             let title = format!("Listing failed: {}", view.title());
-            app.notice(&title, error.clone(), true);
+            if app.modal.is_some() {
+                app.status = Some(StatusLine {
+                    text: format!("{title}: {error}"),
+                    error: true,
+                });
+            } else {
+                app.notice(&title, error.clone(), true);
+            }
         }
     }
     annotate(app);

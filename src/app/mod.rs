@@ -6,6 +6,7 @@
 //! beside it.
 
 pub mod commands;
+mod copy;
 pub mod create_form;
 pub mod details;
 pub mod form;
@@ -17,6 +18,7 @@ mod listing;
 pub mod migrate;
 pub mod msg;
 pub mod plan;
+mod refresh;
 pub mod rows;
 pub mod switcher;
 pub mod table;
@@ -38,7 +40,7 @@ use self::msg::RequestId;
 use self::plan::{CreatePlan, ExportPlan, ImportPlan, RetirePlan};
 use self::rows::{HostRow, ManageableRow, ManageableVolumeRow, SnapshotRow, VolumeRow};
 use self::switcher::Switcher;
-use self::table::{Navigate, Table};
+use self::table::{Column, Navigate, Row, Table};
 
 pub use self::update::update;
 
@@ -71,6 +73,17 @@ impl Rows {
             Rows::Snapshots(t) => t,
             Rows::Manageable(t) => t,
             Rows::ManageableVolumes(t) => t,
+        }
+    }
+
+    /// The screen's columns, for the legend in help.
+    pub fn columns(&self) -> &'static [Column] {
+        match self {
+            Rows::Hosts(_) => HostRow::columns(),
+            Rows::Volumes(_) => VolumeRow::columns(),
+            Rows::Snapshots(_) => SnapshotRow::columns(),
+            Rows::Manageable(_) => ManageableRow::columns(),
+            Rows::ManageableVolumes(_) => ManageableVolumeRow::columns(),
         }
     }
 
@@ -169,6 +182,14 @@ pub enum PromptKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub title: String,
+    pub text: String,
+    pub error: bool,
+}
+
+/// A line in the footer until the next key: what the last action did (how many ids `y`
+/// copied), or a failure that must not cover the dialog on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusLine {
     pub text: String,
     pub error: bool,
 }
@@ -350,6 +371,11 @@ pub struct App {
     pub volume_names: HashMap<String, String>,
     /// The survey a retirement waits for.
     pub survey: Option<RequestId>,
+    /// The footer's report until the next key.
+    pub status: Option<StatusLine>,
+    /// How often a volume or snapshot list with rows in flux reloads by itself; `None`
+    /// reloads only on the refresh key.
+    pub auto_refresh: Option<std::time::Duration>,
     /// Outstanding replies per request.
     pending: BTreeMap<RequestId, usize>,
     next_request: RequestId,
@@ -377,6 +403,8 @@ impl App {
             host_snapshots: HashMap::new(),
             volume_names: HashMap::new(),
             survey: None,
+            status: None,
+            auto_refresh: None,
             pending: BTreeMap::new(),
             next_request: 0,
         }

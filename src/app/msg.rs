@@ -16,6 +16,8 @@ pub enum Msg {
     Key(Key),
     /// Time passed: spinners move.
     Tick,
+    /// The auto-refresh interval passed: lists with rows in flux reload.
+    Refresh,
     /// The terminal has a new size.
     Resize { width: u16, height: u16 },
     /// The worker answered.

@@ -13,6 +13,15 @@ const fn col(title: &'static str, width: u16, priority: u8) -> Column {
         width,
         fill: false,
         priority,
+        about: None,
+    }
+}
+
+/// A column of counts whose short title help explains.
+const fn count_col(title: &'static str, width: u16, priority: u8, about: &'static str) -> Column {
+    Column {
+        about: Some(about),
+        ..col(title, width, priority)
     }
 }
 
@@ -23,6 +32,7 @@ const fn fill(title: &'static str, width: u16) -> Column {
         width,
         fill: true,
         priority: 0,
+        about: None,
     }
 }
 
@@ -45,7 +55,8 @@ fn date(value: Option<&str>) -> Cow<'_, str> {
     Cow::Borrowed(value.map_or("", |d| d.get(..19).unwrap_or(d)))
 }
 
-/// A volume service with counts from the volume and back-end snapshot listings.
+/// A volume service with counts from the listings the console makes per host anyway:
+/// its volumes and its back-end snapshots (no listing of every managed snapshot).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostRow {
     pub host: Host,
@@ -53,14 +64,15 @@ pub struct HostRow {
     pub volumes: Option<usize>,
     /// Back-end snapshots Cinder manages.
     pub managed: Option<usize>,
-    /// Back-end snapshots safe to import.
+    /// Back-end snapshots Cinder does not manage and that are safe to import.
     pub unmanaged: Option<usize>,
 }
 
 impl Row for HostRow {
     fn columns() -> &'static [Column] {
         const COLUMNS: &[Column] = &[
-            fill("HOST", 30),
+            // 29: with the counts' titles spelled out, TOTAL GiB still fits in 80 columns.
+            fill("HOST", 29),
             col("CLUSTER", 16, 2),
             col("DRIVER", 11, 2),
             col("STATE", 5, 0),
@@ -68,9 +80,19 @@ impl Row for HostRow {
             col("ZONE", 8, 3),
             col("TOTAL GiB", 9, 1),
             col("FREE GiB", 9, 0),
-            col("VOLS", 5, 0),
-            col("SNAPS", 5, 0),
-            col("UNMGD", 5, 0),
+            count_col("VOLS", 5, 0, "volumes Cinder manages on the host"),
+            count_col(
+                "BE-MGD",
+                6,
+                0,
+                "snapshots on the host's back end that Cinder manages",
+            ),
+            count_col(
+                "BE-UNMGD",
+                8,
+                0,
+                "snapshots on the host's back end that Cinder does not manage, safe to import",
+            ),
         ];
         COLUMNS
     }
@@ -127,7 +149,12 @@ impl Row for VolumeRow {
             col("ID", 36, 1),
             col("STATUS", 9, 0),
             col("SIZE", 4, 0),
-            col("UNMGD", 5, 0),
+            count_col(
+                "UNMGD",
+                5,
+                0,
+                "snapshots of the volume on the back end that Cinder does not manage",
+            ),
             col("HOST", 24, 2),
             col("CREATED", 19, 3),
         ];
@@ -331,6 +358,9 @@ impl Row for ManageableRow {
     fn key(&self) -> &str {
         &self.key
     }
+    fn copied(&self) -> &str {
+        self.entry.reference.label()
+    }
     fn cell(&self, column: usize) -> Cow<'_, str> {
         let e = &self.entry;
         match column {
@@ -365,7 +395,12 @@ impl Row for ManageableVolumeRow {
             col("SIZE", 4, 0),
             col("SAFE", 4, 0),
             col("REASON", 16, 1),
-            col("SNAPS", 5, 1),
+            count_col(
+                "SNAPS",
+                5,
+                1,
+                "snapshots of the back-end volume on the back end",
+            ),
             col("CINDER ID", 36, 3),
             fill("EXTRA INFO", 12),
         ];

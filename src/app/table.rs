@@ -21,6 +21,8 @@ pub struct Column {
     pub fill: bool,
     /// Columns with a higher number are dropped first when the terminal is narrow.
     pub priority: u8,
+    /// What an abbreviated title counts, for the legend in help.
+    pub about: Option<&'static str>,
 }
 
 /// One row of a list screen.
@@ -29,6 +31,10 @@ pub trait Row {
     fn columns() -> &'static [Column];
     /// What marks remember a row by (an id, or a back-end reference).
     fn key(&self) -> &str;
+    /// What the copy key puts on the clipboard: the id, or the back-end reference.
+    fn copied(&self) -> &str {
+        self.key()
+    }
     /// The text of a cell.
     fn cell(&self, column: usize) -> Cow<'_, str>;
     /// A numeric value for sorting, for columns that hold numbers.
@@ -136,6 +142,8 @@ pub trait Navigate {
     fn keep_visible(&mut self, height: usize);
     /// How many rows are marked.
     fn marked_len(&self) -> usize;
+    /// What the copy key copies of the rows an action acts on (see [`Table::chosen`]).
+    fn chosen_copied(&self) -> Vec<String>;
     /// Marks or unmarks a row by key.
     fn toggle_mark(&mut self, key: &str);
     /// Forgets every mark.
@@ -396,6 +404,13 @@ impl<R: Row> Navigate for Table<R> {
         self.marks.len()
     }
 
+    fn chosen_copied(&self) -> Vec<String> {
+        self.chosen()
+            .into_iter()
+            .map(|row| row.copied().to_string())
+            .collect()
+    }
+
     fn toggle_mark(&mut self, key: &str) {
         if !self.marks.remove(key) {
             self.marks.insert(key.to_string());
@@ -421,12 +436,14 @@ mod tests {
                     width: 8,
                     fill: true,
                     priority: 0,
+                    about: None,
                 },
                 Column {
                     title: "SIZE",
                     width: 5,
                     fill: false,
                     priority: 0,
+                    about: None,
                 },
             ];
             COLUMNS

@@ -171,6 +171,7 @@ impl Default for Dataset {
         Self {
             info: BackendInfo {
                 label: "local lvm vg=cinder-volumes".into(),
+                identity: None,
                 read_only: false,
                 warnings: Vec::new(),
             },
@@ -554,7 +555,8 @@ impl Dataset {
             Effect::Switch { .. }
             | Effect::Release { .. }
             | Effect::Stop { .. }
-            | Effect::Refused { .. } => Vec::new(),
+            | Effect::Refused { .. }
+            | Effect::Copy { .. } => Vec::new(),
         }
     }
 
@@ -595,6 +597,7 @@ impl Dataset {
         Ok(Connection {
             info: BackendInfo {
                 label: format!("local lvm vg=cinder-volumes host={name}@lvm"),
+                identity: None,
                 read_only: self.info.read_only,
                 warnings: Vec::new(),
             },

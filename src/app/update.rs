@@ -4,6 +4,7 @@ use super::jobs::{job_item, surveyed};
 use super::keys::key_input;
 use super::listing::{loaded, page_arrived, push, reload, reload_caches};
 use super::msg::{Effect, Msg, Reply};
+use super::refresh::refresh;
 use super::table::Table;
 use super::{App, Modal, Notice, Rows, Scope, migrate, switcher};
 
@@ -26,6 +27,7 @@ pub fn update(app: &mut App, msg: Msg) -> Effects {
             }
             Vec::new()
         }
+        Msg::Refresh => refresh(app),
         Msg::Resize { width, height } => {
             app.width = width;
             app.page = usize::from(height).saturating_sub(4).max(1);

@@ -32,6 +32,11 @@ pub type PageSink<'a, T> = &'a mut (dyn FnMut(Vec<T>) + Send);
 pub struct BackendInfo {
     /// Short human label, e.g. `local lvm vg=cinder-volumes` or `cloud prod`.
     pub label: String,
+    /// Who and where, as `openstack` users know it, for the console's header:
+    /// `cloud=prod region=RegionOne project=admin user=admin`. Names and ids only,
+    /// never a secret; `None` when the label says it all (the VG or pool of local
+    /// storage).
+    pub identity: Option<String>,
     /// True when mutations are refused before they reach the back end.
     pub read_only: bool,
     /// What the operator must know about this connection (e.g. TLS not verified); the

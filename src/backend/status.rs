@@ -33,10 +33,35 @@ const NAMES: &[(Status, &str)] = &[
     (Status::ErrorExtending, "error_extending"),
 ];
 
+/// Statuses Cinder leaves by itself once its work is done.
+const TRANSIENT: &[&str] = &[
+    "creating",
+    "deleting",
+    "managing",
+    "unmanaging",
+    "attaching",
+    "detaching",
+    "extending",
+    "retyping",
+    "downloading",
+    "uploading",
+    "backing-up",
+    "restoring",
+    "restoring-backup",
+    "maintenance",
+];
+
 impl Status {
     /// True for the failed statuses (`error`, `error_deleting`, …).
     pub fn is_error(&self) -> bool {
         self.as_str().starts_with("error")
+    }
+
+    /// True while Cinder is still working on the volume or snapshot (`creating`,
+    /// `deleting`, `managing`, …): the status changes by itself, so a console showing
+    /// it refreshes until it settles.
+    pub fn is_transient(&self) -> bool {
+        TRANSIENT.contains(&self.as_str())
     }
 
     /// Cinder's word for it.
@@ -105,5 +130,21 @@ mod tests {
             serde_json::from_str::<Status>("\"maintenance\"").unwrap(),
             "maintenance"
         );
+    }
+
+    #[test]
+    fn only_statuses_cinder_leaves_by_itself_are_transient() {
+        for word in [
+            "creating",
+            "deleting",
+            "managing",
+            "unmanaging",
+            "extending",
+        ] {
+            assert!(Status::from(word).is_transient(), "{word}");
+        }
+        for word in ["available", "in-use", "error", "error_managing", "reserved"] {
+            assert!(!Status::from(word).is_transient(), "{word}");
+        }
     }
 }

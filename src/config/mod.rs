@@ -157,7 +157,13 @@ pub struct ConfigFile {
     pub keys: BTreeMap<String, String>,
     /// Named back ends: `[backends.NAME]`.
     pub backends: BTreeMap<String, BackendSpec>,
+    /// Seconds between the console's refreshes of a volume or snapshot list while a row
+    /// is in a transient status or a job runs; 0 refreshes only on `r`. Default 5.
+    pub refresh_seconds: Option<u64>,
 }
+
+/// How often lists with rows in flux refresh when the config file does not say.
+const DEFAULT_REFRESH_SECONDS: u64 = 5;
 
 impl ConfigFile {
     /// Reads `path`; a missing file is an empty config unless `required`.
@@ -188,6 +194,12 @@ impl ConfigFile {
             position: err.span().map(|span| Position::of(text, span.start)),
             message: err.message().to_string(),
         })
+    }
+
+    /// The console's auto-refresh interval; `None` when `refresh_seconds = 0` turns it off.
+    pub fn refresh_interval(&self) -> Option<std::time::Duration> {
+        let seconds = self.refresh_seconds.unwrap_or(DEFAULT_REFRESH_SECONDS);
+        (seconds > 0).then(|| std::time::Duration::from_secs(seconds))
     }
 
     /// A named back end, or a cloud of that name when the file does not define it
@@ -274,6 +286,17 @@ mod tests {
         std::fs::write(&path, "[backends.x]\nkind = \"local\"\nvgg = \"typo\"\n").unwrap();
         let err = ConfigFile::load(&path, true).unwrap_err().to_string();
         assert!(err.contains("config.toml") && err.contains("vgg"), "{err}");
+    }
+
+    #[test]
+    fn refresh_seconds_sets_the_console_interval_and_zero_turns_it_off() {
+        let parse = |text: &str| ConfigFile::parse(text, Path::new("config.toml")).unwrap();
+        let every = |secs| Some(std::time::Duration::from_secs(secs));
+        assert_eq!(parse("").refresh_interval(), every(5));
+        assert_eq!(parse("refresh_seconds = 2").refresh_interval(), every(2));
+        assert_eq!(parse("refresh_seconds = 0").refresh_interval(), None);
+        let err = ConfigFile::parse("refresh_seconds = -1", Path::new("config.toml"));
+        assert!(err.is_err(), "a negative interval is refused");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The console: the only module that knows about terminals. It reads keys, feeds
 //! `app::update`, hands effects to the worker and draws when something changed.
 
+mod osc52;
 pub mod screens;
 pub mod terminal;
 pub mod theme;
@@ -24,9 +25,10 @@ use ratatui::layout::{Constraint, Layout};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::keymap::{Key, KeyCode, Keymap};
-use crate::app::msg::Msg;
+use crate::app::msg::{Effect, Msg};
 use crate::app::{App, Modal, NamedBackend, Session, update};
 use crate::backend::Backend;
+use crate::config::ConfigFile;
 use crate::connect::Directory;
 use crate::pause::TestPanic;
 use crate::worker::Worker;
@@ -62,6 +64,15 @@ impl ConsoleOptions {
             no_color: theme::no_color_requested(),
             log_file,
             directory,
+        }
+    }
+
+    /// How often lists with rows in flux refresh: the config file's `refresh_seconds`,
+    /// else its default.
+    fn auto_refresh(&self) -> Option<Duration> {
+        match &self.directory {
+            Some(directory) => directory.config.refresh_interval(),
+            None => ConfigFile::default().refresh_interval(),
         }
     }
 
@@ -183,11 +194,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 /// How often spinners move while work is in flight.
 const TICK: Duration = Duration::from_millis(120);
 
+/// The next tick of the auto-refresh timer; never when it is off.
+async fn next(timer: &mut Option<tokio::time::Interval>) {
+    match timer {
+        Some(timer) => {
+            timer.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs the console on `backend` until the operator quits or a signal asks to stop.
 pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::Result<()> {
     let (keymap, theme) = options.prepare()?;
     let mut app = App::new(backend.info(), keymap);
     app.session = options.session();
+    app.auto_refresh = options.auto_refresh();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = Worker::new(backend, options.directory.clone(), tx);
     let mut terminate =
@@ -199,21 +221,33 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
         .inspect_err(|_| terminal::leave_raw_mode())
         .context("starting the console")?;
     let size = tui.size().context("reading the terminal size")?;
-    let apply = |app: &mut App, msg: Msg| {
+    let apply = |app: &mut App, tui: &mut terminal::Tui, msg: Msg| -> anyhow::Result<()> {
         for effect in update(app, msg) {
-            worker.run(effect);
+            match effect {
+                Effect::Copy { text } => {
+                    osc52::copy(tui.backend_mut(), &text).context("copying (terminal gone?)")?
+                }
+                effect => worker.run(effect),
+            }
         }
+        Ok(())
     };
     apply(
         &mut app,
+        &mut tui,
         Msg::Resize {
             width: size.width,
             height: size.height,
         },
-    );
-    apply(&mut app, Msg::Start);
+    )?;
+    apply(&mut app, &mut tui, Msg::Start)?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
+    let mut refresh = app.auto_refresh.map(|every| {
+        let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        refresh
+    });
     let mut dirty = true;
     loop {
         if dirty {
@@ -227,12 +261,12 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
                 Some(Ok(Event::Key(event))) if event.kind == KeyEventKind::Press => {
                     TestPanic::check(test_panic, TestPanic::OnKey);
                     if let Some(key) = key(event) {
-                        apply(&mut app, Msg::Key(key));
+                        apply(&mut app, &mut tui, Msg::Key(key))?;
                         dirty = true;
                     }
                 }
                 Some(Ok(Event::Resize(width, height))) => {
-                    apply(&mut app, Msg::Resize { width, height });
+                    apply(&mut app, &mut tui, Msg::Resize { width, height })?;
                     dirty = true;
                 }
                 Some(Ok(_)) => {}
@@ -240,10 +274,14 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
                 None => break,
             },
             Some(reply) = rx.recv() => {
-                apply(&mut app, Msg::Reply(reply));
+                apply(&mut app, &mut tui, Msg::Reply(reply))?;
                 while let Ok(reply) = rx.try_recv() {
-                    apply(&mut app, Msg::Reply(reply));
+                    apply(&mut app, &mut tui, Msg::Reply(reply))?;
                 }
+                dirty = true;
+            }
+            () = next(&mut refresh) => {
+                apply(&mut app, &mut tui, Msg::Refresh)?;
                 dirty = true;
             }
             _ = tick.tick() => {
@@ -251,7 +289,7 @@ pub async fn run(backend: Arc<dyn Backend>, options: ConsoleOptions) -> anyhow::
                     anyhow::bail!("internal error: a task panicked (see the log file)");
                 }
                 if app.busy() {
-                    apply(&mut app, Msg::Tick);
+                    apply(&mut app, &mut tui, Msg::Tick)?;
                     dirty = true;
                 }
             }

@@ -223,6 +223,23 @@ fn help_overlay() {
 }
 
 #[test]
+fn header_names_the_cloud_region_project_and_user() {
+    let mut data = Dataset::default();
+    data.info.label = "cloud prod".into();
+    data.info.identity = Some("cloud=prod region=RegionOne project=admin user=alice".into());
+    screens("header_cloud", &data, &[]);
+}
+
+#[test]
+fn the_footer_says_how_many_ids_were_copied() {
+    screens(
+        "copied",
+        &Dataset::default(),
+        &[ENTER, Key::char(' '), Key::char(' '), Key::char('y')],
+    );
+}
+
+#[test]
 fn error_notice() {
     screens("error", &Dataset::default(), &command("volumz"));
 }

@@ -246,6 +246,7 @@ impl Worker {
             | Effect::FindUnfinishedBatches => {
                 unreachable!("handled in Worker::run")
             }
+            Effect::Copy { .. } => unreachable!("the console writes to the terminal itself"),
         }
     }
 

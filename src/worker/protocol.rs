@@ -156,6 +156,11 @@ pub enum Effect {
     },
     /// Looks for batches a stopped console left unfinished on this back end.
     FindUnfinishedBatches,
+    /// Puts `text` on the terminal's clipboard. For the console, not the worker: only
+    /// the terminal layer writes to the terminal.
+    Copy {
+        text: String,
+    },
 }
 
 /// What planning and preflight found.

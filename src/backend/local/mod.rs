@@ -365,6 +365,7 @@ impl Backend for LocalBackend {
                 kind.place(),
                 self.storage.location()
             ),
+            identity: None,
             read_only: false,
             warnings: Vec::new(),
         }

@@ -256,6 +256,33 @@ impl RemoteBackend {
         identity
     }
 
+    /// The cloud, region, project and user (or application credential) this session
+    /// uses, from its clouds.yaml entry: names where given, else ids.
+    fn who(&self) -> String {
+        use self::clouds::{AuthConfig, Named};
+        let cloud = self.session.cloud();
+        let identity = self.identity();
+        let credential = match &cloud.auth {
+            AuthConfig::ApplicationCredential { credential, .. } => Some(match credential {
+                Named::Id(id) => id.clone(),
+                Named::Name { name, .. } => name.clone(),
+            }),
+            _ => None,
+        };
+        let parts = [
+            ("cloud", Some(cloud.name.clone())),
+            ("region", cloud.region_name.clone()),
+            ("project", identity.project.or(identity.project_id)),
+            ("user", identity.user.or(identity.user_id)),
+            ("application-credential", credential),
+        ];
+        parts
+            .into_iter()
+            .filter_map(|(key, value)| Some(format!("{key}={}", value?)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The negotiated microversion.
     pub fn microversion(&self) -> Microversion {
         self.session.microversion()
@@ -277,6 +304,7 @@ impl Backend for RemoteBackend {
     fn info(&self) -> BackendInfo {
         BackendInfo {
             label: format!("cloud {}", self.session.cloud().name),
+            identity: Some(self.who()),
             read_only: false,
             warnings: self.warnings(),
         }

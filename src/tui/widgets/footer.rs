@@ -1,4 +1,5 @@
-//! The one footer line: key hints for the current screen, from the key table.
+//! The one footer line: what the last action did, if it says so, then key hints for the
+//! current screen, from the key table.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,10 +10,14 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 use crate::tui::theme::Theme;
 
-/// Draws the hints of the current screen.
+/// Draws the last action's report and the hints of the current screen.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let context = app.view().rows.context();
     let mut spans = Vec::new();
+    if let Some(status) = &app.status {
+        let style = if status.error { theme.danger } else { theme.ok };
+        spans.push(Span::styled(format!("{}  ", status.text), style));
+    }
     for binding in app.keymap.bindings(context) {
         let Some(hint) = binding.hint else { continue };
         let unavailable = binding.action.mutating() && app.info.read_only;

@@ -1,4 +1,5 @@
-//! The one header line: back end, host, READ-ONLY as text, work in flight.
+//! The one header line: READ-ONLY as text, work in flight, the back end as operators
+//! name it (cloud, region, project and user; or the VG or pool), the host.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -34,7 +35,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.header,
         ));
     }
-    spans.push(Span::styled(format!("| {} ", app.info.label), theme.header));
+    let backend = app.info.identity.as_deref().unwrap_or(&app.info.label);
+    spans.push(Span::styled(format!("| {backend} "), theme.header));
     if let Some(host) = app.current_host() {
         spans.push(Span::styled(format!("| host {host} "), theme.header));
     }
