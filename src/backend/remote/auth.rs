@@ -237,6 +237,21 @@ pub fn block_storage_endpoint(
         })
 }
 
+/// The region of the catalog endpoint whose URL is `url` (as
+/// [`block_storage_endpoint`] gave it), for messages when no region was configured.
+pub fn endpoint_region(catalog: &[CatalogService], url: &str) -> Option<String> {
+    catalog
+        .iter()
+        .flat_map(|service| service.endpoints.iter())
+        .find(|endpoint| endpoint.url.trim_end_matches('/') == url)
+        .and_then(|endpoint| {
+            endpoint
+                .region_id
+                .clone()
+                .or_else(|| endpoint.region.clone())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

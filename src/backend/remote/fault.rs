@@ -17,6 +17,58 @@ pub fn from_response(status: StatusCode, body: &[u8], what: &str) -> Error {
     classify(status, message)
 }
 
+/// A 401 for a token Keystone issued just before: the token is good, so the credential
+/// itself does not cover the call (an application credential's access rules).
+pub fn refused_fresh_token(method: &reqwest::Method, path: &str, message: &str) -> Error {
+    Error::Unauthorized(format!(
+        "Cinder refused {method} {path} with a token issued just now ({message}): the \
+         credential may not allow that call; an application credential's access rules must \
+         cover {method} {path}"
+    ))
+}
+
+/// The snapport features that need Cinder's admin-only calls, by the call's path.
+const ADMIN_FEATURES: &[(&str, &str)] = &[
+    (
+        "scheduler-stats/get_pools",
+        "host list (the pools of each volume host)",
+    ),
+    ("os-services", "host list (the volume services)"),
+    (
+        "manageable_snapshots",
+        "the import listing of unmanaged snapshots",
+    ),
+    (
+        "manageable_volumes",
+        "the import listing of unmanaged volumes",
+    ),
+    ("os-snapshot-manage", "snapshot import"),
+    ("os-volume-manage", "volume import"),
+    ("/action", "export (os-unmanage)"),
+];
+
+/// A 403: Cinder's policy words, and which snapport feature needs which admin call.
+/// `call_path` is relative to the endpoint, `path` the whole URL path.
+pub fn forbidden_call(
+    method: &reqwest::Method,
+    call_path: &str,
+    path: &str,
+    message: &str,
+) -> Error {
+    let call = call_path.trim_start_matches('/');
+    let feature = ADMIN_FEATURES
+        .iter()
+        .find(|(key, _)| call.starts_with(key) || (key.starts_with('/') && call.ends_with(key)))
+        .map(|(_, feature)| *feature);
+    match feature {
+        Some(feature) => Error::Forbidden(format!(
+            "{message} snapport's {feature} needs {method} {path}, which Cinder allows \
+             to admins only: use a cloud whose user has the admin role"
+        )),
+        None => Error::Forbidden(format!("{method} {path}: {message}")),
+    }
+}
+
 /// One line naming the request, the status and the server's words (its fault message, else
 /// an excerpt of the body), for reports that list several requests and so cannot rely on the
 /// error variant to tell the status.

@@ -143,6 +143,9 @@ impl Reply {
 struct Credentials {
     token: SecretString,
     endpoint: String,
+    /// Where the endpoint came from when the catalog gave it: ` (catalog endpoint of
+    /// region R, interface I)`, for the messages of calls that reach no server.
+    origin: String,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     generation: u64,
 }
@@ -316,7 +319,10 @@ impl Session {
                     exchange(self.request(&credentials, &call))
                 })
                 .await
-                .map_err(|err| transport_error(&call, &what, &credentials.endpoint, &err))?;
+                .map_err(|err| {
+                    let at = format!("{}{}", credentials.endpoint, credentials.origin);
+                    transport_error(&call, &what, &at, &err)
+                })?;
             if let (true, Some(id)) = (mutation, &request_id) {
                 audit::note_request_id(id);
             }
@@ -326,7 +332,17 @@ impl Session {
             } else if status.is_success() {
                 return Ok(Reply { status, body });
             } else {
-                return Err(fault::from_response(status, &body, &what));
+                let err = fault::from_response(status, &body, &what);
+                let path = url_path(&credentials.endpoint, call.path);
+                return Err(match err {
+                    Error::Unauthorized(message) if reauthenticated => {
+                        fault::refused_fresh_token(&call.method, &path, &message)
+                    }
+                    Error::Forbidden(message) => {
+                        fault::forbidden_call(&call.method, call.path, &path, &message)
+                    }
+                    other => other,
+                });
             }
         }
     }
@@ -352,6 +368,16 @@ impl Session {
             Some(body) => request.json(body),
             None => request,
         }
+    }
+}
+
+/// The path of `call_path` under `endpoint` (`/v3/<project>/os-services`), as Keystone's
+/// access rules and Cinder's logs name it.
+fn url_path(endpoint: &str, call_path: &str) -> String {
+    let tail = call_path.trim_start_matches('/');
+    match url::Url::parse(endpoint) {
+        Ok(url) => format!("{}/{tail}", url.path().trim_end_matches('/')),
+        Err(_) => format!("/{tail}"),
     }
 }
 
@@ -480,15 +506,28 @@ async fn authenticate(
     generation: u64,
 ) -> Result<Credentials> {
     let issued = auth::issue(client, &cloud.auth, timeout).await?;
+    let mut origin = String::new();
     let (token, expires_at, endpoint) = match (issued, &cloud.auth) {
         (Some(issued), _) => {
             let endpoint = match &cloud.endpoint_override {
                 Some(endpoint) => endpoint.clone(),
-                None => auth::block_storage_endpoint(
-                    &issued.catalog,
-                    cloud.region_name.as_deref(),
-                    &cloud.interface,
-                )?,
+                None => {
+                    let endpoint = auth::block_storage_endpoint(
+                        &issued.catalog,
+                        cloud.region_name.as_deref(),
+                        &cloud.interface,
+                    )?;
+                    let region = cloud
+                        .region_name
+                        .clone()
+                        .or_else(|| auth::endpoint_region(&issued.catalog, &endpoint))
+                        .unwrap_or_else(|| "(none)".into());
+                    origin = format!(
+                        " (catalog endpoint of region {region}, interface {})",
+                        cloud.interface
+                    );
+                    endpoint
+                }
             };
             (issued.value, issued.expires_at, endpoint)
         }
@@ -503,6 +542,7 @@ async fn authenticate(
     Ok(Credentials {
         token,
         endpoint: endpoint.trim_end_matches('/').to_string(),
+        origin,
         expires_at,
         generation,
     })
@@ -539,7 +579,8 @@ async fn negotiate(
     settings: &HttpSettings,
 ) -> Result<Microversion> {
     let root = version_root(&credentials.endpoint)?;
-    let (url, entry) = match read_v3_entry(client, &root, None, settings).await {
+    let (url, entry) = match read_v3_entry(client, &root, None, &credentials.origin, settings).await
+    {
         Ok(entry) => (root, entry),
         Err(Miss::Broken(reason)) => return Err(Error::Backend(reason)),
         Err(Miss::NotHere(at_root)) => {
@@ -548,7 +589,7 @@ async fn negotiate(
                 .map_err(|err| Error::Backend(format!("invalid endpoint {root}: {err}")))?;
             tracing::info!(reason = %at_root, %versioned, "no version document at the root, trying the versioned one");
             let token = Some(&credentials.token);
-            match read_v3_entry(client, &versioned, token, settings).await {
+            match read_v3_entry(client, &versioned, token, &credentials.origin, settings).await {
                 Ok(entry) => (versioned, entry),
                 Err(Miss::NotHere(reason) | Miss::Broken(reason)) => {
                     return Err(Error::Backend(format!(
@@ -567,9 +608,10 @@ async fn read_v3_entry(
     client: &reqwest::Client,
     url: &url::Url,
     token: Option<&SecretString>,
+    origin: &str,
     settings: &HttpSettings,
 ) -> Result<VersionEntry, Miss> {
-    let what = format!("GET {url}");
+    let what = format!("GET {url}{origin}");
     let (status, _, body) = with_retries(settings, Retry::Transient, &what, || {
         let request = client
             .get(url.clone())
