@@ -4,12 +4,16 @@
 //! access rules do not cover a call, for a member without admin rights and for a dead
 //! region, and no secret in what snapport wrote. See `cinder_harness` for when they run.
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 mod cinder_harness;
 mod isolated;
+mod tmux;
 
 use cinder_harness::{Harness, harness};
+use tmux::Tmux;
 
 /// The hosts `host list` shows on `cloud`.
 fn hosts(h: &Harness, cloud: &str) -> Vec<String> {
@@ -43,6 +47,16 @@ fn every_auth_path_works_against_the_real_keystone_and_leaves_no_secret() {
     ] {
         assert_eq!(hosts(&h, cloud), vec![pool.clone()], "cloud {cloud}");
     }
+
+    // TLS: Keystone over https, trusted through the harness's CA as `cacert`; without
+    // it the certificate is refused and the message says where
+    assert_eq!(hosts(&h, "ks-admin-tls"), vec![pool.clone()]);
+    let line = h.snapport_fails_on("ks-admin-tls-no-cacert", &["host", "list"], 1);
+    assert!(
+        line.contains(h.var("SNAPPORT_E2E_KEYSTONE_TLS_URL")),
+        "{line}"
+    );
+    assert!(line.contains("certificate"), "{line}");
 
     // token auth: a token Keystone issued, exchanged for a scoped one
     let token = h.keystone_token();
@@ -140,4 +154,69 @@ fn every_auth_path_works_against_the_real_keystone_and_leaves_no_secret() {
         !isolated::audit(h.home.path()).is_empty(),
         "the grep saw the audit trail of the import and the export"
     );
+}
+
+/// A console left open past its token's expiry keeps working: snapport renews the token
+/// before Cinder would refuse it, and a refresh shows what another client did meanwhile.
+#[test]
+fn a_console_left_open_past_its_tokens_expiry_renews_it_and_refreshes() {
+    let Some(h) = harness() else { return };
+    let pool = h.var("SNAPPORT_E2E_K_POOL").to_string();
+    let lifetime = Duration::from_secs(
+        h.var("SNAPPORT_E2E_TOKEN_EXPIRATION")
+            .parse()
+            .expect("seconds"),
+    );
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = Tmux::start(&unique[..8]);
+    tmux.type_text(&h.console_line("ks-admin"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(&pool);
+    let opened = Instant::now();
+    tmux.keys(&["Enter"]);
+    tmux.wait_text(&format!("Volumes on {pool}"));
+
+    // meanwhile another client imports a volume
+    let name = format!("ks-expiry-{}", &unique[..8]);
+    let created = h.script_json("seed.py", &["add", "--volumes", "1"]);
+    let lv = created[0]["lv"].as_str().expect("lv").to_string();
+    let volume = h.snapport_json_on(
+        "ks-admin",
+        &[
+            "volume", "manage", "--host", &pool, "--ref", &lv, "--name", &name,
+        ],
+    );
+    let id = volume["id"].as_str().expect("id").to_string();
+    assert!(!tmux.screen().contains(&name), "not shown before a refresh");
+
+    // the token the console got when it opened has expired: the refresh still works
+    let expired = opened + lifetime + Duration::from_secs(5);
+    std::thread::sleep(expired.saturating_duration_since(Instant::now()));
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for_within(Duration::from_secs(60), "the new volume", |screen| {
+        screen.contains(&id)
+    });
+    assert!(!screen.contains("Unauthorized"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    // renewed ahead of the expiry, never after a refusal
+    let log = std::fs::read_to_string(h.home.path().join("state/snapport/snapport.log"))
+        .expect("snapport's log");
+    assert!(
+        log.contains("token about to expire: authenticating again"),
+        "{log}"
+    );
+    assert!(!log.contains("token rejected"), "{log}");
+
+    h.snapport_on("ks-admin")
+        .args(["volume", "unmanage", &id, "--yes"])
+        .assert()
+        .success();
+    let removed = h
+        .script("seed.py")
+        .args(["remove", &format!("volume-{id}")])
+        .status();
+    assert!(removed.expect("seed.py runs").success(), "LV removed");
 }

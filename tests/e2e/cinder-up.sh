@@ -32,7 +32,8 @@
 #   SNAPPORT_E2E_K_API_PORT  cinder-api port of deployment k, the one behind Keystone
 #                          (default: the API port + 3, 18779)
 #   SNAPPORT_E2E_KEYSTONE_PORT  Keystone's port (default 18500; its dead region's
-#                          block-storage endpoint is this + 1, where nothing listens)
+#                          block-storage endpoint is this + 1, where nothing listens;
+#                          its https socket, with a throw-away CA, is this + 2)
 #   SNAPPORT_E2E_TOKEN_EXPIRATION  Keystone token lifetime in seconds (default 180)
 #   SNAPPORT_E2E_AMQP_PORT RabbitMQ AMQP port (default 18672; Erlang dist +1, epmd +2)
 #   SNAPPORT_E2E_VG        VG name (default: snapport-e2e-<random>, fixed per state dir)
@@ -577,6 +578,7 @@ export SNAPPORT_E2E_K_VOLUME_LOG=$LOG/k/cinder-volume.log
 export SNAPPORT_E2E_KEYSTONE_URL=$KS_URL/v3
 export SNAPPORT_E2E_KEYSTONE_LOG=$KS_LOG/keystone.log
 export SNAPPORT_E2E_KEYSTONE_DEAD_PORT=$KS_DEAD_PORT
+export SNAPPORT_E2E_KEYSTONE_TLS_URL=$KS_TLS_URL/v3
 export SNAPPORT_E2E_TOKEN_EXPIRATION=$KS_TOKEN_EXPIRATION
 $(cat "$KS_DIR/seed.env")
 export SNAPPORT_E2E_CEPH_POOL=$CEPH_POOL

@@ -12,6 +12,9 @@ KS_PORT=${SNAPPORT_E2E_KEYSTONE_PORT:-18500}
 # the dead region's block-storage endpoint: nothing listens there
 KS_DEAD_PORT=$((KS_PORT + 1))
 KS_URL=http://127.0.0.1:$KS_PORT
+# the same Keystone over https, with a certificate of a throw-away CA ($KS_DIR/tls/ca.pem)
+KS_TLS_PORT=$((KS_PORT + 2))
+KS_TLS_URL=https://127.0.0.1:$KS_TLS_PORT
 # keystoneauth treats a token that expires within 120 s as expired already: 180 s is the
 # shortest expiry that renewal tests can wait out without every client logging in anew
 # before each request
@@ -22,9 +25,11 @@ KS_ADMIN_PASSWORD=e2e-admin-secret
 KS_CINDER_PASSWORD=e2e-cinder-service-secret
 KS_VERSION=30.0.0
 
-# What pip needs to compile uWSGI.
+# What pip needs to compile uWSGI (with https: OpenSSL's headers), and openssl for the CA.
 keystone_packages() {
     command -v gcc >/dev/null || echo gcc
+    command -v openssl >/dev/null || echo openssl
+    [ -f /usr/include/openssl/ssl.h ] || echo libssl-dev
     local inc
     inc=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null) || inc=/nonexistent
     [ -f "$inc/Python.h" ] || echo python3-dev
@@ -41,7 +46,8 @@ keystone_venv_path() {
 keystone_install() {
     local venv t0
     venv=$(keystone_venv_path)
-    [ -f "$venv/.complete" ] && return 0
+    # a uWSGI built before OpenSSL's headers were there has no https socket
+    [ -f "$venv/.complete" ] && "$venv/bin/uwsgi" --help | grep -q -- --https-socket && return 0
     say "pip: installing keystone==$KS_VERSION and uWSGI into $venv"
     t0=$(date +%s)
     rm -rf "$venv"
@@ -88,6 +94,7 @@ module = keystone.wsgi.api:application
 virtualenv = $venv
 env = OS_KEYSTONE_CONFIG_FILES=$KS_DIR/etc/keystone.conf
 http-socket = 127.0.0.1:$KS_PORT
+https-socket = 127.0.0.1:$KS_TLS_PORT,$KS_DIR/tls/server.crt,$KS_DIR/tls/server.key
 master = true
 processes = 2
 enable-threads = true
@@ -98,6 +105,21 @@ add-header = Connection: close
 die-on-term = true
 hook-master-start = unix_signal:15 gracefully_kill_them_all
 EOF
+}
+
+# A throw-away CA and a certificate for 127.0.0.1 it signed, once per state dir.
+keystone_tls() {
+    local tls=$KS_DIR/tls
+    [ -f "$tls/server.crt" ] && return 0
+    mkdir -p "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=snapport e2e CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.pem" >>"$KS_LOG/tls.log" 2>&1 || die "openssl: CA; see $KS_LOG/tls.log"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$tls/server.key" \
+        -out "$tls/server.csr" >>"$KS_LOG/tls.log" 2>&1 || die "openssl: request; see $KS_LOG/tls.log"
+    printf 'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\n' >"$tls/server.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+        -CAcreateserial -days 30 -extfile "$tls/server.ext" -out "$tls/server.crt" \
+        >>"$KS_LOG/tls.log" 2>&1 || die "openssl: certificate; see $KS_LOG/tls.log"
 }
 
 keystone_manage() {
@@ -112,6 +134,7 @@ keystone_up() {
     local venv=$1 k_port=$2 t0 state=$KS_DIR/state
     t0=$(date +%s.%N)
     keystone_write_conf "$venv"
+    keystone_tls
     if [ ! -f "$state/init.done" ]; then
         keystone_manage "$venv" db_sync
         keystone_manage "$venv" fernet_setup --keystone-user root --keystone-group root
@@ -125,8 +148,8 @@ keystone_up() {
         say "keystone initialised (db_sync, fernet and credential keys, bootstrap)"
     fi
     if ! alive keystone; then
-        if port_open "$KS_PORT"; then
-            die "port 127.0.0.1:$KS_PORT is taken by another program; set SNAPPORT_E2E_KEYSTONE_PORT"
+        if port_open "$KS_PORT" || port_open "$KS_TLS_PORT"; then
+            die "port 127.0.0.1:$KS_PORT or $KS_TLS_PORT is taken by another program; set SNAPPORT_E2E_KEYSTONE_PORT"
         fi
         say "starting Keystone (uWSGI) on $KS_URL"
         setsid "$venv/bin/uwsgi" --ini "$KS_DIR/etc/uwsgi.ini" >"$KS_LOG/uwsgi.log" 2>&1 &
@@ -139,7 +162,7 @@ keystone_up() {
         sleep 0.25
     done
     [ "$i" -lt 240 ] || die "Keystone does not answer on $KS_URL/v3 after 60s; see $KS_LOG"
-    KS_URL=$KS_URL KS_DIR=$KS_DIR KS_ADMIN_PASSWORD=$KS_ADMIN_PASSWORD \
+    KS_URL=$KS_URL KS_TLS_URL=$KS_TLS_URL KS_DIR=$KS_DIR KS_ADMIN_PASSWORD=$KS_ADMIN_PASSWORD \
         KS_CINDER_PASSWORD=$KS_CINDER_PASSWORD K_API_PORT=$k_port \
         KS_DEAD_PORT=$KS_DEAD_PORT "$venv/bin/python3" "$HERE/keystone_seed.py" ||
         die "keystone_seed.py failed"

@@ -11,7 +11,8 @@ As the bootstrap admin it creates, when missing:
   * application credentials of the admin user: e2e-unrestricted, e2e-restricted and
     e2e-rules (access rules: GET os-services only)
 Writes $KS_DIR/seed.env (ids and secrets, SNAPPORT_E2E_KS_*) and $KS_DIR/clouds.yaml
-(entries under "clouds:", appended to the harness's clouds.yaml by cinder-up.sh).
+(entries under "clouds:", appended to the harness's clouds.yaml by cinder-up.sh), with
+two clouds on Keystone's https socket: with the throw-away CA as cacert, and without.
 """
 import json
 import os
@@ -21,6 +22,7 @@ import urllib.request
 
 KS_DIR = os.environ["KS_DIR"]
 URL = os.environ["KS_URL"] + "/v3"
+TLS_URL = os.environ["KS_TLS_URL"] + "/v3"
 ADMIN_PASSWORD = os.environ["KS_ADMIN_PASSWORD"]
 CINDER_PASSWORD = os.environ["KS_CINDER_PASSWORD"]
 K_PORT = os.environ["K_API_PORT"]
@@ -129,10 +131,13 @@ with open(f"{KS_DIR}/seed.env", "w") as f:
     f.write("".join(f"export SNAPPORT_E2E_KS_{k}={v}\n" for k, v in env.items()))
 
 
-def cloud(name, auth, auth_type="password", region="RegionOne", interface="public"):
-    lines = [f"  {name}:", f"    auth_type: {auth_type}", "    auth:", f"      auth_url: {URL}"]
+def cloud(name, auth, auth_type="password", region="RegionOne", interface="public",
+          url=URL, cacert=None):
+    lines = [f"  {name}:", f"    auth_type: {auth_type}", "    auth:", f"      auth_url: {url}"]
     lines += [f"      {k}: {v}" for k, v in auth.items()]
     lines += [f"    region_name: {region}", f"    interface: {interface}"]
+    if cacert:
+        lines.append(f"    cacert: {cacert}")
     return "\n".join(lines) + "\n"
 
 
@@ -151,6 +156,8 @@ clouds = [
                              "project_id": ADMIN_PROJECT_ID}),
     cloud("ks-admin-internal", ADMIN, interface="internal"),
     cloud("ks-admin-regiontwo", ADMIN, region="RegionTwo"),
+    cloud("ks-admin-tls", ADMIN, url=TLS_URL, cacert=f"{KS_DIR}/tls/ca.pem"),
+    cloud("ks-admin-tls-no-cacert", ADMIN, url=TLS_URL),
     cloud("ks-appcred", appcred("e2e-unrestricted"), "v3applicationcredential"),
     cloud("ks-appcred-by-name", {
         "application_credential_name": "e2e-unrestricted",

@@ -163,7 +163,13 @@ pub async fn issue(
         .timeout(timeout)
         .send()
         .await
-        .map_err(|err| Error::Backend(format!("Keystone at {url} is unreachable: {err}")))?;
+        .map_err(|err| {
+            Error::Backend(fault::transport_message(
+                &format!("POST {url}"),
+                timeout,
+                &err,
+            ))
+        })?;
     let status = response.status();
     let token = response
         .headers()

@@ -1,5 +1,8 @@
-//! Turns Cinder and Keystone error responses into [`Error`] values that keep the
-//! server's own message, so the operator reads the same words the server logged.
+//! Turns Cinder and Keystone error responses, and calls that got no answer, into [`Error`]
+//! values that keep the server's own message, so the operator reads the same words the
+//! server logged.
+
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -152,6 +155,49 @@ fn strip_markup(text: &str) -> String {
     }
 }
 
+/// `what` and how it failed (after how long, for a timeout), with the whole chain of
+/// causes (the TLS or DNS detail is usually at the end).
+pub fn transport_message(what: &str, timeout: Duration, err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        format!("timed out after {} s", timeout.as_secs_f64())
+    } else if err.is_connect() {
+        "could not connect".into()
+    } else if connection_closed(err) {
+        "connection closed before the answer".into()
+    } else {
+        "failed".into()
+    };
+    let mut message = format!("{what} {kind}: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+/// True when the server (or something between) closed the connection mid-exchange.
+fn connection_closed(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("connection closed")
+            || cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::BrokenPipe
+                )
+            })
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +308,62 @@ mod tests {
         assert_eq!(
             err,
             Error::NotFound("GET /x returned HTTP 404 Not Found with an empty body".into())
+        );
+    }
+
+    #[test]
+    fn a_policy_refusal_names_the_feature_that_needs_the_admin_call() {
+        let policy = "Policy doesn't allow volume:get_all_manageable to be performed.";
+        let err = forbidden_call(
+            &reqwest::Method::GET,
+            "/manageable_snapshots/detail?host=h",
+            "/v3/p/manageable_snapshots/detail",
+            policy,
+        );
+        let Error::Forbidden(message) = err else {
+            panic!("a 403 stays Forbidden: {err:?}")
+        };
+        assert!(message.starts_with(policy), "{message}");
+        assert!(
+            message.contains("the import listing of unmanaged snapshots needs GET /v3/p/"),
+            "{message}"
+        );
+        let export = forbidden_call(
+            &reqwest::Method::POST,
+            "/snapshots/s/action",
+            "/v3/p/snapshots/s/action",
+            policy,
+        );
+        assert!(
+            export.to_string().contains("export (os-unmanage)"),
+            "{export}"
+        );
+        let other = forbidden_call(
+            &reqwest::Method::GET,
+            "/volumes/detail",
+            "/v3/p/volumes/detail",
+            policy,
+        );
+        assert_eq!(
+            other,
+            Error::Forbidden(format!("GET /v3/p/volumes/detail: {policy}"))
+        );
+    }
+
+    #[test]
+    fn a_fresh_tokens_refusal_points_at_access_rules() {
+        let err = refused_fresh_token(
+            &reqwest::Method::GET,
+            "/v3/p/os-services",
+            "The request you have made requires authentication.",
+        );
+        let Error::Unauthorized(message) = err else {
+            panic!("stays Unauthorized: {err:?}")
+        };
+        assert!(message.contains("token issued just now"), "{message}");
+        assert!(
+            message.contains("access rules must cover GET /v3/p/os-services"),
+            "{message}"
         );
     }
 }

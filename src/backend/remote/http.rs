@@ -281,13 +281,14 @@ impl Session {
         lock(&self.credentials).clone()
     }
 
-    /// Replaces the token unless another task already did since `seen` was issued.
-    async fn reauthenticate(&self, seen: u64) -> Result<()> {
+    /// Replaces the token unless another task already did since `seen` was issued;
+    /// `why` says which: the token is about to expire, or Cinder rejected it.
+    async fn reauthenticate(&self, seen: u64, why: &str) -> Result<()> {
         let _guard = self.reauth.lock().await;
         if self.current().generation != seen {
             return Ok(());
         }
-        tracing::info!(cloud = %self.cloud.name, "token rejected or about to expire: authenticating again");
+        tracing::info!(cloud = %self.cloud.name, "token {why}: authenticating again");
         let fresh = authenticate(
             &self.client,
             &self.cloud,
@@ -307,7 +308,8 @@ impl Session {
         loop {
             let mut credentials = self.current();
             if can_reauth && expiring(&credentials) {
-                self.reauthenticate(credentials.generation).await?;
+                self.reauthenticate(credentials.generation, "about to expire")
+                    .await?;
                 credentials = self.current();
             }
             let mutation = call.method != Method::GET;
@@ -328,7 +330,8 @@ impl Session {
             }
             if status == StatusCode::UNAUTHORIZED && can_reauth && !reauthenticated {
                 reauthenticated = true;
-                self.reauthenticate(credentials.generation).await?;
+                self.reauthenticate(credentials.generation, "rejected")
+                    .await?;
             } else if status.is_success() {
                 return Ok(Reply { status, body });
             } else {
@@ -445,7 +448,7 @@ fn expiring(credentials: &Credentials) -> bool {
 /// A call that got no answer. A mutation that may have reached Cinder (anything but a
 /// failed connect) is [`Error::NoAnswer`]: it must be looked for, never sent again blindly.
 fn transport_error(call: &Call<'_>, what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
-    let message = transport_message(&format!("{what} at {endpoint}"), call.timeout, err);
+    let message = fault::transport_message(&format!("{what} at {endpoint}"), call.timeout, err);
     if call.method != Method::GET && !err.is_connect() {
         Error::NoAnswer(format!(
             "{message}; the request was sent, whether Cinder acted on it is unknown"
@@ -453,49 +456,6 @@ fn transport_error(call: &Call<'_>, what: &str, endpoint: &str, err: &reqwest::E
     } else {
         Error::Backend(message)
     }
-}
-
-/// `what` and how it failed (after how long, for a timeout), with the whole chain of
-/// causes (the TLS or DNS detail is usually at the end).
-fn transport_message(what: &str, timeout: Duration, err: &reqwest::Error) -> String {
-    let kind = if err.is_timeout() {
-        format!("timed out after {} s", timeout.as_secs_f64())
-    } else if err.is_connect() {
-        "could not connect".into()
-    } else if connection_closed(err) {
-        "connection closed before the answer".into()
-    } else {
-        "failed".into()
-    };
-    let mut message = format!("{what} {kind}: {err}");
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
-}
-
-/// True when the server (or something between) closed the connection mid-exchange.
-fn connection_closed(err: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if text.contains("connection closed")
-            || cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
-                matches!(
-                    io.kind(),
-                    std::io::ErrorKind::ConnectionReset
-                        | std::io::ErrorKind::UnexpectedEof
-                        | std::io::ErrorKind::BrokenPipe
-                )
-            })
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// Gets a token (when the method needs Keystone) and the endpoint to use.
@@ -623,7 +583,7 @@ async fn read_v3_entry(
         })
     })
     .await
-    .map_err(|err| Miss::Broken(transport_message(&what, settings.read_timeout, &err)))?;
+    .map_err(|err| Miss::Broken(fault::transport_message(&what, settings.read_timeout, &err)))?;
     if status.is_server_error() {
         return Err(Miss::Broken(fault::describe(status, &body, &what)));
     }
@@ -675,6 +635,15 @@ fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calls_path_is_named_under_the_endpoints_path() {
+        assert_eq!(
+            url_path("http://cinder:8776/v3/p1/", "/os-services"),
+            "/v3/p1/os-services"
+        );
+        assert_eq!(url_path("not a url", "os-services"), "/os-services");
+    }
 
     #[test]
     fn root_drops_version_and_project() {
