@@ -301,3 +301,56 @@ pub fn moved_to(map: &Value, source: &str) -> String {
     assert_eq!(entry["placement"], "moved", "{entry}");
     entry["target_id"].as_str().expect("target id").to_string()
 }
+
+/// The harness Keystone (`tests/e2e/keystone.sh`) in front of deployment k.
+impl Harness {
+    /// A project-scoped token for the admin, fresh from Keystone.
+    pub fn keystone_token(&self) -> String {
+        let body = serde_json::json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"name": "Default"},
+                "password": self.var("SNAPPORT_E2E_KS_ADMIN_PASSWORD")}}},
+            "scope": {"project": {"id": self.var("SNAPPORT_E2E_KS_ADMIN_PROJECT_ID")}}}});
+        let url = format!("{}/auth/tokens", self.var("SNAPPORT_E2E_KEYSTONE_URL"));
+        let answer = self.request("POST", &url, false, Some(body));
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.headers["x-subject-token"]
+            .to_str()
+            .expect("token")
+            .to_string()
+    }
+
+    /// Every secret of the harness Keystone's clouds: passwords and application
+    /// credential secrets, as env.sh names them.
+    pub fn keystone_secrets(&self) -> Vec<String> {
+        self.vars
+            .iter()
+            .filter(|(key, _)| {
+                key.starts_with("SNAPPORT_E2E_KS_")
+                    && (key.ends_with("_PASSWORD") || key.ends_with("_SECRET"))
+            })
+            .map(|(_, value)| value.clone())
+            .collect()
+    }
+
+    /// Files under the test's HOME (snapport's log, audit trail, journals) that hold
+    /// any of `secrets`, with the secret's first characters.
+    pub fn files_holding(&self, secrets: &[String]) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut dirs = vec![self.home.path().to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    let text = String::from_utf8_lossy(&bytes);
+                    for secret in secrets.iter().filter(|s| text.contains(s.as_str())) {
+                        found.push(format!("{} holds {}…", path.display(), &secret[..6]));
+                    }
+                }
+            }
+        }
+        found
+    }
+}

@@ -74,12 +74,13 @@ stop() {
 }
 
 # API and workers first (they use RabbitMQ and the DB until the end), then those.
-# One set per deployment (a has no suffix, b and c have -b and -c), all stopped at once.
+# One set per deployment (a has no suffix, b, c and k have -b, -c and -k), all stopped at
+# once, and the Keystone of k with them.
 CINDER=()
-for suffix in "" -b -c; do
+for suffix in "" -b -c -k; do
     CINDER+=("cinder-api$suffix" "cinder-volume$suffix" "cinder-scheduler$suffix")
 done
-stop "${CINDER[@]}"
+stop "${CINDER[@]}" keystone
 stop rabbitmq epmd mariadb ceph-mgr
 # the OSD before the monitor, so that it can report its own stop
 stop ceph-osd

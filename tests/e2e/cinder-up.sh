@@ -29,6 +29,12 @@
 #   SNAPPORT_E2E_API_PORT  cinder-api port of deployment a (default 18776; b gets +1, c +2)
 #   SNAPPORT_E2E_C_RPC_TIMEOUT  rpc_response_timeout of deployment c in seconds (default 1:
 #                          its manageable listings fail once the VG holds ~5 snapshot LVs)
+#   SNAPPORT_E2E_K_API_PORT  cinder-api port of deployment k, the one behind Keystone
+#                          (default: the API port + 3, 18779)
+#   SNAPPORT_E2E_KEYSTONE_PORT  Keystone's port (default 18500; its dead region's
+#                          block-storage endpoint is this + 1, where nothing listens;
+#                          its https socket, with a throw-away CA, is this + 2)
+#   SNAPPORT_E2E_TOKEN_EXPIRATION  Keystone token lifetime in seconds (default 180)
 #   SNAPPORT_E2E_AMQP_PORT RabbitMQ AMQP port (default 18672; Erlang dist +1, epmd +2)
 #   SNAPPORT_E2E_VG        VG name (default: snapport-e2e-<random>, fixed per state dir)
 #   SNAPPORT_E2E_DEBUG     "True" for debug logs from the cinder services
@@ -41,6 +47,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=ceph.sh
 . "$HERE/ceph.sh"
+# shellcheck source-path=SCRIPTDIR source=keystone.sh
+. "$HERE/keystone.sh"
 trap 'die "cinder-up.sh failed at line $LINENO (exit $?); logs: $LOG"' ERR
 
 T_START=$(date +%s.%N)
@@ -57,6 +65,7 @@ DEBUG=${SNAPPORT_E2E_DEBUG:-False}
 PROJECT=0123456789abcdef0123456789abcdef
 B_API_PORT=$((API_PORT + 1))
 C_API_PORT=$((API_PORT + 2))
+K_API_PORT=${SNAPPORT_E2E_K_API_PORT:-$((API_PORT + 3))}
 C_RPC_TIMEOUT=${SNAPPORT_E2E_C_RPC_TIMEOUT:-1}
 PV_GIB=1024  # sparse image: only LVM metadata is ever written
 META_MIB=64  # LVM metadata area: room for a few thousand LVs
@@ -91,6 +100,9 @@ command -v losetup >/dev/null || APT_PKGS+=(mount)
 command -v "$PYTHON" >/dev/null || APT_PKGS+=(python3)
 # shellcheck disable=SC2207 # package names are single words
 APT_PKGS+=($(ceph_packages))
+# shellcheck disable=SC2207
+KS_APT_PKGS=($(keystone_packages))
+APT_PKGS+=("${KS_APT_PKGS[@]}")
 if command -v "$PYTHON" >/dev/null && ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
     APT_PKGS+=(python3-venv)
 fi
@@ -121,6 +133,14 @@ fi
 # The venv is keyed by the constraints and the interpreter, so a pin change or another
 # Python gets a fresh one and a warm start skips pip entirely.
 PYVER=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+# Keystone's venv is installed beside Cinder's (uWSGI is compiled: it waits for gcc and
+# the Python headers when apt has to bring them).
+KS_VENV=$(keystone_venv_path)
+KS_PIP_PID=
+if [ ${#KS_APT_PKGS[@]} -eq 0 ]; then
+    keystone_install &
+    KS_PIP_PID=$!
+fi
 KEY=$( (cat "$HERE/constraints.txt"; echo "$PYVER ${PIP_PKGS[*]}") | sha256sum | cut -c1-12)
 VENV=$CACHE/venv-$KEY
 if [ ! -f "$VENV/.complete" ]; then
@@ -138,6 +158,11 @@ echo "$VENV" >"$E2E_DIR/venv.path"
 if [ -n "$APT_PID" ]; then
     wait "$APT_PID" || die "apt-get failed; see $LOG/apt.log"
 fi
+if [ -n "$KS_PIP_PID" ]; then
+    wait "$KS_PIP_PID" || die "pip install keystone failed; see $LOG/keystone-pip.log"
+else
+    keystone_install
+fi
 RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
 [ -x "$RABBITMQ_SERVER" ] || RABBITMQ_SERVER=$(command -v rabbitmq-server)
 
@@ -146,6 +171,10 @@ RABBITMQ_SERVER=/usr/lib/rabbitmq/bin/rabbitmq-server
 ceph_link_bindings "$VENV"
 ceph_up >"$LOG/ceph-up.log" 2>&1 &
 CEPH_PID=$!
+# Keystone initialises, starts and is seeded meanwhile too.
+mkdir -p "$KS_LOG"
+keystone_up "$KS_VENV" "$K_API_PORT" >"$KS_LOG/keystone-up.log" 2>&1 &
+KS_UP_PID=$!
 
 # ------------------------------------------------------------ 2b. loop device + VG
 # Private LVM config: activation off (metadata only), only our loop device visible,
@@ -230,6 +259,7 @@ deployment() {
     case "$name" in
     b) port=$B_API_PORT rpc_timeout=120 ;;
     c) port=$C_API_PORT rpc_timeout=$C_RPC_TIMEOUT ;;
+    k) port=$K_API_PORT rpc_timeout=120 ;;
     *) die "no deployment $name" ;;
     esac
 }
@@ -240,7 +270,9 @@ suffix() { if [ "$1" = a ]; then echo ""; else echo "-$1"; fi; }
 
 # Deployments a and b also keep volumes on the one Ceph pool: two clouds that share a
 # Ceph cluster, each with an RBD back end next to its LVM one.
-has_rbd() { [ "$1" != c ]; }
+has_rbd() { [ "$1" = a ] || [ "$1" = b ]; }
+# Deployment k authenticates every request with the harness Keystone; the others are noauth.
+auth_strategy() { if [ "$1" = k ]; then echo keystone; else echo noauth; fi; }
 
 write_cinder_conf() {
     local name=$1 etc log data db vhost port workers rpc_timeout backends=lvm
@@ -255,7 +287,7 @@ log_dir = $log
 state_path = $data
 host = $(cinder_host "$name")
 my_ip = 127.0.0.1
-auth_strategy = noauth
+auth_strategy = $(auth_strategy "$name")
 transport_url = rabbit://guest:guest@127.0.0.1:$AMQP_PORT/$vhost
 # how long cinder-api waits for the volume service's answer (manageable listings)
 rpc_response_timeout = $rpc_timeout
@@ -294,6 +326,7 @@ target_helper = fake
 target_protocol = iscsi
 volume_clear = none
 EOF
+    [ "$name" != k ] || keystone_authtoken_conf >>"$etc/cinder.conf"
     has_rbd "$name" || return 0
     cat >>"$etc/cinder.conf" <<EOF
 [ceph]
@@ -306,7 +339,7 @@ rbd_user = cinder
 rados_connect_timeout = 20
 EOF
 }
-DEPLOYMENTS=(a b c)
+DEPLOYMENTS=(a b c k)
 for d in "${DEPLOYMENTS[@]}"; do write_cinder_conf "$d"; done
 
 # Environment of every process started below: the sudo shim and venv first on PATH,
@@ -436,18 +469,29 @@ for d in "${DEPLOYMENTS[@]}"; do
 done
 
 # ----------------------------------------------------------- 7. wait until ready
+# Deployment k's cinder-api started without Keystone (it asks only when a request
+# comes); its readiness checks need a token.
+wait "$KS_UP_PID" || die "Keystone did not come up: $(tail -n 5 "$KS_LOG/keystone-up.log")"
+cat "$KS_LOG/keystone-up.log"
+SERVICES+=(keystone)
 TOKEN=admin:$PROJECT
+KS_ADMIN_TOKEN=$(keystone_admin_token)
+[ -n "$KS_ADMIN_TOKEN" ] || die "Keystone issued no admin token; see $KS_LOG"
+KS_ADMIN_PROJECT=$(keystone_seed_var ADMIN_PROJECT_ID)
+# the token and project of deployment NAME's admin
+token_for() { if [ "$1" = k ]; then echo "$KS_ADMIN_TOKEN"; else echo "$TOKEN"; fi; }
+project_for() { if [ "$1" = k ]; then echo "$KS_ADMIN_PROJECT"; else echo "$PROJECT"; fi; }
 api_root() {
     local etc log data db vhost port workers rpc_timeout
     deployment "$1"
     echo "http://127.0.0.1:$port"
 }
-api() { echo "$(api_root "$1")/v3/$PROJECT"; }
+api() { echo "$(api_root "$1")/v3/$(project_for "$1")"; }
 volhost() { echo "$(cinder_host "$1")@lvm"; }
 pool() { echo "$(volhost "$1")#lvm"; }
 # get DEPLOYMENT PATH: the body of an authenticated GET, or nothing
 get() {
-    curl -fsS --max-time 30 -H "X-Auth-Token: $TOKEN" -H "OpenStack-API-Version: volume 3.8" "$(api "$1")$2" 2>/dev/null
+    curl -fsS --max-time 30 -H "X-Auth-Token: $(token_for "$1")" -H "OpenStack-API-Version: volume 3.8" "$(api "$1")$2" 2>/dev/null
 }
 # json_has EXPR: evaluates a Python expression over the parsed body `d` on stdin
 json_has() { "$VENV/bin/python3" -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)" 2>/dev/null; }
@@ -484,7 +528,7 @@ for d in "${DEPLOYMENTS[@]}"; do
     fi
     # Default quotas live in the DB's "default" quota class (10 volumes, 10 snapshots,
     # config flags do not override them) and would stop longer tests with 413.
-    curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $TOKEN" -H "Content-Type: application/json" \
+    curl -fsS -o /dev/null -X PUT -H "X-Auth-Token: $(token_for "$d")" -H "Content-Type: application/json" \
         -d '{"quota_class_set": {"volumes": -1, "snapshots": -1, "gigabytes": -1}}' \
         "$(api "$d")/os-quota-class-sets/default" || die "could not lift the default quotas of deployment $d"
 done
@@ -525,6 +569,18 @@ export SNAPPORT_E2E_RBD_POOL='$(rbd_pool a)'
 export SNAPPORT_E2E_B_RBD_VOLHOST=$(rbd_volhost b)
 export SNAPPORT_E2E_B_RBD_POOL='$(rbd_pool b)'
 export SNAPPORT_E2E_CEPH_CONF=$CEPH_CONF_FILE
+export SNAPPORT_E2E_K_API=$(api k)
+export SNAPPORT_E2E_K_API_ROOT=$(api_root k)
+export SNAPPORT_E2E_K_VOLHOST=$(volhost k)
+export SNAPPORT_E2E_K_POOL='$(pool k)'
+export SNAPPORT_E2E_K_API_LOG=$LOG/k/cinder-api.log
+export SNAPPORT_E2E_K_VOLUME_LOG=$LOG/k/cinder-volume.log
+export SNAPPORT_E2E_KEYSTONE_URL=$KS_URL/v3
+export SNAPPORT_E2E_KEYSTONE_LOG=$KS_LOG/keystone.log
+export SNAPPORT_E2E_KEYSTONE_DEAD_PORT=$KS_DEAD_PORT
+export SNAPPORT_E2E_KEYSTONE_TLS_URL=$KS_TLS_URL/v3
+export SNAPPORT_E2E_TOKEN_EXPIRATION=$KS_TOKEN_EXPIRATION
+$(cat "$KS_DIR/seed.env")
 export SNAPPORT_E2E_CEPH_POOL=$CEPH_POOL
 export OS_CLIENT_CONFIG_FILE=$E2E_DIR/clouds.yaml
 export LVM_SYSTEM_DIR=$LVMDIR
@@ -560,11 +616,15 @@ clouds:
       project_id: $PROJECT
     block_storage_endpoint_override: $(api c)
 EOF
+# The clouds of deployment k, through the harness Keystone (keystone_seed.py).
+cat "$KS_DIR/clouds.yaml" >>"$E2E_DIR/clouds.yaml"
 # The token is a secret: only its owner reads the file, as snapport expects.
 chmod 600 "$E2E_DIR/clouds.yaml"
+# env.sh names the Keystone test credentials
+chmod 600 "$E2E_DIR/env.sh"
 
 T_END=$(date +%s.%N)
 ELAPSED=$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')
 echo "$ELAPSED" >"$RUN/up.seconds"
-say "ready in ${ELAPSED}s: $API, $(api b) and $(api c) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST, $(volhost b) and $(volhost c) (RPC timeout ${C_RPC_TIMEOUT}s), VG $VG on $LOOP; RBD hosts $(rbd_volhost a) and $(rbd_volhost b) on Ceph pool $CEPH_POOL ($CEPH_CONF_FILE)"
+say "ready in ${ELAPSED}s: Keystone $KS_URL/v3 in front of $(api k) (clouds ks-*, volume host $(volhost k)); $API, $(api b) and $(api c) (X-Auth-Token: $TOKEN), volume hosts $VOLHOST, $(volhost b) and $(volhost c) (RPC timeout ${C_RPC_TIMEOUT}s), VG $VG on $LOOP; RBD hosts $(rbd_volhost a) and $(rbd_volhost b) on Ceph pool $CEPH_POOL ($CEPH_CONF_FILE)"
 say "to use it: . $E2E_DIR/env.sh"

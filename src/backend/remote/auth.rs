@@ -163,7 +163,13 @@ pub async fn issue(
         .timeout(timeout)
         .send()
         .await
-        .map_err(|err| Error::Backend(format!("Keystone at {url} is unreachable: {err}")))?;
+        .map_err(|err| {
+            Error::Backend(fault::transport_message(
+                &format!("POST {url}"),
+                timeout,
+                &err,
+            ))
+        })?;
     let status = response.status();
     let token = response
         .headers()
@@ -234,6 +240,21 @@ pub fn block_storage_endpoint(
                 region.unwrap_or("(any)"),
                 if offered.is_empty() { "nothing".into() } else { offered.join("; ") }
             ))
+        })
+}
+
+/// The region of the catalog endpoint whose URL is `url` (as
+/// [`block_storage_endpoint`] gave it), for messages when no region was configured.
+pub fn endpoint_region(catalog: &[CatalogService], url: &str) -> Option<String> {
+    catalog
+        .iter()
+        .flat_map(|service| service.endpoints.iter())
+        .find(|endpoint| endpoint.url.trim_end_matches('/') == url)
+        .and_then(|endpoint| {
+            endpoint
+                .region_id
+                .clone()
+                .or_else(|| endpoint.region.clone())
         })
 }
 

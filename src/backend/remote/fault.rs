@@ -1,5 +1,8 @@
-//! Turns Cinder and Keystone error responses into [`Error`] values that keep the
-//! server's own message, so the operator reads the same words the server logged.
+//! Turns Cinder and Keystone error responses, and calls that got no answer, into [`Error`]
+//! values that keep the server's own message, so the operator reads the same words the
+//! server logged.
+
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -15,6 +18,58 @@ pub fn from_response(status: StatusCode, body: &[u8], what: &str) -> Error {
     let message =
         fault_message(body).unwrap_or_else(|| status_line(status, what, &plain_text(body)));
     classify(status, message)
+}
+
+/// A 401 for a token Keystone issued just before: the token is good, so the credential
+/// itself does not cover the call (an application credential's access rules).
+pub fn refused_fresh_token(method: &reqwest::Method, path: &str, message: &str) -> Error {
+    Error::Unauthorized(format!(
+        "Cinder refused {method} {path} with a token issued just now ({message}): the \
+         credential may not allow that call; an application credential's access rules must \
+         cover {method} {path}"
+    ))
+}
+
+/// The snapport features that need Cinder's admin-only calls, by the call's path.
+const ADMIN_FEATURES: &[(&str, &str)] = &[
+    (
+        "scheduler-stats/get_pools",
+        "host list (the pools of each volume host)",
+    ),
+    ("os-services", "host list (the volume services)"),
+    (
+        "manageable_snapshots",
+        "the import listing of unmanaged snapshots",
+    ),
+    (
+        "manageable_volumes",
+        "the import listing of unmanaged volumes",
+    ),
+    ("os-snapshot-manage", "snapshot import"),
+    ("os-volume-manage", "volume import"),
+    ("/action", "export (os-unmanage)"),
+];
+
+/// A 403: Cinder's policy words, and which snapport feature needs which admin call.
+/// `call_path` is relative to the endpoint, `path` the whole URL path.
+pub fn forbidden_call(
+    method: &reqwest::Method,
+    call_path: &str,
+    path: &str,
+    message: &str,
+) -> Error {
+    let call = call_path.trim_start_matches('/');
+    let feature = ADMIN_FEATURES
+        .iter()
+        .find(|(key, _)| call.starts_with(key) || (key.starts_with('/') && call.ends_with(key)))
+        .map(|(_, feature)| *feature);
+    match feature {
+        Some(feature) => Error::Forbidden(format!(
+            "{message} snapport's {feature} needs {method} {path}, which Cinder allows \
+             to admins only: use a cloud whose user has the admin role"
+        )),
+        None => Error::Forbidden(format!("{method} {path}: {message}")),
+    }
 }
 
 /// One line naming the request, the status and the server's words (its fault message, else
@@ -98,6 +153,49 @@ fn strip_markup(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &collapsed[..cut]),
         None => collapsed,
     }
+}
+
+/// `what` and how it failed (after how long, for a timeout), with the whole chain of
+/// causes (the TLS or DNS detail is usually at the end).
+pub fn transport_message(what: &str, timeout: Duration, err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        format!("timed out after {} s", timeout.as_secs_f64())
+    } else if err.is_connect() {
+        "could not connect".into()
+    } else if connection_closed(err) {
+        "connection closed before the answer".into()
+    } else {
+        "failed".into()
+    };
+    let mut message = format!("{what} {kind}: {err}");
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+/// True when the server (or something between) closed the connection mid-exchange.
+fn connection_closed(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if text.contains("connection closed")
+            || cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::BrokenPipe
+                )
+            })
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -210,6 +308,62 @@ mod tests {
         assert_eq!(
             err,
             Error::NotFound("GET /x returned HTTP 404 Not Found with an empty body".into())
+        );
+    }
+
+    #[test]
+    fn a_policy_refusal_names_the_feature_that_needs_the_admin_call() {
+        let policy = "Policy doesn't allow volume:get_all_manageable to be performed.";
+        let err = forbidden_call(
+            &reqwest::Method::GET,
+            "/manageable_snapshots/detail?host=h",
+            "/v3/p/manageable_snapshots/detail",
+            policy,
+        );
+        let Error::Forbidden(message) = err else {
+            panic!("a 403 stays Forbidden: {err:?}")
+        };
+        assert!(message.starts_with(policy), "{message}");
+        assert!(
+            message.contains("the import listing of unmanaged snapshots needs GET /v3/p/"),
+            "{message}"
+        );
+        let export = forbidden_call(
+            &reqwest::Method::POST,
+            "/snapshots/s/action",
+            "/v3/p/snapshots/s/action",
+            policy,
+        );
+        assert!(
+            export.to_string().contains("export (os-unmanage)"),
+            "{export}"
+        );
+        let other = forbidden_call(
+            &reqwest::Method::GET,
+            "/volumes/detail",
+            "/v3/p/volumes/detail",
+            policy,
+        );
+        assert_eq!(
+            other,
+            Error::Forbidden(format!("GET /v3/p/volumes/detail: {policy}"))
+        );
+    }
+
+    #[test]
+    fn a_fresh_tokens_refusal_points_at_access_rules() {
+        let err = refused_fresh_token(
+            &reqwest::Method::GET,
+            "/v3/p/os-services",
+            "The request you have made requires authentication.",
+        );
+        let Error::Unauthorized(message) = err else {
+            panic!("stays Unauthorized: {err:?}")
+        };
+        assert!(message.contains("token issued just now"), "{message}");
+        assert!(
+            message.contains("access rules must cover GET /v3/p/os-services"),
+            "{message}"
         );
     }
 }

@@ -143,6 +143,9 @@ impl Reply {
 struct Credentials {
     token: SecretString,
     endpoint: String,
+    /// Where the endpoint came from when the catalog gave it: ` (catalog endpoint of
+    /// region R, interface I)`, for the messages of calls that reach no server.
+    origin: String,
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     generation: u64,
 }
@@ -278,13 +281,14 @@ impl Session {
         lock(&self.credentials).clone()
     }
 
-    /// Replaces the token unless another task already did since `seen` was issued.
-    async fn reauthenticate(&self, seen: u64) -> Result<()> {
+    /// Replaces the token unless another task already did since `seen` was issued;
+    /// `why` says which: the token is about to expire, or Cinder rejected it.
+    async fn reauthenticate(&self, seen: u64, why: &str) -> Result<()> {
         let _guard = self.reauth.lock().await;
         if self.current().generation != seen {
             return Ok(());
         }
-        tracing::info!(cloud = %self.cloud.name, "token rejected or about to expire: authenticating again");
+        tracing::info!(cloud = %self.cloud.name, "token {why}: authenticating again");
         let fresh = authenticate(
             &self.client,
             &self.cloud,
@@ -304,7 +308,8 @@ impl Session {
         loop {
             let mut credentials = self.current();
             if can_reauth && expiring(&credentials) {
-                self.reauthenticate(credentials.generation).await?;
+                self.reauthenticate(credentials.generation, "about to expire")
+                    .await?;
                 credentials = self.current();
             }
             let mutation = call.method != Method::GET;
@@ -316,17 +321,31 @@ impl Session {
                     exchange(self.request(&credentials, &call))
                 })
                 .await
-                .map_err(|err| transport_error(&call, &what, &credentials.endpoint, &err))?;
+                .map_err(|err| {
+                    let at = format!("{}{}", credentials.endpoint, credentials.origin);
+                    transport_error(&call, &what, &at, &err)
+                })?;
             if let (true, Some(id)) = (mutation, &request_id) {
                 audit::note_request_id(id);
             }
             if status == StatusCode::UNAUTHORIZED && can_reauth && !reauthenticated {
                 reauthenticated = true;
-                self.reauthenticate(credentials.generation).await?;
+                self.reauthenticate(credentials.generation, "rejected")
+                    .await?;
             } else if status.is_success() {
                 return Ok(Reply { status, body });
             } else {
-                return Err(fault::from_response(status, &body, &what));
+                let err = fault::from_response(status, &body, &what);
+                let path = url_path(&credentials.endpoint, call.path);
+                return Err(match err {
+                    Error::Unauthorized(message) if reauthenticated => {
+                        fault::refused_fresh_token(&call.method, &path, &message)
+                    }
+                    Error::Forbidden(message) => {
+                        fault::forbidden_call(&call.method, call.path, &path, &message)
+                    }
+                    other => other,
+                });
             }
         }
     }
@@ -352,6 +371,16 @@ impl Session {
             Some(body) => request.json(body),
             None => request,
         }
+    }
+}
+
+/// The path of `call_path` under `endpoint` (`/v3/<project>/os-services`), as Keystone's
+/// access rules and Cinder's logs name it.
+fn url_path(endpoint: &str, call_path: &str) -> String {
+    let tail = call_path.trim_start_matches('/');
+    match url::Url::parse(endpoint) {
+        Ok(url) => format!("{}/{tail}", url.path().trim_end_matches('/')),
+        Err(_) => format!("/{tail}"),
     }
 }
 
@@ -419,7 +448,7 @@ fn expiring(credentials: &Credentials) -> bool {
 /// A call that got no answer. A mutation that may have reached Cinder (anything but a
 /// failed connect) is [`Error::NoAnswer`]: it must be looked for, never sent again blindly.
 fn transport_error(call: &Call<'_>, what: &str, endpoint: &str, err: &reqwest::Error) -> Error {
-    let message = transport_message(&format!("{what} at {endpoint}"), call.timeout, err);
+    let message = fault::transport_message(&format!("{what} at {endpoint}"), call.timeout, err);
     if call.method != Method::GET && !err.is_connect() {
         Error::NoAnswer(format!(
             "{message}; the request was sent, whether Cinder acted on it is unknown"
@@ -427,49 +456,6 @@ fn transport_error(call: &Call<'_>, what: &str, endpoint: &str, err: &reqwest::E
     } else {
         Error::Backend(message)
     }
-}
-
-/// `what` and how it failed (after how long, for a timeout), with the whole chain of
-/// causes (the TLS or DNS detail is usually at the end).
-fn transport_message(what: &str, timeout: Duration, err: &reqwest::Error) -> String {
-    let kind = if err.is_timeout() {
-        format!("timed out after {} s", timeout.as_secs_f64())
-    } else if err.is_connect() {
-        "could not connect".into()
-    } else if connection_closed(err) {
-        "connection closed before the answer".into()
-    } else {
-        "failed".into()
-    };
-    let mut message = format!("{what} {kind}: {err}");
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
-}
-
-/// True when the server (or something between) closed the connection mid-exchange.
-fn connection_closed(err: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if text.contains("connection closed")
-            || cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
-                matches!(
-                    io.kind(),
-                    std::io::ErrorKind::ConnectionReset
-                        | std::io::ErrorKind::UnexpectedEof
-                        | std::io::ErrorKind::BrokenPipe
-                )
-            })
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// Gets a token (when the method needs Keystone) and the endpoint to use.
@@ -480,15 +466,28 @@ async fn authenticate(
     generation: u64,
 ) -> Result<Credentials> {
     let issued = auth::issue(client, &cloud.auth, timeout).await?;
+    let mut origin = String::new();
     let (token, expires_at, endpoint) = match (issued, &cloud.auth) {
         (Some(issued), _) => {
             let endpoint = match &cloud.endpoint_override {
                 Some(endpoint) => endpoint.clone(),
-                None => auth::block_storage_endpoint(
-                    &issued.catalog,
-                    cloud.region_name.as_deref(),
-                    &cloud.interface,
-                )?,
+                None => {
+                    let endpoint = auth::block_storage_endpoint(
+                        &issued.catalog,
+                        cloud.region_name.as_deref(),
+                        &cloud.interface,
+                    )?;
+                    let region = cloud
+                        .region_name
+                        .clone()
+                        .or_else(|| auth::endpoint_region(&issued.catalog, &endpoint))
+                        .unwrap_or_else(|| "(none)".into());
+                    origin = format!(
+                        " (catalog endpoint of region {region}, interface {})",
+                        cloud.interface
+                    );
+                    endpoint
+                }
             };
             (issued.value, issued.expires_at, endpoint)
         }
@@ -503,6 +502,7 @@ async fn authenticate(
     Ok(Credentials {
         token,
         endpoint: endpoint.trim_end_matches('/').to_string(),
+        origin,
         expires_at,
         generation,
     })
@@ -539,7 +539,8 @@ async fn negotiate(
     settings: &HttpSettings,
 ) -> Result<Microversion> {
     let root = version_root(&credentials.endpoint)?;
-    let (url, entry) = match read_v3_entry(client, &root, None, settings).await {
+    let (url, entry) = match read_v3_entry(client, &root, None, &credentials.origin, settings).await
+    {
         Ok(entry) => (root, entry),
         Err(Miss::Broken(reason)) => return Err(Error::Backend(reason)),
         Err(Miss::NotHere(at_root)) => {
@@ -548,7 +549,7 @@ async fn negotiate(
                 .map_err(|err| Error::Backend(format!("invalid endpoint {root}: {err}")))?;
             tracing::info!(reason = %at_root, %versioned, "no version document at the root, trying the versioned one");
             let token = Some(&credentials.token);
-            match read_v3_entry(client, &versioned, token, settings).await {
+            match read_v3_entry(client, &versioned, token, &credentials.origin, settings).await {
                 Ok(entry) => (versioned, entry),
                 Err(Miss::NotHere(reason) | Miss::Broken(reason)) => {
                     return Err(Error::Backend(format!(
@@ -567,9 +568,10 @@ async fn read_v3_entry(
     client: &reqwest::Client,
     url: &url::Url,
     token: Option<&SecretString>,
+    origin: &str,
     settings: &HttpSettings,
 ) -> Result<VersionEntry, Miss> {
-    let what = format!("GET {url}");
+    let what = format!("GET {url}{origin}");
     let (status, _, body) = with_retries(settings, Retry::Transient, &what, || {
         let request = client
             .get(url.clone())
@@ -581,7 +583,7 @@ async fn read_v3_entry(
         })
     })
     .await
-    .map_err(|err| Miss::Broken(transport_message(&what, settings.read_timeout, &err)))?;
+    .map_err(|err| Miss::Broken(fault::transport_message(&what, settings.read_timeout, &err)))?;
     if status.is_server_error() {
         return Err(Miss::Broken(fault::describe(status, &body, &what)));
     }
@@ -633,6 +635,15 @@ fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calls_path_is_named_under_the_endpoints_path() {
+        assert_eq!(
+            url_path("http://cinder:8776/v3/p1/", "/os-services"),
+            "/v3/p1/os-services"
+        );
+        assert_eq!(url_path("not a url", "os-services"), "/os-services");
+    }
 
     #[test]
     fn root_drops_version_and_project() {
