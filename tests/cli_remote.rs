@@ -389,11 +389,14 @@ fn a_proxy_that_hides_the_version_root_is_seen_through() {
         .clone();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let base = &env.cloud.base;
+    // each URL is named with the catalog entry it came from
+    let origin = "(catalog endpoint of region RegionOne, interface public)";
     assert!(
-        stderr.contains(&format!("GET {base}/volume/ returned HTTP 404 Not Found"))
-            && stderr.contains(&format!(
-                "GET {base}/volume/v3/ returned HTTP 404 Not Found"
-            )),
+        stderr.contains(&format!(
+            "GET {base}/volume/ {origin} returned HTTP 404 Not Found"
+        )) && stderr.contains(&format!(
+            "GET {base}/volume/v3/ {origin} returned HTTP 404 Not Found"
+        )),
         "{stderr}"
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");

@@ -816,10 +816,18 @@ async fn an_expired_token_is_renewed_once() {
         "application/json",
         unauthorized,
     );
+    // A token that fresh is good: the credential does not allow the call, and the
+    // message says so with Cinder's words and the call's method and path.
     let err = backend.volumes(&ListFilter::default()).await.unwrap_err();
-    assert_eq!(
-        err,
-        Error::Unauthorized("The request you have made requires authentication.".into())
+    let Error::Unauthorized(message) = err else {
+        panic!("stays Unauthorized: {err:?}")
+    };
+    assert!(
+        message.contains(
+            "a token issued just now (The request you have made requires authentication.)"
+        ) && message.contains("access rules must cover GET /")
+            && message.contains("/volumes/detail"),
+        "{message}"
     );
     assert_eq!(cloud.requests_to("POST", "auth/tokens").len(), 3);
 }
