@@ -220,3 +220,69 @@ fn a_console_left_open_past_its_tokens_expiry_renews_it_and_refreshes() {
         .status();
     assert!(removed.expect("seed.py runs").success(), "LV removed");
 }
+
+/// A member without the admin role opens the read-only console: the refused host
+/// listing names the admin call and where the console still works, and the project's
+/// own volumes list there.
+#[test]
+fn a_member_without_the_admin_role_browses_the_projects_volumes_read_only() {
+    let Some(h) = harness() else { return };
+    let project = h.var("SNAPPORT_E2E_KS_MEMBER_PROJECT_ID");
+    let token = h.keystone_token_as(
+        ("e2e-member", "e2e"),
+        h.var("SNAPPORT_E2E_KS_MEMBER_PASSWORD"),
+        project,
+    );
+    let volumes = format!("{}/v3/{project}/volumes", h.var("SNAPPORT_E2E_K_API_ROOT"));
+    let created = h.request_as(
+        "POST",
+        &volumes,
+        Some(&token),
+        Some(serde_json::json!({"volume": {"size": 1, "name": "member-volume"}})),
+    );
+    assert_eq!(created.status, 202, "{}", created.body);
+    let id = created.body["volume"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let tmux = Tmux::start(&unique[..8]);
+    tmux.type_text(&h.console_line("ks-member --read-only"));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_text("Without the admin role");
+    // the message as read, whatever the lines it wraps over
+    let hosts = screen.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(
+        hosts.contains("Forbidden: Policy doesn't allow"),
+        "{screen}"
+    );
+    assert!(
+        hosts.contains("which Cinder allows to admins only"),
+        "{screen}"
+    );
+    assert!(
+        hosts.contains("your project's volumes and snapshots: :volumes, :snapshots."),
+        "{screen}"
+    );
+    tmux.type_text(":volumes");
+    tmux.keys(&["Enter"]);
+    let listed = tmux.wait_text(&id);
+    assert!(listed.contains("READ-ONLY"), "{listed}");
+    tmux.keys(&["q"]);
+    tmux.wait_text("EXIT=0");
+    tmux.assert_restored();
+
+    // the member's volume goes once Cinder has made it
+    let volume = format!("{volumes}/{id}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.request_as("GET", &volume, Some(&token), None).body["volume"]["status"] != "available" {
+        assert!(
+            Instant::now() < deadline,
+            "volume {id} never became available"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let deleted = h.request_as("DELETE", &volume, Some(&token), None);
+    assert_eq!(deleted.status, 202, "{}", deleted.body);
+}

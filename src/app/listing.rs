@@ -65,6 +65,7 @@ pub(super) fn push(app: &mut App, rows: Rows, scope: Scope) -> Effects {
         request: 0,
         loading: true,
         error: None,
+        denied: false,
         replace_next: true,
         stale: false,
     });
@@ -358,6 +359,7 @@ pub(super) fn annotate(app: &mut App) {
 
 pub(super) fn loaded(app: &mut App, request: RequestId, result: Result<(), Error>) -> Effects {
     app.settle(request);
+    let denied = matches!(result, Err(Error::Forbidden(_)));
     let error = result.err().map(|err| err.to_string());
     for cache in app
         .host_volumes
@@ -388,6 +390,7 @@ pub(super) fn loaded(app: &mut App, request: RequestId, result: Result<(), Error
             }
         }
         view.error = error.clone();
+        view.denied = denied;
         // An empty screen shows the failure in its body; one that keeps its old rows
         // says so in a notice, or in the footer when a dialog is open (a job's progress,
         // behind which an auto-refresh failed), which a notice would replace.

@@ -117,6 +117,9 @@ pub struct View {
     pub loading: bool,
     /// Why the last listing failed: the back end's own message.
     pub error: Option<String>,
+    /// The last listing was refused by Cinder's policy (403): the screen points to
+    /// what a user without the admin role may still list.
+    pub denied: bool,
     /// The next page replaces the rows (a refresh keeps old rows until then).
     replace_next: bool,
     /// Data changed underneath (an import or export): reload when shown again.

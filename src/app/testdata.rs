@@ -112,6 +112,8 @@ pub struct Dataset {
     pub volume_unmanage: Result<(), Error>,
     /// Why every back-end listing (snapshots and volumes) fails, if it does.
     pub backend_listing: Option<Error>,
+    /// Why the host listing fails, if it does.
+    pub hosts_listing: Option<Error>,
     /// Why every import fails, if it does.
     pub manage_error: Option<Error>,
     /// The named back ends, the open one, where migrations go.
@@ -266,6 +268,7 @@ impl Default for Dataset {
             ],
             volume_unmanage: Ok(()),
             backend_listing: None,
+            hosts_listing: None,
             manage_error: None,
             session: Session {
                 current: Some("old".into()),
@@ -413,6 +416,17 @@ impl Dataset {
         data
     }
 
+    /// A user without the admin role: Cinder's policy refuses the host listing, the
+    /// project's own volumes and snapshots list as usual.
+    pub fn member() -> Self {
+        Self {
+            hosts_listing: Some(Error::Forbidden(
+                "Policy doesn't allow volume_extension:services:index to be performed.".into(),
+            )),
+            ..Self::default()
+        }
+    }
+
     pub fn read_only() -> Self {
         let mut data = Self::default();
         data.info.read_only = true;
@@ -428,6 +442,13 @@ impl Dataset {
             } if self.backend_listing.is_some() => vec![Msg::Reply(Reply::Loaded {
                 request: *request,
                 result: Err(self.backend_listing.clone().expect("checked")),
+            })],
+            Effect::Load {
+                request,
+                load: Load::Hosts,
+            } if self.hosts_listing.is_some() => vec![Msg::Reply(Reply::Loaded {
+                request: *request,
+                result: Err(self.hosts_listing.clone().expect("checked")),
             })],
             Effect::Load { request, load } => {
                 let request = *request;

@@ -646,6 +646,25 @@ fn listing_errors_show_the_back_ends_text() {
 }
 
 #[test]
+fn a_policy_refusal_is_told_apart_and_the_projects_lists_still_open() {
+    let data = Dataset::member();
+    let mut app = data.app();
+    assert!(app.view().denied, "a 403 marks the screen");
+    assert!(
+        app.view()
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("Policy doesn't allow"))
+    );
+    data.press(&mut app, &[Key::char(':')]);
+    data.press(&mut app, &chars("volumes"));
+    data.press(&mut app, &[ENTER]);
+    assert_eq!(app.view().title(), "Volumes (all hosts)");
+    assert!(!app.view().denied && app.view().error.is_none());
+    assert!(app.view().rows.nav().visible_len() > 0);
+}
+
+#[test]
 fn commands_open_screens_and_report_typos() {
     let data = Dataset::default();
     let mut app = data.app();

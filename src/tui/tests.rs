@@ -439,6 +439,13 @@ fn failed_back_end_listing_and_import_by_reference() {
     );
 }
 
+/// A user without the admin role: the refused host listing says where the console
+/// still works.
+#[test]
+fn hosts_refused_by_policy() {
+    screens("hosts_denied", &Dataset::member(), &[]);
+}
+
 /// Names and other text from the back end that hold control characters (an OSC title,
 /// a clear screen, a colour, C1 CSI) are drawn without them: no cell of the screen
 /// holds one, in lists, details and the import form.

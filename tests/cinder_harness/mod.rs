@@ -134,6 +134,18 @@ impl Harness {
         } else {
             format!("{}{path}", self.var("SNAPPORT_E2E_API"))
         };
+        let token = token.then(|| self.var("SNAPPORT_E2E_TOKEN"));
+        self.request_as(method, &url, token, body)
+    }
+
+    /// One request to `url` with `token` (a Keystone token, or the noauth one).
+    pub fn request_as(
+        &self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -142,10 +154,10 @@ impl Harness {
         runtime.block_on(async {
             let client = reqwest::Client::new();
             let mut request = client
-                .request(method.parse().expect("method"), &url)
+                .request(method.parse().expect("method"), url)
                 .header("OpenStack-API-Version", "volume 3.8");
-            if token {
-                request = request.header("X-Auth-Token", self.var("SNAPPORT_E2E_TOKEN"));
+            if let Some(token) = token {
+                request = request.header("X-Auth-Token", token);
             }
             if let Some(body) = body {
                 request = request.json(&body);
@@ -306,11 +318,24 @@ pub fn moved_to(map: &Value, source: &str) -> String {
 impl Harness {
     /// A project-scoped token for the admin, fresh from Keystone.
     pub fn keystone_token(&self) -> String {
+        self.keystone_token_as(
+            ("admin", "Default"),
+            self.var("SNAPPORT_E2E_KS_ADMIN_PASSWORD"),
+            self.var("SNAPPORT_E2E_KS_ADMIN_PROJECT_ID"),
+        )
+    }
+
+    /// A token for `(user, domain)` scoped to `project_id`, fresh from Keystone.
+    pub fn keystone_token_as(
+        &self,
+        user: (&str, &str),
+        password: &str,
+        project_id: &str,
+    ) -> String {
         let body = serde_json::json!({"auth": {
             "identity": {"methods": ["password"], "password": {"user": {
-                "name": "admin", "domain": {"name": "Default"},
-                "password": self.var("SNAPPORT_E2E_KS_ADMIN_PASSWORD")}}},
-            "scope": {"project": {"id": self.var("SNAPPORT_E2E_KS_ADMIN_PROJECT_ID")}}}});
+                "name": user.0, "domain": {"name": user.1}, "password": password}}},
+            "scope": {"project": {"id": project_id}}}});
         let url = format!("{}/auth/tokens", self.var("SNAPPORT_E2E_KEYSTONE_URL"));
         let answer = self.request("POST", &url, false, Some(body));
         assert_eq!(answer.status, 201, "{}", answer.body);

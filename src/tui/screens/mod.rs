@@ -33,7 +33,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(error) = &view.error
         && view.rows.nav().visible_len() == 0
     {
-        return failed(frame, area, title, error, by_reference.as_deref(), theme);
+        let way_on = match (&view.rows, &by_reference) {
+            (_, Some(key)) => Some(format!(
+                "Press {key} to import by reference: type the LV name (and, for a \
+                 snapshot, choose its parent volume). Without the listing snapport cannot \
+                 check that the reference exists; the confirmation says what it does check."
+            )),
+            (Rows::Hosts(_), None) if view.denied => Some(format!(
+                "Without the admin role the console still lists your project's volumes \
+                 and snapshots: {key}volumes, {key}snapshots.",
+                key = app.keymap.label(Action::Command)
+            )),
+            _ => None,
+        };
+        return failed(frame, area, title, error, way_on.as_deref(), theme);
     }
     let empty = match (view.loading, &by_reference) {
         (true, _) => "loading…".to_string(),
@@ -49,14 +62,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// The screen of a failed listing: the back end's message and, on back-end screens,
-/// the way to import by reference without the listing.
+/// The screen of a failed listing: the back end's message and the way on, where there
+/// is one (import by reference on back-end screens, the project's own lists for a user
+/// without the admin role).
 fn failed(
     frame: &mut Frame,
     area: Rect,
     title: Title,
     error: &str,
-    by_reference: Option<&str>,
+    way_on: Option<&str>,
     theme: &Theme,
 ) {
     let block = Block::new()
@@ -80,12 +94,8 @@ fn failed(
         Line::raw(error.to_string()),
         Line::raw(""),
     ];
-    if let Some(key) = by_reference {
-        lines.push(Line::raw(format!(
-            "Press {key} to import by reference: type the LV name (and, for a snapshot, \
-             choose its parent volume). Without the listing snapport cannot check that \
-             the reference exists; the confirmation says what it does check."
-        )));
+    if let Some(way_on) = way_on {
+        lines.push(Line::raw(way_on.to_string()));
     }
     frame.render_widget(
         Paragraph::new(lines)
