@@ -1,6 +1,6 @@
 //! Faults of the local back end on a real volume group: `lvrename` failing for one item
-//! of a batch, lvm missing, the catalog locked by another process, a full disk under
-//! the audit trail. Each says what failed and leaves the catalog and the VG consistent:
+//! of a batch, lvm missing, the catalog locked by another process, read-only or not a
+//! database, a full disk under the audit trail. Each says what failed and leaves the catalog and the VG consistent:
 //! nothing renamed that is not recorded, no record left `creating`.
 
 mod common;
@@ -230,4 +230,23 @@ fn a_read_only_catalog_is_named_and_nothing_is_renamed() {
     // Listing needs no write.
     assert!(snapshots(&env).is_empty());
     import_refused_by_the_catalog(&env, &vol_a, "read-only");
+}
+
+#[test]
+fn a_catalog_that_is_not_a_database_is_named_and_left_as_it_is() {
+    let env = LvmEnv::new("fault-garbage-catalog", &standard_layout());
+    let garbage = vec![0x5a_u8; 8192];
+    std::fs::write(env.catalog(), &garbage).unwrap();
+    let assert = env.snapport().args(["volume", "list"]).assert().code(1);
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains(&format!("catalog {}: ", env.catalog().display()))
+            && stderr.contains("file is not a database"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(env.catalog()).unwrap(),
+        garbage,
+        "not overwritten"
+    );
 }

@@ -42,6 +42,11 @@ fn importing_already(catalog: &Catalog, err: rusqlite::Error, source_lv: &str) -
     }
 }
 
+/// A catalog that cannot be opened or read (not a database, no permission), named.
+fn unreadable(path: &Path, err: rusqlite::Error) -> Error {
+    Error::Backend(format!("catalog {}: {err}", path.display()))
+}
+
 /// How long a write waits for another process's lock on the catalog.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -167,10 +172,13 @@ impl Catalog {
                 ))
             })?;
         }
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let named = |err| unreadable(path, err);
+        let conn = Connection::open(path).map_err(named)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(named)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(named)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(named)?;
         let mut catalog = Self {
             conn,
             path: path.to_path_buf(),
@@ -183,10 +191,12 @@ impl Catalog {
     fn migrate(&mut self) -> Result<()> {
         let version: usize = self
             .conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|err| unreadable(&self.path, err))?;
         if version > MIGRATIONS.len() {
             return Err(Error::Backend(format!(
-                "catalog schema version {version} is newer than this snapport knows ({})",
+                "catalog {}: schema version {version} is newer than this snapport knows ({})",
+                self.path.display(),
                 MIGRATIONS.len()
             )));
         }
