@@ -3,7 +3,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::Method;
 use serde_json::json;
@@ -11,7 +11,7 @@ use snapport::backend::remote::{Operation, RemoteBackend, RemoteOptions};
 use snapport::backend::{
     Backend, Error, ListFilter, ManageSnapshotRequest, ManageVolumeRequest, ReadOnly, Reference,
 };
-use support::fake_cinder::{FakeCloud, FakeConfig, PROJECT, Storage};
+use support::fake_cinder::{FakeCloud, FakeConfig, Fault, PROJECT, Storage};
 use support::{connect_with, noauth_yaml, options, sources_with, volume_import};
 use tempfile::TempDir;
 
@@ -830,6 +830,42 @@ async fn an_expired_token_is_renewed_once() {
         "{message}"
     );
     assert_eq!(cloud.requests_to("POST", "auth/tokens").len(), 3);
+}
+
+/// A busy server's answer (503 or 429) asking to come back later.
+fn busy(status: u16, retry_after: &str) -> Fault {
+    Fault::Answer {
+        status: axum::http::StatusCode::from_u16(status).unwrap(),
+        content_type: "text/html",
+        body: "<html><body>busy, come back later</body></html>".into(),
+        headers: vec![("Retry-After", retry_after.into())],
+    }
+}
+
+#[tokio::test]
+async fn a_busy_servers_retry_after_is_waited_out_on_reads_up_to_a_limit() {
+    let cloud = FakeCloud::keystone();
+    cloud.seed_volume("v", 1);
+    let dir = TempDir::new().unwrap();
+    let backend = connect(&cloud, &dir).await;
+    cloud.inject_fault(Method::GET, "volumes/detail", busy(503, "2"));
+    cloud.inject_fault(Method::GET, "volumes/detail", busy(429, "1"));
+    let started = Instant::now();
+    assert_eq!(
+        backend.volumes(&ListFilter::default()).await.unwrap().len(),
+        1
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "asked again only after the 2 s and then the 1 s the server asked for"
+    );
+    assert_eq!(cloud.requests_to("GET", "volumes/detail").len(), 3);
+
+    // a server that asks for an hour gets no second request: its error is the answer
+    cloud.inject_fault(Method::GET, "volumes/detail", busy(503, "3600"));
+    let err = backend.volumes(&ListFilter::default()).await.unwrap_err();
+    assert!(err.to_string().contains("HTTP 503"), "{err}");
+    assert_eq!(cloud.requests_to("GET", "volumes/detail").len(), 4);
 }
 
 #[tokio::test]

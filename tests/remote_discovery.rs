@@ -81,6 +81,9 @@ async fn a_welcome_page_at_the_root_falls_back_too_with_noauth() {
     );
 }
 
+/// Where the fake cloud's endpoint came from, as discovery errors name it.
+const ORIGIN: &str = "(catalog endpoint of region RegionOne, interface public)";
+
 #[tokio::test]
 async fn when_neither_place_has_the_document_the_error_names_both() {
     let cloud = behind_proxy(RootAnswer::NotFound, 71);
@@ -96,8 +99,8 @@ async fn when_neither_place_has_the_document_the_error_names_both() {
         connect_error(&cloud).await,
         Error::Backend(format!(
             "no Cinder version document: \
-             GET {base}/volume/ returned HTTP 404 Not Found: 404 Not Found 404 Not Found nginx; \
-             GET {base}/volume/v3/ returned HTTP 401 Unauthorized: The request you have made requires authentication."
+             GET {base}/volume/ {ORIGIN} returned HTTP 404 Not Found: 404 Not Found 404 Not Found nginx; \
+             GET {base}/volume/v3/ {ORIGIN} returned HTTP 401 Unauthorized: The request you have made requires authentication."
         ))
     );
 
@@ -108,9 +111,9 @@ async fn when_neither_place_has_the_document_the_error_names_both() {
         connect_error(&cloud).await,
         Error::Backend(format!(
             "no Cinder version document: \
-             GET {base}/volume/ returned HTTP 200 OK: Welcome to nginx! Welcome to nginx! If you see this page, \
+             GET {base}/volume/ {ORIGIN} returned HTTP 200 OK: Welcome to nginx! Welcome to nginx! If you see this page, \
              the nginx web server is successfully installed and working. (not a Cinder version document); \
-             GET {base}/volume/v3/ returned HTTP 404 Not Found with an empty body"
+             GET {base}/volume/v3/ {ORIGIN} returned HTTP 404 Not Found with an empty body"
         ))
     );
 }
@@ -153,7 +156,7 @@ async fn a_failing_root_is_retried_and_not_taken_for_a_proxy() {
     assert_eq!(
         connect_error(&cloud).await,
         Error::Backend(format!(
-            "GET {}/volume/ returned HTTP 503 Service Unavailable: 503 Service Unavailable",
+            "GET {}/volume/ {ORIGIN} returned HTTP 503 Service Unavailable: 503 Service Unavailable",
             cloud.base
         ))
     );

@@ -316,15 +316,19 @@ impl Session {
             if mutation {
                 audit::note_attempt();
             }
-            let (status, request_id, body) =
-                with_retries(&self.settings, call.retry, &what, || {
-                    exchange(self.request(&credentials, &call))
-                })
-                .await
-                .map_err(|err| {
-                    let at = format!("{}{}", credentials.endpoint, credentials.origin);
-                    transport_error(&call, &what, &at, &err)
-                })?;
+            let Answer {
+                status,
+                request_id,
+                body,
+                ..
+            } = with_retries(&self.settings, call.retry, &what, || {
+                exchange(self.request(&credentials, &call))
+            })
+            .await
+            .map_err(|err| {
+                let at = format!("{}{}", credentials.endpoint, credentials.origin);
+                transport_error(&call, &what, &at, &err)
+            })?;
             if let (true, Some(id)) = (mutation, &request_id) {
                 audit::note_request_id(id);
             }
@@ -384,25 +388,48 @@ fn url_path(endpoint: &str, call_path: &str) -> String {
     }
 }
 
-/// The answer: its status, Cinder's `x-openstack-request-id`, its body.
-type Answer = (StatusCode, Option<String>, Vec<u8>);
+/// The longest `Retry-After` a read waits out before it asks again: a server that asks
+/// for longer is answered with its error.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The answer: its status, Cinder's `x-openstack-request-id`, how long the server asked
+/// to wait before asking again (`Retry-After` in seconds), its body.
+struct Answer {
+    status: StatusCode,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
 
 /// Sends one request and reads the whole answer.
 async fn exchange(request: reqwest::RequestBuilder) -> reqwest::Result<Answer> {
     let response = request.send().await?;
     let status = response.status();
-    let request_id = response
-        .headers()
-        .get("x-openstack-request-id")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    };
+    let request_id = header("x-openstack-request-id");
+    let retry_after = header("retry-after")
+        .and_then(|value| value.trim().parse().ok())
+        .map(Duration::from_secs);
     let body = response.bytes().await?.to_vec();
-    Ok((status, request_id, body))
+    Ok(Answer {
+        status,
+        request_id,
+        retry_after,
+        body,
+    })
 }
 
-/// Sends again after the failures `retry` allows, up to `get_retries` times with a pause
-/// that doubles each time, so every read (discovery included) rides out a restarting
-/// server the same way. Gives back the last outcome.
+/// Sends again after the failures `retry` allows (a 5xx or 429, a failed connect), up
+/// to `get_retries` times with a pause that doubles each time, or as long as the server's
+/// `Retry-After` asks when that is longer (up to [`MAX_RETRY_AFTER`]), so every read
+/// (discovery included) rides out a restarting or busy server the same way. Gives back
+/// the last outcome.
 async fn with_retries<F, Fut>(
     settings: &HttpSettings,
     retry: Retry,
@@ -418,14 +445,20 @@ where
         let started = Instant::now();
         let outcome = send().await;
         let retry_left = attempt < settings.get_retries;
+        let mut pause = settings.retry_backoff * 2u32.pow(attempt);
         match &outcome {
-            Ok((status, _, _)) => {
+            Ok(answer) => {
+                let status = answer.status;
                 tracing::debug!(%what, status = status.as_u16(),
                     elapsed_ms = started.elapsed().as_millis() as u64, "cinder call");
-                if !(status.is_server_error() && retry == Retry::Transient && retry_left) {
+                let busy = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+                let asked = answer.retry_after.unwrap_or_default();
+                if !(busy && retry == Retry::Transient && retry_left && asked <= MAX_RETRY_AFTER) {
                     return outcome;
                 }
-                tracing::warn!(%what, status = status.as_u16(), attempt, "server error, retrying");
+                pause = pause.max(asked);
+                tracing::warn!(%what, status = status.as_u16(), attempt,
+                    pause_ms = pause.as_millis() as u64, "server error, retrying");
             }
             Err(err) => {
                 if !(err.is_connect() && retry != Retry::Never && retry_left) {
@@ -434,7 +467,7 @@ where
                 tracing::warn!(%what, error = %err, attempt, "connection failed, retrying");
             }
         }
-        tokio::time::sleep(settings.retry_backoff * 2u32.pow(attempt)).await;
+        tokio::time::sleep(pause).await;
         attempt += 1;
     }
 }
@@ -572,7 +605,7 @@ async fn read_v3_entry(
     settings: &HttpSettings,
 ) -> Result<VersionEntry, Miss> {
     let what = format!("GET {url}{origin}");
-    let (status, _, body) = with_retries(settings, Retry::Transient, &what, || {
+    let Answer { status, body, .. } = with_retries(settings, Retry::Transient, &what, || {
         let request = client
             .get(url.clone())
             .timeout(settings.read_timeout)
