@@ -13,8 +13,8 @@ use snapport::backend::{Backend, Error, ListFilter, ManageSnapshotRequest, Refer
 use snapport::batch::{self, Batch, Control, Item};
 use snapport::config::BackendSpec;
 use snapport::migrate::Action;
-use support::connect_with;
 use support::fake_cinder::{FakeCloud, FakeConfig, Storage};
+use support::{connect_with, volume_import};
 use tempfile::TempDir;
 
 /// What Cinder answers when the driver's listing fails (RPC timeout, NotImplemented).
@@ -151,19 +151,8 @@ fn manage_items(volume: &str, lvs: &[String]) -> Vec<Item> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_batch_lists_the_host_once_and_refuses_a_reference_it_already_imported() {
-    let cloud = FakeCloud::keystone();
-    let volume = cloud.seed_volume("v", 1);
-    let origin = format!("volume-{volume}");
-    let lvs: Vec<String> = (0..12).map(|i| format!("snap-{i:02}")).collect();
-    for lv in &lvs {
-        cloud.storage().add_snapshot_lv(lv, &origin, 1);
-    }
-    let dir = TempDir::new().unwrap();
-    let backend = connect(&cloud, &dir).await;
-    let mut items = manage_items(&volume, &lvs);
-    items.extend(manage_items(&volume, &lvs[..1]));
+/// Runs `items` as one batch of 8 at a time on `backend`.
+async fn run_batch(backend: &RemoteBackend, dir: &TempDir, items: Vec<Item>) -> batch::State {
     let batch = Batch {
         backend: BackendSpec::Cloud {
             cloud: Some("fake".into()),
@@ -180,9 +169,25 @@ async fn a_batch_lists_the_host_once_and_refuses_a_reference_it_already_imported
         at_once: 8,
     };
     let journal = dir.path().join("batch.journal.jsonl");
-    let state = batch::start(&journal, batch, &backend, control)
+    batch::start(&journal, batch, backend, control)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_lists_the_host_once_and_refuses_a_reference_it_already_imported() {
+    let cloud = FakeCloud::keystone();
+    let volume = cloud.seed_volume("v", 1);
+    let origin = format!("volume-{volume}");
+    let lvs: Vec<String> = (0..12).map(|i| format!("snap-{i:02}")).collect();
+    for lv in &lvs {
+        cloud.storage().add_snapshot_lv(lv, &origin, 1);
+    }
+    let dir = TempDir::new().unwrap();
+    let backend = connect(&cloud, &dir).await;
+    let mut items = manage_items(&volume, &lvs);
+    items.extend(manage_items(&volume, &lvs[..1]));
+    let state = run_batch(&backend, &dir, items).await;
 
     assert!(state.complete);
     for number in 1..=12 {
@@ -201,6 +206,47 @@ async fn a_batch_lists_the_host_once_and_refuses_a_reference_it_already_imported
         .unwrap()
         .len();
     assert_eq!(managed, 12);
+}
+
+/// Each volume import renames its LV, yet the LVs of the others keep their names: the
+/// batch's one listing, with the imports it made remembered, serves every item, where a
+/// listing per import would cost Cinder a scan of the whole back end each time.
+#[tokio::test]
+async fn a_batch_of_volume_imports_lists_the_host_once() {
+    let cloud = FakeCloud::keystone();
+    let lvs: Vec<String> = (0..20).map(|i| format!("legacy-{i:02}")).collect();
+    for lv in &lvs {
+        cloud.storage().add_volume_lv(lv, 1);
+    }
+    let dir = TempDir::new().unwrap();
+    let backend = connect(&cloud, &dir).await;
+    let mut items: Vec<Item> = lvs
+        .iter()
+        .map(|lv| Item {
+            label: lv.clone(),
+            action: Action::from(volume_import("node@lvm#lvm", lv)),
+        })
+        .collect();
+    items.push(Item {
+        label: "again".into(),
+        action: Action::from(volume_import("node@lvm#lvm", &lvs[0])),
+    });
+    let state = run_batch(&backend, &dir, items).await;
+
+    for number in 1..=20 {
+        assert!(state.item(number).is_done(), "item {number}");
+    }
+    let twice = state.item(21).error.as_deref().unwrap_or_default();
+    assert!(
+        twice.starts_with("ManageExistingAlreadyManaged: legacy-00"),
+        "the second import of legacy-00 is refused: {twice}"
+    );
+    assert_eq!(
+        cloud.requests_to("GET", "manageable_volumes").len(),
+        1,
+        "one listing for the whole batch"
+    );
+    assert_eq!(cloud.requests_to("POST", "manageable_volumes").len(), 20);
 }
 
 #[tokio::test]

@@ -435,11 +435,12 @@ impl Backend for RemoteBackend {
         let id = self
             .import(Operation::ManageVolume, Resource::Volume, body, &what)
             .await;
-        // Whatever came of it, the LV may have been renamed, and its snapshots' origin
-        // with it.
+        // The LV was renamed (or may have been, when the import failed), and its
+        // snapshots' origin with it. The volume listing still serves the other LVs of a
+        // batch once the claim remembers this one: a listing per import would cost
+        // Cinder a scan of the whole back end each time.
         self.snapshot_listings.forget(&request.host);
-        self.volume_listings.forget(&request.host);
-        let id = id?;
+        let id = id.inspect_err(|_| self.volume_listings.forget(&request.host))?;
         claim.settle(&id);
         self.volume(&id).await
     }
