@@ -211,8 +211,8 @@ fn keystone(input: &[u8]) -> bool {
     };
     for region in [None, Some("RegionOne")] {
         for interface in ["public", "internal", "admin"] {
-            if let Some(url) = typed(block_storage_endpoint(&catalog, region, interface)) {
-                let _ = typed(version_root(&url));
+            if let Some(endpoint) = typed(block_storage_endpoint(&catalog, region, interface)) {
+                let _ = typed(version_root(endpoint.url()));
             }
         }
     }

@@ -43,6 +43,19 @@ pub struct CatalogEndpoint {
     pub url: String,
 }
 
+impl CatalogEndpoint {
+    /// The URL as the catalog gives it (it already names the project), without a
+    /// trailing slash.
+    pub fn url(&self) -> &str {
+        self.url.trim_end_matches('/')
+    }
+
+    /// The region it is in, by id or, in older catalogs, by name.
+    pub fn region(&self) -> Option<&str> {
+        self.region_id.as_deref().or(self.region.as_deref())
+    }
+}
+
 #[derive(Deserialize)]
 struct TokenDocument {
     token: TokenBody,
@@ -205,13 +218,12 @@ pub fn parse_token(body: &[u8], url: &str) -> Result<(Option<DateTime<Utc>>, Vec
     Ok((document.token.expires_at, document.token.catalog))
 }
 
-/// The block-storage URL for `interface` in `region` (any region when none is set).
-/// The URL is used as the catalog gives it: it already names the project.
-pub fn block_storage_endpoint(
-    catalog: &[CatalogService],
+/// The block-storage endpoint for `interface` in `region` (any region when none is set).
+pub fn block_storage_endpoint<'a>(
+    catalog: &'a [CatalogService],
     region: Option<&str>,
     interface: &str,
-) -> Result<String> {
+) -> Result<&'a CatalogEndpoint> {
     let region_matches = |endpoint: &CatalogEndpoint| match region {
         None => true,
         Some(wanted) => {
@@ -224,7 +236,6 @@ pub fn block_storage_endpoint(
         .flat_map(|wanted| catalog.iter().filter(move |s| s.service_type == *wanted))
         .flat_map(|service| service.endpoints.iter())
         .find(|endpoint| endpoint.interface == interface && region_matches(endpoint))
-        .map(|endpoint| endpoint.url.trim_end_matches('/').to_string())
         .ok_or_else(|| {
             let offered: Vec<String> = catalog
                 .iter()
@@ -240,21 +251,6 @@ pub fn block_storage_endpoint(
                 region.unwrap_or("(any)"),
                 if offered.is_empty() { "nothing".into() } else { offered.join("; ") }
             ))
-        })
-}
-
-/// The region of the catalog endpoint whose URL is `url` (as
-/// [`block_storage_endpoint`] gave it), for messages when no region was configured.
-pub fn endpoint_region(catalog: &[CatalogService], url: &str) -> Option<String> {
-    catalog
-        .iter()
-        .flat_map(|service| service.endpoints.iter())
-        .find(|endpoint| endpoint.url.trim_end_matches('/') == url)
-        .and_then(|endpoint| {
-            endpoint
-                .region_id
-                .clone()
-                .or_else(|| endpoint.region.clone())
         })
 }
 
@@ -303,11 +299,15 @@ mod tests {
             ),
         ];
         assert_eq!(
-            block_storage_endpoint(&catalog, Some("Two"), "public").unwrap(),
+            block_storage_endpoint(&catalog, Some("Two"), "public")
+                .unwrap()
+                .url(),
             "http://two/v3/p"
         );
         assert_eq!(
-            block_storage_endpoint(&catalog, Some("One"), "internal").unwrap(),
+            block_storage_endpoint(&catalog, Some("One"), "internal")
+                .unwrap()
+                .url(),
             "http://one-internal/v3/p"
         );
         let only_alias = vec![service(
@@ -315,7 +315,9 @@ mod tests {
             &[("public", "One", "http://alias/v3/p/")],
         )];
         assert_eq!(
-            block_storage_endpoint(&only_alias, None, "public").unwrap(),
+            block_storage_endpoint(&only_alias, None, "public")
+                .unwrap()
+                .url(),
             "http://alias/v3/p"
         );
         let err = block_storage_endpoint(&catalog, Some("Three"), "public").unwrap_err();

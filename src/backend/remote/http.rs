@@ -510,16 +510,12 @@ async fn authenticate(
                         cloud.region_name.as_deref(),
                         &cloud.interface,
                     )?;
-                    let region = cloud
-                        .region_name
-                        .clone()
-                        .or_else(|| auth::endpoint_region(&issued.catalog, &endpoint))
-                        .unwrap_or_else(|| "(none)".into());
                     origin = format!(
-                        " (catalog endpoint of region {region}, interface {})",
-                        cloud.interface
+                        " (catalog endpoint of region {}, interface {})",
+                        endpoint.region().unwrap_or("(none)"),
+                        endpoint.interface
                     );
-                    endpoint
+                    endpoint.url().to_string()
                 }
             };
             (issued.value, issued.expires_at, endpoint)
