@@ -63,11 +63,5 @@ impl Error {
     }
 }
 
-impl From<rusqlite::Error> for Error {
-    fn from(err: rusqlite::Error) -> Self {
-        Error::Backend(format!("catalog: {err}"))
-    }
-}
-
 /// Result of a back-end call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -38,13 +38,29 @@ fn importing_already(catalog: &Catalog, err: rusqlite::Error, source_lv: &str) -
                 "{source_lv} is being imported by another snapport process right now"
             ))
         }
-        _ => catalog.write_failed(err),
+        _ => unwritable(&catalog.path, err),
     }
 }
 
 /// A catalog that cannot be opened or read (not a database, no permission), named.
 fn unreadable(path: &Path, err: rusqlite::Error) -> Error {
     Error::Backend(format!("catalog {}: {err}", path.display()))
+}
+
+/// A failed write, naming the file and the likely cause: another process's lock held
+/// past the busy timeout, a read-only file or directory, a full disk.
+fn unwritable(path: &Path, err: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    let why = match err.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
+            "locked by another process (gave up waiting after {} s)",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        Some(ErrorCode::ReadOnly) => "read-only".into(),
+        Some(ErrorCode::DiskFull) => "the disk is full".into(),
+        _ => "cannot be written".into(),
+    };
+    Error::Backend(format!("catalog {}: {why}: {err}", path.display()))
 }
 
 /// How long a write waits for another process's lock on the catalog.
@@ -189,10 +205,7 @@ impl Catalog {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version: usize = self
-            .conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|err| unreadable(&self.path, err))?;
+        let version = self.schema_version()?;
         if version > MIGRATIONS.len() {
             return Err(Error::Backend(format!(
                 "catalog {}: schema version {version} is newer than this snapport knows ({})",
@@ -201,10 +214,14 @@ impl Catalog {
             )));
         }
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index + 1)?;
-            tx.commit()?;
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|err| unwritable(&self.path, err))?;
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", index + 1))
+                .and_then(|()| tx.commit())
+                .map_err(|err| unwritable(&self.path, err))?;
         }
         Ok(())
     }
@@ -213,11 +230,12 @@ impl Catalog {
     /// it never waits for another process's write.
     fn claim(&self, owner: &str) -> Result<()> {
         let read = || {
-            self.conn
-                .query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| {
+            self.read(|conn| {
+                conn.query_row("SELECT value FROM meta WHERE key = 'vg'", [], |row| {
                     row.get::<_, String>(0)
                 })
                 .optional()
+            })
         };
         let claimed = match read()? {
             Some(claimed) => claimed,
@@ -227,7 +245,7 @@ impl Catalog {
                         "INSERT OR IGNORE INTO meta (key, value) VALUES ('vg', ?1)",
                         params![owner],
                     )
-                    .map_err(|err| self.write_failed(err))?;
+                    .map_err(|err| unwritable(&self.path, err))?;
                 read()?.unwrap_or_default()
             }
         };
@@ -243,61 +261,76 @@ impl Catalog {
 
     /// The schema version, for diagnostics.
     pub fn schema_version(&self) -> Result<usize> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+        self.read(|conn| conn.pragma_query_value(None, "user_version", |row| row.get(0)))
+    }
+
+    /// Runs a query, naming the catalog when it fails.
+    fn read<T>(&self, query: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        query(&self.conn).map_err(|err| unreadable(&self.path, err))
     }
 
     /// Volumes, optionally only those on `host` (compared at back-end level).
     pub fn volumes(&self) -> Result<Vec<Volume>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {VOLUME_COLUMNS} FROM volumes ORDER BY created_at, id"
-        ))?;
-        let rows = stmt.query_map([], volume_from)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {VOLUME_COLUMNS} FROM volumes ORDER BY created_at, id"
+            ))?;
+            let rows = stmt.query_map([], volume_from)?;
+            rows.collect()
+        })
     }
 
     /// Snapshots, optionally of one volume.
     pub fn snapshots(&self, volume_id: Option<&str>) -> Result<Vec<Snapshot>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots
-             WHERE ?1 IS NULL OR volume_id = ?1 ORDER BY created_at, id"
-        ))?;
-        let rows = stmt.query_map(params![volume_id], snapshot_from)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {SNAPSHOT_COLUMNS} FROM snapshots
+                 WHERE ?1 IS NULL OR volume_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = stmt.query_map(params![volume_id], snapshot_from)?;
+            rows.collect()
+        })
     }
 
     /// One volume by id.
     pub fn volume(&self, id: &str) -> Result<Option<Volume>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {VOLUME_COLUMNS} FROM volumes WHERE id = ?1"
-        ))?;
-        Ok(stmt.query_row(params![id], volume_from).optional()?)
+        self.read(|conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {VOLUME_COLUMNS} FROM volumes WHERE id = ?1"
+            ))?
+            .query_row(params![id], volume_from)
+            .optional()
+        })
     }
 
     /// One snapshot by id.
     pub fn snapshot(&self, id: &str) -> Result<Option<Snapshot>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?1"
-        ))?;
-        Ok(stmt.query_row(params![id], snapshot_from).optional()?)
+        self.read(|conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {SNAPSHOT_COLUMNS} FROM snapshots WHERE id = ?1"
+            ))?
+            .query_row(params![id], snapshot_from)
+            .optional()
+        })
     }
 
     /// LV name → (kind, id) of every record, for matching a whole `lvs` listing in one
     /// query.
     pub fn lv_owners(&self) -> Result<std::collections::HashMap<String, (Kind, String)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT lv_name, 'v', id FROM volumes UNION ALL SELECT lv_name, 's', id FROM snapshots",
-        )?;
-        let rows = stmt.query_map([], |row| {
-            let kind = if row.get::<_, String>(1)? == "v" {
-                Kind::Volume
-            } else {
-                Kind::Snapshot
-            };
-            Ok((row.get::<_, String>(0)?, (kind, row.get::<_, String>(2)?)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT lv_name, 'v', id FROM volumes UNION ALL SELECT lv_name, 's', id FROM snapshots",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                let kind = if row.get::<_, String>(1)? == "v" {
+                    Kind::Volume
+                } else {
+                    Kind::Snapshot
+                };
+                Ok((row.get::<_, String>(0)?, (kind, row.get::<_, String>(2)?)))
+            })?;
+            rows.collect()
+        })
     }
 
     /// The LV name (RBD image) recorded for a managed volume.
@@ -311,14 +344,14 @@ impl Catalog {
     }
 
     fn storage_name(&self, kind: Kind, id: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
+        self.read(|conn| {
+            conn.query_row(
                 &format!("SELECT lv_name FROM {} WHERE id = ?1", kind.table()),
                 params![id],
                 |row| row.get(0),
             )
-            .optional()?)
+            .optional()
+        })
     }
 
     /// Commits the intent to manage a volume (status `creating`).
@@ -374,9 +407,8 @@ impl Catalog {
         source_lv: &str,
         id: &str,
     ) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
+        self.read(|conn| {
+            conn.query_row(
                 &format!(
                     "SELECT id FROM {} WHERE source_lv = ?1 AND id != ?2 ORDER BY created_at DESC",
                     kind.table()
@@ -384,7 +416,8 @@ impl Catalog {
                 params![source_lv, id],
                 |row| row.get(0),
             )
-            .optional()?)
+            .optional()
+        })
     }
 
     /// Sets a record's status (e.g. `available` once the LV carries its new name).
@@ -394,7 +427,7 @@ impl Catalog {
                 &format!("UPDATE {} SET status = ?2 WHERE id = ?1", kind.table()),
                 params![id, status],
             )
-            .map_err(|err| self.write_failed(err))?;
+            .map_err(|err| unwritable(&self.path, err))?;
         Ok(())
     }
 
@@ -406,46 +439,32 @@ impl Catalog {
                 &format!("DELETE FROM {} WHERE id = ?1", kind.table()),
                 params![id],
             )
-            .map_err(|err| self.write_failed(err))?;
+            .map_err(|err| unwritable(&self.path, err))?;
         Ok(changed > 0)
-    }
-
-    /// A failed write, naming the file and the likely cause: another process's lock
-    /// held past the busy timeout, a read-only file or directory, a full disk.
-    fn write_failed(&self, err: rusqlite::Error) -> Error {
-        use rusqlite::ErrorCode;
-        let why = match err.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
-                "locked by another process (gave up waiting after {} s)",
-                BUSY_TIMEOUT.as_secs()
-            ),
-            Some(ErrorCode::ReadOnly) => "read-only".into(),
-            Some(ErrorCode::DiskFull) => "the disk is full".into(),
-            _ => "cannot be written".into(),
-        };
-        Error::Backend(format!("catalog {}: {why}: {err}", self.path.display()))
     }
 
     /// Manages whose outcome is unknown (a crash between intent and rename).
     pub fn pending(&self) -> Result<Vec<PendingManage>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT 'v', id, source_lv, lv_name FROM volumes WHERE status = 'creating'
-             UNION ALL
-             SELECT 's', id, source_lv, lv_name FROM snapshots WHERE status = 'creating'",
-        )?;
-        let rows = stmt.query_map([], |row| {
-            Ok(PendingManage {
-                kind: if row.get::<_, String>(0)? == "v" {
-                    Kind::Volume
-                } else {
-                    Kind::Snapshot
-                },
-                id: row.get(1)?,
-                source_lv: row.get(2)?,
-                lv_name: row.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT 'v', id, source_lv, lv_name FROM volumes WHERE status = 'creating'
+                 UNION ALL
+                 SELECT 's', id, source_lv, lv_name FROM snapshots WHERE status = 'creating'",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok(PendingManage {
+                    kind: if row.get::<_, String>(0)? == "v" {
+                        Kind::Volume
+                    } else {
+                        Kind::Snapshot
+                    },
+                    id: row.get(1)?,
+                    source_lv: row.get(2)?,
+                    lv_name: row.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
     }
 }
 
